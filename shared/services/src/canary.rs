@@ -1,0 +1,69 @@
+//! The event-pipeline canary: a schedule writes a `platform.canary` event through the outbox; the
+//! consumer at the far end of bus → rule → queue records its arrival. Health shows both times, so
+//! operators see at a glance whether events flow in an environment.
+
+use crate::clock::Clock;
+use crate::dedupe::{self, Outcome};
+use crate::events::{outbox_put, NewEvent};
+use crate::table::{Key, Table, TableError, TxOp, Update};
+use drop_domain::event::EventDetail;
+use drop_domain::keys::{CANARY_PK, CANARY_SK};
+
+pub const EVENT_TYPE: &str = "platform.canary";
+pub const CONSUMER: &str = "canary-consumer";
+
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryStatus {
+    pub last_sent_at: Option<String>,
+    pub last_received_at: Option<String>,
+    pub received: i64,
+}
+
+/// Writes the canary event and the "sent" time in one transaction; returns the event id.
+pub async fn send(table: &dyn Table, clock: &dyn Clock) -> Result<String, TableError> {
+    let now = clock.now();
+    let at = drop_domain::time::rfc3339(now);
+    let event = NewEvent {
+        event_type: EVENT_TYPE.into(),
+        aggregate_type: "platform".into(),
+        aggregate_id: "canary".into(),
+        payload: serde_json::json!({ "sent_at": at }),
+    };
+    let (put, detail) = outbox_put(&event, now);
+    let status = Update::new(Key::new(CANARY_PK, CANARY_SK)).set("last_sent_at", at);
+    table.transact(vec![TxOp::Update(status), put]).await?;
+    Ok(detail.event_id)
+}
+
+/// Records the arrival of a canary event, once per event id.
+pub async fn receive(
+    table: &dyn Table,
+    clock: &dyn Clock,
+    detail: &EventDetail,
+) -> Result<Outcome, TableError> {
+    let at = drop_domain::time::rfc3339(clock.now());
+    let status = Update::new(Key::new(CANARY_PK, CANARY_SK))
+        .set("last_received_at", at)
+        .set("last_received_id", detail.event_id.clone())
+        .add("received", 1);
+    dedupe::once(
+        table,
+        CONSUMER,
+        &detail.event_id,
+        clock.epoch(),
+        vec![TxOp::Update(status)],
+    )
+    .await
+}
+
+pub async fn status(table: &dyn Table) -> Result<CanaryStatus, TableError> {
+    let item = table.get(&Key::new(CANARY_PK, CANARY_SK)).await?;
+    Ok(item
+        .map(|i| CanaryStatus {
+            last_sent_at: i.s("last_sent_at").map(str::to_owned),
+            last_received_at: i.s("last_received_at").map(str::to_owned),
+            received: i.n("received").unwrap_or(0),
+        })
+        .unwrap_or_default())
+}

@@ -1,0 +1,12 @@
+//! Drop's use cases and the ports (traits) they need. Adapters live in `drop-adapters`.
+
+pub mod canary;
+pub mod clock;
+pub mod crypto;
+pub mod dedupe;
+pub mod events;
+pub mod queue;
+pub mod table;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use table::{Table, TableError};

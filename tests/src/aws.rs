@@ -1,0 +1,76 @@
+//! Fixtures on the AWS protocol peer named by `AWS_ENDPOINT_URL` (moto's server in CI).
+//! Without it the AWS half of a contract suite is not run — unless `DROP_REQUIRE_AWS=1` (set by
+//! the test command), in which case its absence fails the test.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+
+pub fn endpoint() -> Option<String> {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ => {
+            assert!(
+                std::env::var("DROP_REQUIRE_AWS").as_deref() != Ok("1"),
+                "DROP_REQUIRE_AWS=1 but AWS_ENDPOINT_URL is not set"
+            );
+            eprintln!("AWS_ENDPOINT_URL not set: the AWS adapter half of this test does not run");
+            None
+        }
+    }
+}
+
+pub async fn config() -> aws_config::SdkConfig {
+    drop_adapters::aws::sdk_config().await
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// Creates a table shaped like the template's main table: pk/sk and gsi1..gsi3.
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range));
+    for i in 1..=3 {
+        let (p, s) = (format!("gsi{i}pk"), format!("gsi{i}sk"));
+        req = req
+            .attribute_definitions(attr(&p))
+            .attribute_definitions(attr(&s))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(format!("gsi{i}"))
+                    .key_schema(key(&p, KeyType::Hash))
+                    .key_schema(key(&s, KeyType::Range))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            );
+    }
+    req.send().await.expect("create table");
+}
