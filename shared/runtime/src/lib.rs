@@ -1,1 +1,23 @@
+//! Lambda glue shared by every function and by the local stack: the function registry types,
+//! HTTP handling (request id, correlation id, body limit, problem+json, CORS, one log line per
+//! request), SQS batches with partial failures, schedules, typed config, EMF metrics, and the
+//! composition root that picks AWS or embedded adapters.
 
+pub mod batch;
+pub mod config;
+pub mod context;
+pub mod cors;
+pub mod function;
+pub mod http;
+pub mod lambda;
+pub mod logging;
+pub mod metrics;
+pub mod problem;
+
+pub use config::Config;
+pub use context::Ctx;
+pub use function::{FunctionDef, Kind};
+pub use http::{ApiRequest, ApiResponse};
+pub use problem::ApiError;
+
+pub type Error = lambda_runtime::Error;

@@ -1,0 +1,5 @@
+//! Platform functions: health, the OpenAPI document, and the event-pipeline canary.
+
+pub mod canary;
+pub mod health;
+pub mod openapi_doc;

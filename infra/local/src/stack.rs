@@ -1,0 +1,497 @@
+//! Starts and stops the local stack.
+
+use crate::local_bus::LocalBus;
+use crate::provision::{self, Resolved};
+use crate::schedule::Schedule;
+use crate::template::{EventSpec, Expr, Template};
+use drop_adapters::aws::{EventBridgeBus, SqsQueue};
+use drop_adapters::embedded::{QueueConfig, SqliteQueue, SqliteTable};
+use drop_functions::registry;
+use drop_runtime::batch::{self, BatchOutcome, Record};
+use drop_runtime::function::{Kind, ScheduleHandler};
+use drop_runtime::metrics::{Metrics, Sink};
+use drop_runtime::{ApiError, Config, Ctx};
+use drop_services::events::{self, EventBus};
+use drop_services::queue::JobQueue;
+use drop_services::table::{Key, Query};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub addr: SocketAddr,
+    pub template: PathBuf,
+    pub db_path: String,
+    pub key_file: PathBuf,
+    /// Use the AWS adapters against this endpoint (moto, LocalStack).
+    pub aws_endpoint: Option<String>,
+    pub frontend_origin: Option<String>,
+    /// Resource names are `<prefix>-<LogicalId>`.
+    pub prefix: String,
+    /// How often the relay and the queue pollers look for work.
+    pub poll_every: Duration,
+    /// Run schedules on their timetable (they can always be triggered by hand).
+    pub run_schedules: bool,
+}
+
+impl Options {
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let template = var("DROP_TEMPLATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(default_template);
+        Options {
+            addr: var("DROP_LOCAL_ADDR")
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            template,
+            db_path: var("DROP_DB_PATH").unwrap_or_else(|| ".drop/local.db".into()),
+            key_file: var("DROP_KEY_FILE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| ".drop/keys.json".into()),
+            aws_endpoint: var("AWS_ENDPOINT_URL"),
+            frontend_origin: var("FRONTEND_ORIGIN"),
+            prefix: var("DROP_LOCAL_PREFIX").unwrap_or_else(|| "drop-local".into()),
+            poll_every: Duration::from_millis(200),
+            run_schedules: var("DROP_LOCAL_SCHEDULES").as_deref() != Some("off"),
+        }
+    }
+}
+
+/// `template.yaml` in the working directory, else the workspace's.
+pub fn default_template() -> PathBuf {
+    let here = PathBuf::from("template.yaml");
+    if here.exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
+    #[error(transparent)]
+    Provision(#[from] provision::ProvisionError),
+    #[error("init: {0}")]
+    Init(String),
+    #[error("function {0} is in template.yaml but not in the registry")]
+    Unregistered(String),
+}
+
+pub struct Stack {
+    pub addr: SocketAddr,
+    pub ctx: Arc<Ctx>,
+    pub template: Arc<Template>,
+    /// What runs where, for the startup banner.
+    pub summary: Vec<String>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    schedules: Arc<BTreeMap<String, ScheduleHandler>>,
+}
+
+/// Resolves a template expression against local resource names and parameters.
+pub fn resolve(e: &Expr, r: &Resolved, params: &BTreeMap<String, String>) -> Option<String> {
+    match e {
+        Expr::Literal(s) => Some(s.clone()),
+        Expr::Ref(x) => params.get(x).or_else(|| r.refs.get(x)).cloned(),
+        Expr::GetAtt(x, a) if a == "Arn" => r.arns.get(x).cloned(),
+        Expr::GetAtt(..) => None,
+        Expr::Sub(s) => {
+            let mut out = s.clone();
+            for (k, v) in params.iter().chain(r.refs.iter()) {
+                out = out.replace(&format!("${{{k}}}"), v);
+            }
+            Some(out)
+        }
+    }
+}
+
+impl Stack {
+    pub async fn start(opts: Options) -> Result<Stack, LocalError> {
+        let template = Arc::new(Template::load(&opts.template)?);
+        for f in &template.functions {
+            if registry::find(&f.binary).is_none() {
+                return Err(LocalError::Unregistered(f.binary.clone()));
+            }
+        }
+        let mut params: BTreeMap<String, String> = template
+            .parameters
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        params.insert("Environment".into(), "local".into());
+        if let Some(o) = &opts.frontend_origin {
+            params.insert("FrontendOrigin".into(), o.clone());
+        }
+        params.insert(
+            "AWS::Region".into(),
+            std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-north-1".into()),
+        );
+
+        let aws = match &opts.aws_endpoint {
+            Some(_) => Some(drop_adapters::aws::sdk_config().await),
+            None => None,
+        };
+        let resolved = match &aws {
+            Some(sdk) => provision::provision(sdk, &template, &opts.prefix).await?,
+            None => {
+                let mut r = Resolved::default();
+                for id in template
+                    .tables
+                    .keys()
+                    .chain(template.queues.keys())
+                    .chain(template.buses.iter())
+                {
+                    r.refs.insert(id.clone(), format!("{}-{id}", opts.prefix));
+                }
+                for id in template.keys.keys() {
+                    r.refs.insert(id.clone(), "local".into());
+                }
+                r
+            }
+        };
+
+        // The functions' environment, as the template gives it (Globals + the function's own).
+        let mut env: BTreeMap<String, String> = BTreeMap::new();
+        for f in &template.functions {
+            for (k, e) in &f.env {
+                if let Some(v) = resolve(e, &resolved, &params) {
+                    env.insert(k.clone(), v);
+                }
+            }
+        }
+        env.insert(
+            "DROP_ADAPTERS".into(),
+            if aws.is_some() { "aws" } else { "embedded" }.into(),
+        );
+        env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
+        env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
+        let config = Config::from_lookup(|k| env.get(k).cloned())
+            .map_err(|e| LocalError::Init(e.to_string()))?;
+        let ctx = Arc::new(
+            Ctx::from_config(config, Metrics::new(Sink::Discard))
+                .await
+                .map_err(|e| LocalError::Init(e.to_string()))?,
+        );
+
+        // Queues and the bus the relay publishes to.
+        let queue_names: BTreeMap<String, String> = template
+            .queues
+            .keys()
+            .filter_map(|q| Some((q.clone(), resolved.refs.get(q)?.clone())))
+            .collect();
+        let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match (&aws, &ctx.store) {
+            (Some(sdk), _) => {
+                let bus_name = ctx.config.event_bus_name.clone().unwrap_or_default();
+                (
+                    Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk))),
+                    Arc::new(EventBridgeBus::new(
+                        aws_sdk_eventbridge::Client::new(sdk),
+                        &bus_name,
+                    )),
+                )
+            }
+            (None, Some(store)) => {
+                let q = Arc::new(SqliteQueue::new(store.clone(), ctx.clock.clone()));
+                for (id, spec) in &template.queues {
+                    let dead_letter = spec
+                        .dead_letter
+                        .as_ref()
+                        .and_then(|d| queue_names.get(d).cloned());
+                    q.configure(
+                        &queue_names[id],
+                        QueueConfig {
+                            dead_letter,
+                            max_receive: spec.max_receive,
+                        },
+                    );
+                }
+                let bus = LocalBus {
+                    rules: template.rules.clone(),
+                    queue_names: queue_names.clone(),
+                    queue: q.clone(),
+                };
+                (q, Arc::new(bus))
+            }
+            (None, None) => return Err(LocalError::Init("embedded mode without a store".into())),
+        };
+
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let mut summary = Vec::new();
+        let mut schedules = BTreeMap::new();
+        let mode = if aws.is_some() {
+            format!(
+                "AWS adapters at {}",
+                opts.aws_endpoint.clone().unwrap_or_default()
+            )
+        } else {
+            format!("embedded (SQLite {})", opts.db_path)
+        };
+        summary.push(format!("storage      {mode}"));
+
+        tasks.push(tokio::spawn(relay(
+            ctx.clone(),
+            bus,
+            opts.poll_every,
+            rx.clone(),
+        )));
+        summary.push("outbox relay → bus → rules → queues".to_string());
+        for f in &template.functions {
+            let Some(def) = registry::find(&f.binary) else {
+                continue;
+            };
+            for ev in &f.events {
+                match (ev, def.kind) {
+                    (
+                        EventSpec::Sqs {
+                            queue: q,
+                            batch_size,
+                        },
+                        Kind::Sqs { handler },
+                    ) => {
+                        let name = queue_names
+                            .get(q)
+                            .cloned()
+                            .ok_or_else(|| LocalError::Init(format!("queue {q} unknown")))?;
+                        let vis = template
+                            .queues
+                            .get(q)
+                            .map(|s| s.visibility_timeout)
+                            .unwrap_or(30);
+                        tasks.push(tokio::spawn(poll_queue(
+                            ctx.clone(),
+                            queue.clone(),
+                            name,
+                            *batch_size,
+                            vis,
+                            def.name,
+                            handler,
+                            opts.poll_every,
+                            rx.clone(),
+                        )));
+                        summary.push(format!("consumer     {} ← {q}", def.name));
+                    }
+                    (EventSpec::Schedule { expression }, Kind::Schedule { handler }) => {
+                        schedules.insert(def.name.to_owned(), handler);
+                        match Schedule::parse(expression) {
+                            Ok(s) if opts.run_schedules => {
+                                tasks.push(tokio::spawn(run_schedule(
+                                    ctx.clone(),
+                                    s,
+                                    def.name,
+                                    handler,
+                                    rx.clone(),
+                                )));
+                                summary.push(format!("schedule     {} {expression}", def.name));
+                            }
+                            Ok(_) => summary
+                                .push(format!("schedule     {} {expression} (paused)", def.name)),
+                            Err(e) => summary.push(format!(
+                                "schedule     {} {expression} (not run locally: {e})",
+                                def.name
+                            )),
+                        }
+                    }
+                    (EventSpec::Http { .. }, Kind::Http { .. }) => {}
+                    _ => {
+                        return Err(LocalError::Init(format!(
+                            "{}: template event does not match the handler kind",
+                            def.name
+                        )))
+                    }
+                }
+            }
+        }
+        if let Some(store) = &ctx.store {
+            let tables: Vec<SqliteTable> = [&ctx.config.table_name, &ctx.config.audit_table_name]
+                .iter()
+                .map(|n| SqliteTable::new(store.clone(), n, ctx.clock.clone()))
+                .collect();
+            tasks.push(tokio::spawn(purge(tables, rx.clone())));
+        }
+
+        let schedules = Arc::new(schedules);
+        let state = crate::server::State {
+            ctx: ctx.clone(),
+            template: template.clone(),
+            schedules: schedules.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| LocalError::Init(e.to_string()))?;
+        let mut srx = rx.clone();
+        let app = crate::server::router(state);
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = srx.changed().await;
+                })
+                .await;
+        }));
+        summary.insert(
+            0,
+            format!(
+                "api          http://{addr} ({} routes from {})",
+                template.routes().len(),
+                opts.template.display()
+            ),
+        );
+        summary.push(format!("local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}}"));
+        Ok(Stack {
+            addr,
+            ctx,
+            template,
+            summary,
+            shutdown,
+            tasks,
+            schedules,
+        })
+    }
+
+    /// Runs a scheduled function now.
+    pub async fn trigger(&self, function: &str) -> Result<serde_json::Value, ApiError> {
+        crate::server::trigger(&self.ctx, &self.schedules, function).await
+    }
+
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+    }
+}
+
+async fn relay(
+    ctx: Arc<Ctx>,
+    bus: Arc<dyn EventBus>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        for shard in 0..drop_domain::keys::OUTBOX_SHARDS {
+            let pk = drop_domain::keys::outbox_pk(shard);
+            let page = match ctx.table.query(Query::partition(&pk).limit(50)).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "relay: outbox read failed");
+                    continue;
+                }
+            };
+            let details: Vec<_> = page
+                .items
+                .iter()
+                .filter_map(events::detail_from_item)
+                .collect();
+            if details.is_empty() {
+                continue;
+            }
+            let batch: Vec<_> = details.iter().map(events::BusEvent::from_detail).collect();
+            if let Err(e) = events::publish(bus.as_ref(), &batch, 3).await {
+                tracing::warn!(error = %e, "relay: publish failed; will retry");
+                continue;
+            }
+            // Published: the outbox items have done their job (in AWS they stay until TTL).
+            for d in &details {
+                let _ = ctx.table.delete(&Key::new(&pk, &d.event_id), None).await;
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn poll_queue(
+    ctx: Arc<Ctx>,
+    queue: Arc<dyn JobQueue>,
+    name: String,
+    batch_size: u32,
+    visibility: u32,
+    function: &'static str,
+    handler: drop_runtime::function::RecordHandler,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match queue.receive(&name, batch_size, visibility).await {
+            Ok(msgs) if !msgs.is_empty() => {
+                let receipts: BTreeMap<String, String> = msgs
+                    .iter()
+                    .map(|m| (m.id.clone(), m.receipt.clone()))
+                    .collect();
+                let records = msgs
+                    .into_iter()
+                    .map(|m| Record {
+                        message_id: m.id,
+                        body: m.body,
+                        receive_count: m.receive_count,
+                    })
+                    .collect();
+                let failed = match batch::process(ctx.clone(), function, handler, records).await {
+                    BatchOutcome::Partial(f) => f,
+                    BatchOutcome::AllFailed => receipts.keys().cloned().collect(),
+                };
+                for (id, receipt) in &receipts {
+                    if !failed.contains(id) {
+                        let _ = queue.delete(&name, receipt).await;
+                    }
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(queue = %name, error = %e, "poll failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn run_schedule(
+    ctx: Arc<Ctx>,
+    s: Schedule,
+    function: &'static str,
+    handler: ScheduleHandler,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let now = time::OffsetDateTime::now_utc();
+        let Some(next) = s.next_after(now) else {
+            return;
+        };
+        let wait = Duration::from_secs_f64((next - now).as_seconds_f64().max(0.0));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {
+                if let Err(e) = handler(ctx.clone(), serde_json::json!({"source": "local.scheduler"})).await {
+                    tracing::warn!(function, problem = e.slug, "scheduled run failed");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn purge(tables: Vec<SqliteTable>, mut stop: watch::Receiver<bool>) {
+    loop {
+        for t in &tables {
+            let _ = t.purge_expired().await;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! RFC 9457 problem details. Every error a client sees goes through here, with a stable `type`
+//! URI; lower layers' errors are mapped to HTTP in this one place.
+
+use crate::http::ApiResponse;
+use drop_services::crypto::CryptoError;
+use drop_services::queue::QueueError;
+use drop_services::TableError;
+use http::StatusCode;
+
+pub const TYPE_BASE: &str = "https://problems.drop.no/";
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// The last segment of the `type` URI: stable, documented, never reworded.
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    /// The JSON field at fault, for validation errors.
+    pub field: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            field: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(slug: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, slug, "Bad request", detail)
+    }
+
+    pub fn invalid_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            "A field is invalid",
+            detail,
+        );
+        e.field = Some(field.into());
+        e
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            "no such resource",
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not accept the method",
+        )
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            format!("the body may be at most {limit} bytes"),
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        );
+        e.headers.push(("retry-after", "1".into()));
+        e
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        )
+    }
+
+    pub fn type_uri(&self) -> String {
+        format!("{TYPE_BASE}{}", self.slug)
+    }
+
+    pub fn to_response(&self, instance: &str) -> ApiResponse {
+        let mut body = serde_json::json!({
+            "type": self.type_uri(),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "instance": instance,
+        });
+        if let Some(f) = &self.field {
+            body["field"] = serde_json::Value::String(f.clone());
+        }
+        let mut r = ApiResponse::with_body(
+            self.status,
+            "application/problem+json",
+            body.to_string().into_bytes(),
+        );
+        for (k, v) in &self.headers {
+            r.header(k, v);
+        }
+        r
+    }
+}
+
+impl From<TableError> for ApiError {
+    fn from(e: TableError) -> Self {
+        match e {
+            TableError::Throttled | TableError::Unavailable(_) => {
+                ApiError::unavailable("storage is busy; try again")
+            }
+            TableError::ConditionFailed { .. } | TableError::TransactionCanceled { .. } => {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    "the resource changed meanwhile; fetch it and try again",
+                )
+            }
+            TableError::Invalid(_) | TableError::Corrupt(_) => ApiError::internal(),
+        }
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(e: CryptoError) -> Self {
+        match e {
+            CryptoError::Unavailable(_) => ApiError::unavailable("key service is busy; try again"),
+            _ => ApiError::internal(),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(_: QueueError) -> Self {
+        ApiError::unavailable("queue is busy; try again")
+    }
+}
