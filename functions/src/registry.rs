@@ -4,37 +4,19 @@
 use crate::platform::{canary, health, openapi_doc};
 use drop_runtime::{FunctionDef, Kind};
 
-pub static HEALTH: FunctionDef = FunctionDef {
-    name: "health",
-    kind: Kind::Http {
-        method: "GET",
-        path: "/api/health",
-        handler: health::handler,
-    },
-};
+pub static HEALTH: FunctionDef =
+    FunctionDef { name: "health", kind: Kind::Http { method: "GET", path: "/api/health", handler: health::handler } };
 
 pub static OPENAPI: FunctionDef = FunctionDef {
     name: "openapi",
-    kind: Kind::Http {
-        method: "GET",
-        path: "/api/openapi.json",
-        handler: openapi_doc::handler,
-    },
+    kind: Kind::Http { method: "GET", path: "/api/openapi.json", handler: openapi_doc::handler },
 };
 
-pub static PIPELINE_CANARY: FunctionDef = FunctionDef {
-    name: "pipeline-canary",
-    kind: Kind::Schedule {
-        handler: canary::send_handler,
-    },
-};
+pub static PIPELINE_CANARY: FunctionDef =
+    FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler } };
 
-pub static CANARY_CONSUMER: FunctionDef = FunctionDef {
-    name: "canary-consumer",
-    kind: Kind::Sqs {
-        handler: canary::receive_handler,
-    },
-};
+pub static CANARY_CONSUMER: FunctionDef =
+    FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler } };
 
 pub static FUNCTIONS: &[&FunctionDef] = &[&HEALTH, &OPENAPI, &PIPELINE_CANARY, &CANARY_CONSUMER];
 

@@ -3,8 +3,8 @@
 //! the test command), in which case its absence fails the test.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
 };
 
 pub fn endpoint() -> Option<String> {
@@ -32,19 +32,9 @@ pub fn unique(prefix: &str) -> String {
 /// Creates a table shaped like the template's main table: pk/sk and gsi1..gsi3.
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
     let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
+        AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap()
     };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
+    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
     let mut req = client
         .create_table()
         .table_name(name)
@@ -55,22 +45,15 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .key_schema(key("sk", KeyType::Range));
     for i in 1..=3 {
         let (p, s) = (format!("gsi{i}pk"), format!("gsi{i}sk"));
-        req = req
-            .attribute_definitions(attr(&p))
-            .attribute_definitions(attr(&s))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(format!("gsi{i}"))
-                    .key_schema(key(&p, KeyType::Hash))
-                    .key_schema(key(&s, KeyType::Range))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            );
+        req = req.attribute_definitions(attr(&p)).attribute_definitions(attr(&s)).global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(format!("gsi{i}"))
+                .key_schema(key(&p, KeyType::Hash))
+                .key_schema(key(&s, KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        );
     }
     req.send().await.expect("create table");
 }

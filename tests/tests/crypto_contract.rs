@@ -35,14 +35,7 @@ fn local() -> Arc<dyn KeyProvider> {
 async fn kms() -> Option<Arc<dyn KeyProvider>> {
     drop_tests::aws::endpoint()?;
     let client = aws_sdk_kms::Client::new(&drop_tests::aws::config().await);
-    let data = client
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id;
+    let data = client.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
     let mac = client
         .create_key()
         .key_spec(aws_sdk_kms::types::KeySpec::Hmac256)
@@ -75,12 +68,7 @@ contract!(
     data_key_rotated_after_max_age,
 );
 
-const AAD: Aad<'static> = Aad {
-    table: "main",
-    pk: "USER#u1",
-    sk: "PROFILE",
-    attribute: "phone",
-};
+const AAD: Aad<'static> = Aad { table: "main", pk: "USER#u1", sk: "PROFILE", attribute: "phone" };
 
 fn crypto(k: Arc<dyn KeyProvider>) -> Crypto {
     Crypto::new(k, KeyCachePolicy::default())
@@ -88,14 +76,8 @@ fn crypto(k: Arc<dyn KeyProvider>) -> Crypto {
 
 async fn round_trip(k: Arc<dyn KeyProvider>) {
     let c = crypto(k);
-    let env = c
-        .encrypt_str(AAD, &Secret::new("+4791234567".to_owned()))
-        .await
-        .unwrap();
-    assert_eq!(
-        c.decrypt_str(AAD, &env).await.unwrap().expose(),
-        "+4791234567"
-    );
+    let env = c.encrypt_str(AAD, &Secret::new("+4791234567".to_owned())).await.unwrap();
+    assert_eq!(c.decrypt_str(AAD, &env).await.unwrap().expose(), "+4791234567");
     let empty = c.encrypt(AAD, b"").await.unwrap();
     assert!(c.decrypt(AAD, &empty).await.unwrap().expose().is_empty());
 }
@@ -113,27 +95,12 @@ async fn wrong_attribute_table_or_key_fails(k: Arc<dyn KeyProvider>) {
     let c = crypto(k);
     let env = c.encrypt(AAD, b"secret").await.unwrap();
     for other in [
-        Aad {
-            attribute: "email",
-            ..AAD
-        },
-        Aad {
-            table: "audit",
-            ..AAD
-        },
-        Aad {
-            pk: "USER#u2",
-            ..AAD
-        },
-        Aad {
-            sk: "ACCOUNT#1",
-            ..AAD
-        },
+        Aad { attribute: "email", ..AAD },
+        Aad { table: "audit", ..AAD },
+        Aad { pk: "USER#u2", ..AAD },
+        Aad { sk: "ACCOUNT#1", ..AAD },
     ] {
-        assert!(
-            matches!(c.decrypt(other, &env).await, Err(CryptoError::Forged)),
-            "{other:?}"
-        );
+        assert!(matches!(c.decrypt(other, &env).await, Err(CryptoError::Forged)), "{other:?}");
     }
 }
 
@@ -154,20 +121,14 @@ async fn tampered_ciphertext_fails(k: Arc<dyn KeyProvider>) {
 async fn malformed_envelope_fails(k: Arc<dyn KeyProvider>) {
     let c = crypto(k);
     for bad in ["", "v1", "v2.a.b.c", "v1.a.b", "v1.!!.!!.!!", "v1.a.b.c.d"] {
-        assert!(
-            matches!(c.decrypt(AAD, bad).await, Err(CryptoError::Malformed)),
-            "{bad}"
-        );
+        assert!(matches!(c.decrypt(AAD, bad).await, Err(CryptoError::Malformed)), "{bad}");
     }
 }
 
 async fn decrypts_in_a_fresh_container(k: Arc<dyn KeyProvider>) {
     let env = crypto(k.clone()).encrypt(AAD, b"persisted").await.unwrap();
     // A new Crypto (another Lambda container) has no cached key and must unwrap it.
-    assert_eq!(
-        crypto(k).decrypt(AAD, &env).await.unwrap().expose(),
-        b"persisted"
-    );
+    assert_eq!(crypto(k).decrypt(AAD, &env).await.unwrap().expose(), b"persisted");
 }
 
 async fn blind_index_is_deterministic_and_purpose_bound(k: Arc<dyn KeyProvider>) {
@@ -177,28 +138,18 @@ async fn blind_index_is_deterministic_and_purpose_bound(k: Arc<dyn KeyProvider>)
     assert_eq!(a.len(), 64);
     assert_ne!(a, c.blind_index("phone", "+4791234568").await.unwrap());
     assert_ne!(a, c.blind_index("email", "+4791234567").await.unwrap());
-    assert_ne!(
-        c.blind_index("ab", "c").await.unwrap(),
-        c.blind_index("a", "bc").await.unwrap()
-    );
+    assert_ne!(c.blind_index("ab", "c").await.unwrap(), c.blind_index("a", "bc").await.unwrap());
 }
 
 async fn data_key_reused_within_bounds_then_rotated(k: Arc<dyn KeyProvider>) {
     let counting = Arc::new(Counting(k, AtomicUsize::new(0)));
-    let policy = KeyCachePolicy {
-        max_uses: 3,
-        ..KeyCachePolicy::default()
-    };
+    let policy = KeyCachePolicy { max_uses: 3, ..KeyCachePolicy::default() };
     let c = Crypto::new(counting.clone(), policy);
     let mut envs = Vec::new();
     for i in 0..7u8 {
         envs.push(c.encrypt(AAD, &[i]).await.unwrap());
     }
-    assert_eq!(
-        counting.1.load(Ordering::SeqCst),
-        3,
-        "7 encryptions at 3 uses per key"
-    );
+    assert_eq!(counting.1.load(Ordering::SeqCst), 3, "7 encryptions at 3 uses per key");
     for (i, e) in envs.iter().enumerate() {
         assert_eq!(c.decrypt(AAD, e).await.unwrap().expose(), &[i as u8]);
     }
@@ -206,10 +157,7 @@ async fn data_key_reused_within_bounds_then_rotated(k: Arc<dyn KeyProvider>) {
 
 async fn data_key_rotated_after_max_age(k: Arc<dyn KeyProvider>) {
     let counting = Arc::new(Counting(k, AtomicUsize::new(0)));
-    let policy = KeyCachePolicy {
-        max_age: Duration::from_millis(50),
-        ..KeyCachePolicy::default()
-    };
+    let policy = KeyCachePolicy { max_age: Duration::from_millis(50), ..KeyCachePolicy::default() };
     let c = Crypto::new(counting.clone(), policy);
     c.encrypt(AAD, b"a").await.unwrap();
     c.encrypt(AAD, b"b").await.unwrap();
@@ -223,17 +171,11 @@ async fn data_key_rotated_after_max_age(k: Arc<dyn KeyProvider>) {
 async fn local_key_file_is_created_private_and_reloaded() {
     let dir = std::env::temp_dir().join(drop_tests::aws::unique("drop-keys"));
     let path = dir.join("keys.json");
-    let env = crypto(Arc::new(LocalKeys::load_or_create(&path).unwrap()))
-        .encrypt(AAD, b"x")
-        .await
-        .unwrap();
+    let env = crypto(Arc::new(LocalKeys::load_or_create(&path).unwrap())).encrypt(AAD, b"x").await.unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let again = crypto(Arc::new(LocalKeys::load_or_create(&path).unwrap()));
     assert_eq!(again.decrypt(AAD, &env).await.unwrap().expose(), b"x");

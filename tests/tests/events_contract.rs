@@ -17,35 +17,15 @@ struct QFx {
 }
 
 fn sqlite_queue() -> QFx {
-    let q = SqliteQueue::new(
-        SqliteStore::open(":memory:").unwrap(),
-        Arc::new(SystemClock),
-    );
-    q.configure(
-        "main",
-        QueueConfig {
-            dead_letter: Some("dlq".into()),
-            max_receive: 2,
-        },
-    );
-    QFx {
-        q: Arc::new(q),
-        main: "main".into(),
-        dlq: "dlq".into(),
-    }
+    let q = SqliteQueue::new(SqliteStore::open(":memory:").unwrap(), Arc::new(SystemClock));
+    q.configure("main", QueueConfig { dead_letter: Some("dlq".into()), max_receive: 2 });
+    QFx { q: Arc::new(q), main: "main".into(), dlq: "dlq".into() }
 }
 
 async fn sqs_queue() -> Option<QFx> {
     drop_tests::aws::endpoint()?;
     let client = aws_sdk_sqs::Client::new(&drop_tests::aws::config().await);
-    let dlq = client
-        .create_queue()
-        .queue_name(drop_tests::aws::unique("dlq"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let dlq = client.create_queue().queue_name(drop_tests::aws::unique("dlq")).send().await.unwrap().queue_url.unwrap();
     let dlq_arn = client
         .get_queue_attributes()
         .queue_url(&dlq)
@@ -68,11 +48,7 @@ async fn sqs_queue() -> Option<QFx> {
         .unwrap()
         .queue_url
         .unwrap();
-    Some(QFx {
-        q: Arc::new(SqsQueue::new(client)),
-        main,
-        dlq,
-    })
+    Some(QFx { q: Arc::new(SqsQueue::new(client)), main, dlq })
 }
 
 macro_rules! queue_contract {
@@ -82,11 +58,7 @@ macro_rules! queue_contract {
     };
 }
 
-queue_contract!(
-    send_receive_delete,
-    received_message_is_hidden,
-    redrive_to_dead_letter_queue
-);
+queue_contract!(send_receive_delete, received_message_is_hidden, redrive_to_dead_letter_queue);
 
 async fn send_receive_delete(fx: QFx) {
     fx.q.send(&fx.main, r#"{"job":1}"#).await.unwrap();
@@ -136,8 +108,7 @@ impl EventBus for FlakyBus {
         Ok(events
             .iter()
             .map(|e| {
-                if e.detail.contains("flaky") && self.seen.lock().unwrap().insert(e.detail.clone())
-                {
+                if e.detail.contains("flaky") && self.seen.lock().unwrap().insert(e.detail.clone()) {
                     Some("InternalFailure".into())
                 } else if e.detail.contains("never") {
                     Some("InternalFailure".into())
@@ -151,24 +122,14 @@ impl EventBus for FlakyBus {
 }
 
 fn ev(detail: &str) -> BusEvent {
-    BusEvent {
-        source: "drop.outbox".into(),
-        detail_type: "t".into(),
-        detail: detail.into(),
-    }
+    BusEvent { source: "drop.outbox".into(), detail_type: "t".into(), detail: detail.into() }
 }
 
 #[tokio::test]
 async fn publish_batches_by_ten_and_retries_partial_failures() {
     let bus = FlakyBus::default();
-    let events: Vec<BusEvent> = (0..23)
-        .map(|i| {
-            ev(&format!(
-                "{{\"n\":{i}{}}}",
-                if i % 5 == 0 { ",\"flaky\":1" } else { "" }
-            ))
-        })
-        .collect();
+    let events: Vec<BusEvent> =
+        (0..23).map(|i| ev(&format!("{{\"n\":{i}{}}}", if i % 5 == 0 { ",\"flaky\":1" } else { "" }))).collect();
     publish(&bus, &events, 3).await.unwrap();
     let batches = bus.batches.lock().unwrap().clone();
     assert!(batches.iter().all(|&n| n <= 10), "{batches:?}");
@@ -183,10 +144,7 @@ async fn publish_reports_what_never_got_through() {
     let bus = FlakyBus::default();
     let events = vec![ev("ok1"), ev("never"), ev("ok2")];
     match publish(&bus, &events, 2).await {
-        Err(BusError::Partial {
-            failed: 1,
-            total: 3,
-        }) => {}
+        Err(BusError::Partial { failed: 1, total: 3 }) => {}
         other => panic!("{other:?}"),
     }
     assert_eq!(bus.batches.lock().unwrap().as_slice(), &[3, 1]);
@@ -202,14 +160,7 @@ async fn eventbridge_rule_delivers_to_sqs() {
     let sqs = aws_sdk_sqs::Client::new(&cfg);
     let bus_name = drop_tests::aws::unique("bus");
     eb.create_event_bus().name(&bus_name).send().await.unwrap();
-    let url = sqs
-        .create_queue()
-        .queue_name(drop_tests::aws::unique("target"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = sqs.create_queue().queue_name(drop_tests::aws::unique("target")).send().await.unwrap().queue_url.unwrap();
     let arn = sqs
         .get_queue_attributes()
         .queue_url(&url)
@@ -230,13 +181,7 @@ async fn eventbridge_rule_delivers_to_sqs() {
     eb.put_targets()
         .rule("r")
         .event_bus_name(&bus_name)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("q")
-                .arn(arn)
-                .build()
-                .unwrap(),
-        )
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("q").arn(arn).build().unwrap())
         .send()
         .await
         .unwrap();
@@ -248,11 +193,7 @@ async fn eventbridge_rule_delivers_to_sqs() {
             detail: format!("{{\"n\":{i}}}"),
         })
         .collect();
-    events.push(BusEvent {
-        source: "drop.outbox".into(),
-        detail_type: "other".into(),
-        detail: "{}".into(),
-    });
+    events.push(BusEvent { source: "drop.outbox".into(), detail_type: "other".into(), detail: "{}".into() });
     publish(&bus, &events, 3).await.unwrap();
     let q = SqsQueue::new(sqs);
     let mut got = Vec::new();
@@ -277,11 +218,7 @@ async fn eventbridge_rule_delivers_to_sqs() {
 #[tokio::test]
 async fn outbox_item_is_written_with_the_state_change_or_not_at_all() {
     let clock = Arc::new(FixedClock::at(1_800_000_000));
-    let table = SqliteTable::new(
-        SqliteStore::open(":memory:").unwrap(),
-        "main",
-        clock.clone(),
-    );
+    let table = SqliteTable::new(SqliteStore::open(":memory:").unwrap(), "main", clock.clone());
     let event = NewEvent {
         event_type: "payment.completed".into(),
         aggregate_type: "payment".into(),
@@ -291,24 +228,14 @@ async fn outbox_item_is_written_with_the_state_change_or_not_at_all() {
     let (put, detail) = outbox_put(&event, drop_services::Clock::now(&*clock));
     // The state change's condition fails: the event must not exist either.
     let failing = TxOp::Update(
-        Update::new(Key::new("PAY", "1"))
-            .set("status", "completed")
-            .when(drop_services::table::Condition::present()),
+        Update::new(Key::new("PAY", "1")).set("status", "completed").when(drop_services::table::Condition::present()),
     );
     assert!(table.transact(vec![failing, put.clone()]).await.is_err());
     let shard = drop_domain::keys::outbox_shard(&detail.event_id);
     let pk = drop_domain::keys::outbox_pk(shard);
-    assert!(table
-        .query(Query::partition(&pk))
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(table.query(Query::partition(&pk)).await.unwrap().items.is_empty());
     table
-        .transact(vec![
-            TxOp::Update(Update::new(Key::new("PAY", "1")).set("status", "completed")),
-            put,
-        ])
+        .transact(vec![TxOp::Update(Update::new(Key::new("PAY", "1")).set("status", "completed")), put])
         .await
         .unwrap();
     let items = table.query(Query::partition(&pk)).await.unwrap().items;
@@ -321,38 +248,11 @@ async fn outbox_item_is_written_with_the_state_change_or_not_at_all() {
 #[tokio::test]
 async fn dedupe_applies_an_effect_once_per_event() {
     let clock = FixedClock::at(1_800_000_000);
-    let table = SqliteTable::new(
-        SqliteStore::open(":memory:").unwrap(),
-        "main",
-        Arc::new(SystemClock),
-    );
+    let table = SqliteTable::new(SqliteStore::open(":memory:").unwrap(), "main", Arc::new(SystemClock));
     let effect = || vec![TxOp::Update(Update::new(Key::new("CTR", "c")).add("n", 1))];
     let now = drop_services::Clock::epoch(&clock);
-    assert_eq!(
-        dedupe::once(&table, "c1", "evt_1", now, effect())
-            .await
-            .unwrap(),
-        Outcome::Applied
-    );
-    assert_eq!(
-        dedupe::once(&table, "c1", "evt_1", now, effect())
-            .await
-            .unwrap(),
-        Outcome::Duplicate
-    );
-    assert_eq!(
-        dedupe::once(&table, "c2", "evt_1", now, effect())
-            .await
-            .unwrap(),
-        Outcome::Applied
-    );
-    assert_eq!(
-        table
-            .get(&Key::new("CTR", "c"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("n"),
-        Some(2)
-    );
+    assert_eq!(dedupe::once(&table, "c1", "evt_1", now, effect()).await.unwrap(), Outcome::Applied);
+    assert_eq!(dedupe::once(&table, "c1", "evt_1", now, effect()).await.unwrap(), Outcome::Duplicate);
+    assert_eq!(dedupe::once(&table, "c2", "evt_1", now, effect()).await.unwrap(), Outcome::Applied);
+    assert_eq!(table.get(&Key::new("CTR", "c")).await.unwrap().unwrap().n("n"), Some(2));
 }

@@ -18,10 +18,7 @@ struct Fx {
 fn sqlite() -> Fx {
     let clock = Arc::new(FixedClock::at(T0));
     let store = SqliteStore::open(":memory:").unwrap();
-    Fx {
-        table: Arc::new(SqliteTable::new(store, "contract", clock.clone())),
-        clock,
-    }
+    Fx { table: Arc::new(SqliteTable::new(store, "contract", clock.clone())), clock }
 }
 
 async fn dynamo() -> Option<Fx> {
@@ -31,10 +28,7 @@ async fn dynamo() -> Option<Fx> {
     let name = drop_tests::aws::unique("contract");
     drop_tests::aws::create_table(&client, &name).await;
     let clock = Arc::new(FixedClock::at(T0));
-    Some(Fx {
-        table: Arc::new(DynamoTable::new(client, &name, clock.clone())),
-        clock,
-    })
+    Some(Fx { table: Arc::new(DynamoTable::new(client, &name, clock.clone())), clock })
 }
 
 macro_rules! contract {
@@ -92,10 +86,7 @@ fn it(pk: &str, sk: &str) -> Item {
 }
 
 async fn put_then_get(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("x", "1").with("n", 7), None)
-        .await
-        .unwrap();
+    fx.table.put(it("P", "A").with("x", "1").with("n", 7), None).await.unwrap();
     let got = fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap();
     assert_eq!(got.s("x"), Some("1"));
     assert_eq!(got.n("n"), Some(7));
@@ -103,23 +94,12 @@ async fn put_then_get(fx: Fx) {
 }
 
 async fn get_missing_is_none(fx: Fx) {
-    assert!(fx
-        .table
-        .get(&Key::new("P", "nope"))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(fx.table.get(&Key::new("P", "nope")).await.unwrap().is_none());
 }
 
 async fn put_overwrites_whole_item(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("x", "1").with("y", "2"), None)
-        .await
-        .unwrap();
-    fx.table
-        .put(it("P", "A").with("x", "3"), None)
-        .await
-        .unwrap();
+    fx.table.put(it("P", "A").with("x", "1").with("y", "2"), None).await.unwrap();
+    fx.table.put(it("P", "A").with("x", "3"), None).await.unwrap();
     let got = fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap();
     assert_eq!(got.s("x"), Some("3"));
     assert!(got.get("y").is_none());
@@ -137,112 +117,44 @@ async fn values_round_trip(fx: Fx) {
         .with("l", Value::L(vec![Value::S("a".into()), Value::N(1)]))
         .with("m", Value::M(m));
     fx.table.put(item.clone(), None).await.unwrap();
-    assert_eq!(
-        fx.table.get(&Key::new("P", "V")).await.unwrap().unwrap(),
-        item
-    );
+    assert_eq!(fx.table.get(&Key::new("P", "V")).await.unwrap().unwrap(), item);
 }
 
 async fn absent_condition_fails_when_present_and_returns_current(fx: Fx) {
     fx.table.put(it("P", "A").with("v", 1), None).await.unwrap();
-    let err = fx
-        .table
-        .put(it("P", "A").with("v", 2), Some(Condition::absent()))
-        .await
-        .unwrap_err();
+    let err = fx.table.put(it("P", "A").with("v", 2), Some(Condition::absent())).await.unwrap_err();
     match err {
         TableError::ConditionFailed { current } => assert_eq!(current.unwrap().n("v"), Some(1)),
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(
-        fx.table
-            .get(&Key::new("P", "A"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("v"),
-        Some(1)
-    );
+    assert_eq!(fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap().n("v"), Some(1));
 }
 
 async fn absent_condition_succeeds_when_missing(fx: Fx) {
-    fx.table
-        .put(it("P", "A"), Some(Condition::absent()))
-        .await
-        .unwrap();
+    fx.table.put(it("P", "A"), Some(Condition::absent())).await.unwrap();
     assert!(fx.table.get(&Key::new("P", "A")).await.unwrap().is_some());
 }
 
 async fn present_condition_fails_when_missing(fx: Fx) {
-    let err = fx
-        .table
-        .put(it("P", "A"), Some(Condition::present()))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, TableError::ConditionFailed { current: None }),
-        "{err:?}"
-    );
+    let err = fx.table.put(it("P", "A"), Some(Condition::present())).await.unwrap_err();
+    assert!(matches!(err, TableError::ConditionFailed { current: None }), "{err:?}");
     assert!(fx.table.get(&Key::new("P", "A")).await.unwrap().is_none());
 }
 
 async fn equals_condition(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("state", "OPEN"), None)
-        .await
-        .unwrap();
-    let e = fx
-        .table
-        .put(
-            it("P", "A").with("state", "X"),
-            Some(Condition::eq("state", "CLOSED")),
-        )
-        .await;
+    fx.table.put(it("P", "A").with("state", "OPEN"), None).await.unwrap();
+    let e = fx.table.put(it("P", "A").with("state", "X"), Some(Condition::eq("state", "CLOSED"))).await;
     assert!(e.unwrap_err().is_condition_failed());
-    fx.table
-        .put(
-            it("P", "A").with("state", "CLOSED"),
-            Some(Condition::eq("state", "OPEN")),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fx.table
-            .get(&Key::new("P", "A"))
-            .await
-            .unwrap()
-            .unwrap()
-            .s("state"),
-        Some("CLOSED")
-    );
+    fx.table.put(it("P", "A").with("state", "CLOSED"), Some(Condition::eq("state", "OPEN"))).await.unwrap();
+    assert_eq!(fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap().s("state"), Some("CLOSED"));
 }
 
 async fn numeric_compare_conditions(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("bal", 100), None)
-        .await
-        .unwrap();
-    let dec = |need: i64| {
-        Update::new(Key::new("P", "A"))
-            .add("bal", -need)
-            .when(Condition::cmp("bal", Cmp::Ge, need))
-    };
+    fx.table.put(it("P", "A").with("bal", 100), None).await.unwrap();
+    let dec = |need: i64| Update::new(Key::new("P", "A")).add("bal", -need).when(Condition::cmp("bal", Cmp::Ge, need));
     assert_eq!(fx.table.update(dec(60)).await.unwrap().n("bal"), Some(40));
-    assert!(fx
-        .table
-        .update(dec(60))
-        .await
-        .unwrap_err()
-        .is_condition_failed());
-    assert_eq!(
-        fx.table
-            .get(&Key::new("P", "A"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("bal"),
-        Some(40)
-    );
+    assert!(fx.table.update(dec(60)).await.unwrap_err().is_condition_failed());
+    assert_eq!(fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap().n("bal"), Some(40));
     for (op, n, ok) in [
         (Cmp::Lt, 41, true),
         (Cmp::Lt, 40, false),
@@ -252,39 +164,20 @@ async fn numeric_compare_conditions(fx: Fx) {
         (Cmp::Ne, 40, false),
         (Cmp::Ne, 1, true),
     ] {
-        let r = fx
-            .table
-            .update(
-                Update::new(Key::new("P", "A"))
-                    .set("t", "x")
-                    .when(Condition::cmp("bal", op, n)),
-            )
-            .await;
+        let r = fx.table.update(Update::new(Key::new("P", "A")).set("t", "x").when(Condition::cmp("bal", op, n))).await;
         assert_eq!(r.is_ok(), ok, "bal {} {n}", op.symbol());
     }
 }
 
 async fn not_equal_on_missing_attribute_is_false(fx: Fx) {
     fx.table.put(it("P", "A"), None).await.unwrap();
-    let r = fx
-        .table
-        .update(
-            Update::new(Key::new("P", "A"))
-                .set("t", "x")
-                .when(Condition::cmp("nope", Cmp::Ne, 1)),
-        )
-        .await;
+    let r =
+        fx.table.update(Update::new(Key::new("P", "A")).set("t", "x").when(Condition::cmp("nope", Cmp::Ne, 1))).await;
     assert!(r.unwrap_err().is_condition_failed());
 }
 
 async fn and_or_conditions(fx: Fx) {
-    fx.table
-        .put(
-            it("P", "A").with("status", "INPROGRESS").with("exp", 10),
-            None,
-        )
-        .await
-        .unwrap();
+    fx.table.put(it("P", "A").with("status", "INPROGRESS").with("exp", 10), None).await.unwrap();
     // The idempotency lock: absent OR expired OR (in progress AND lock expired).
     let lock = |now: i64| {
         Condition::Or(vec![
@@ -293,28 +186,12 @@ async fn and_or_conditions(fx: Fx) {
             Condition::eq("status", "INPROGRESS").and(Condition::cmp("lock", Cmp::Lt, now)),
         ])
     };
-    assert!(fx
-        .table
-        .put(it("P", "A").with("v", 1), Some(lock(5)))
-        .await
-        .unwrap_err()
-        .is_condition_failed());
-    fx.table
-        .put(it("P", "A").with("v", 2).with("exp", 100), Some(lock(11)))
-        .await
-        .unwrap();
+    assert!(fx.table.put(it("P", "A").with("v", 1), Some(lock(5))).await.unwrap_err().is_condition_failed());
+    fx.table.put(it("P", "A").with("v", 2).with("exp", 100), Some(lock(11))).await.unwrap();
     fx.table.put(it("P", "B"), Some(lock(0))).await.unwrap();
     let both = Condition::present().and(Condition::eq("v", 2));
-    fx.table
-        .put(it("P", "A").with("v", 3), Some(both.clone()))
-        .await
-        .unwrap();
-    assert!(fx
-        .table
-        .put(it("P", "A"), Some(both))
-        .await
-        .unwrap_err()
-        .is_condition_failed());
+    fx.table.put(it("P", "A").with("v", 3), Some(both.clone())).await.unwrap();
+    assert!(fx.table.put(it("P", "A"), Some(both)).await.unwrap_err().is_condition_failed());
 }
 
 async fn delete_removes(fx: Fx) {
@@ -325,146 +202,61 @@ async fn delete_removes(fx: Fx) {
 }
 
 async fn conditional_delete_keeps_item_on_failure(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("state", "OPEN"), None)
-        .await
-        .unwrap();
-    let e = fx
-        .table
-        .delete(&Key::new("P", "A"), Some(Condition::eq("state", "CLOSED")))
-        .await
-        .unwrap_err();
+    fx.table.put(it("P", "A").with("state", "OPEN"), None).await.unwrap();
+    let e = fx.table.delete(&Key::new("P", "A"), Some(Condition::eq("state", "CLOSED"))).await.unwrap_err();
     assert!(e.is_condition_failed());
     assert!(fx.table.get(&Key::new("P", "A")).await.unwrap().is_some());
-    fx.table
-        .delete(&Key::new("P", "A"), Some(Condition::eq("state", "OPEN")))
-        .await
-        .unwrap();
+    fx.table.delete(&Key::new("P", "A"), Some(Condition::eq("state", "OPEN"))).await.unwrap();
     assert!(fx.table.get(&Key::new("P", "A")).await.unwrap().is_none());
 }
 
 async fn update_creates_missing_item(fx: Fx) {
-    let out = fx
-        .table
-        .update(
-            Update::new(Key::new("P", "C"))
-                .add("count", 3)
-                .set("a", "b"),
-        )
-        .await
-        .unwrap();
+    let out = fx.table.update(Update::new(Key::new("P", "C")).add("count", 3).set("a", "b")).await.unwrap();
     assert_eq!(out.n("count"), Some(3));
     assert_eq!(out.s("pk"), Some("P"));
-    assert_eq!(
-        fx.table
-            .get(&Key::new("P", "C"))
-            .await
-            .unwrap()
-            .unwrap()
-            .s("a"),
-        Some("b")
-    );
+    assert_eq!(fx.table.get(&Key::new("P", "C")).await.unwrap().unwrap().s("a"), Some("b"));
 }
 
 async fn update_set_add_remove(fx: Fx) {
-    fx.table
-        .put(
-            it("P", "A")
-                .with("count", 1)
-                .with("gone", "x")
-                .with("keep", "k"),
-            None,
-        )
-        .await
-        .unwrap();
-    let out = fx
-        .table
-        .update(
-            Update::new(Key::new("P", "A"))
-                .add("count", 4)
-                .set("new", "n")
-                .remove("gone"),
-        )
-        .await
-        .unwrap();
+    fx.table.put(it("P", "A").with("count", 1).with("gone", "x").with("keep", "k"), None).await.unwrap();
+    let out =
+        fx.table.update(Update::new(Key::new("P", "A")).add("count", 4).set("new", "n").remove("gone")).await.unwrap();
     assert_eq!(out.n("count"), Some(5));
     assert_eq!(out.s("new"), Some("n"));
     assert_eq!(out.s("keep"), Some("k"));
     assert!(out.get("gone").is_none());
-    assert_eq!(
-        fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap(),
-        out
-    );
+    assert_eq!(fx.table.get(&Key::new("P", "A")).await.unwrap().unwrap(), out);
 }
 
 async fn conditional_update_failure_returns_current(fx: Fx) {
-    fx.table
-        .put(it("P", "A").with("version", 3), None)
-        .await
-        .unwrap();
-    let e = fx
-        .table
-        .update(
-            Update::new(Key::new("P", "A"))
-                .add("version", 1)
-                .when(Condition::eq("version", 2)),
-        )
-        .await;
+    fx.table.put(it("P", "A").with("version", 3), None).await.unwrap();
+    let e = fx.table.update(Update::new(Key::new("P", "A")).add("version", 1).when(Condition::eq("version", 2))).await;
     match e.unwrap_err() {
         TableError::ConditionFailed { current } => {
             assert_eq!(current.unwrap().n("version"), Some(3))
         }
         other => panic!("{other:?}"),
     }
-    let e = fx
-        .table
-        .update(
-            Update::new(Key::new("P", "missing"))
-                .set("a", "b")
-                .when(Condition::present()),
-        )
-        .await;
-    assert!(matches!(
-        e.unwrap_err(),
-        TableError::ConditionFailed { current: None }
-    ));
-    assert!(fx
-        .table
-        .get(&Key::new("P", "missing"))
-        .await
-        .unwrap()
-        .is_none());
+    let e = fx.table.update(Update::new(Key::new("P", "missing")).set("a", "b").when(Condition::present())).await;
+    assert!(matches!(e.unwrap_err(), TableError::ConditionFailed { current: None }));
+    assert!(fx.table.get(&Key::new("P", "missing")).await.unwrap().is_none());
 }
 
 async fn update_cannot_change_key(fx: Fx) {
-    let e = fx
-        .table
-        .update(Update::new(Key::new("P", "A")).set("sk", "B"))
-        .await
-        .unwrap_err();
+    let e = fx.table.update(Update::new(Key::new("P", "A")).set("sk", "B")).await.unwrap_err();
     assert!(matches!(e, TableError::Invalid(_)), "{e:?}");
-    let e = fx
-        .table
-        .update(Update::new(Key::new("P", "A")))
-        .await
-        .unwrap_err();
+    let e = fx.table.update(Update::new(Key::new("P", "A"))).await.unwrap_err();
     assert!(matches!(e, TableError::Invalid(_)), "{e:?}");
 }
 
 async fn seed(fx: &Fx, pk: &str, sks: &[&str]) {
     for sk in sks {
-        fx.table
-            .put(it(pk, sk).with("label", *sk), None)
-            .await
-            .unwrap();
+        fx.table.put(it(pk, sk).with("label", *sk), None).await.unwrap();
     }
 }
 
 fn sks(p: &Page) -> Vec<String> {
-    p.items
-        .iter()
-        .map(|i| i.s("sk").unwrap().to_owned())
-        .collect()
+    p.items.iter().map(|i| i.s("sk").unwrap().to_owned()).collect()
 }
 
 async fn query_forward_in_sort_order(fx: Fx) {
@@ -476,42 +268,21 @@ async fn query_forward_in_sort_order(fx: Fx) {
 
 async fn query_backward(fx: Fx) {
     seed(&fx, "Q", &["1", "2", "3"]).await;
-    let p = fx
-        .table
-        .query(Query::partition("Q").backward().limit(2))
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("Q").backward().limit(2)).await.unwrap();
     assert_eq!(sks(&p), ["3", "2"]);
 }
 
 async fn query_prefix(fx: Fx) {
-    seed(
-        &fx,
-        "U",
-        &["ACCOUNT#1", "ACCOUNT#2", "PAY#1", "PROFILE", "ACCOUNU"],
-    )
-    .await;
-    let p = fx
-        .table
-        .query(Query::partition("U").prefix("ACCOUNT#"))
-        .await
-        .unwrap();
+    seed(&fx, "U", &["ACCOUNT#1", "ACCOUNT#2", "PAY#1", "PROFILE", "ACCOUNU"]).await;
+    let p = fx.table.query(Query::partition("U").prefix("ACCOUNT#")).await.unwrap();
     assert_eq!(sks(&p), ["ACCOUNT#1", "ACCOUNT#2"]);
-    let p = fx
-        .table
-        .query(Query::partition("U").prefix("P").backward())
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("U").prefix("P").backward()).await.unwrap();
     assert_eq!(sks(&p), ["PROFILE", "PAY#1"]);
 }
 
 async fn query_between(fx: Fx) {
     seed(&fx, "L", &["2026-01", "2026-02", "2026-03", "2026-04"]).await;
-    let p = fx
-        .table
-        .query(Query::partition("L").between("2026-02", "2026-03"))
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("L").between("2026-02", "2026-03")).await.unwrap();
     assert_eq!(sks(&p), ["2026-02", "2026-03"]);
 }
 
@@ -553,11 +324,7 @@ async fn query_pages_with_cursor_backward(fx: Fx) {
 }
 
 async fn query_gsi(fx: Fx) {
-    for (u, id, status) in [
-        ("U1", "p1", "PAID"),
-        ("U2", "p2", "OPEN"),
-        ("U1", "p3", "PAID"),
-    ] {
+    for (u, id, status) in [("U1", "p1", "PAID"), ("U2", "p2", "OPEN"), ("U1", "p3", "PAID")] {
         fx.table
             .put(
                 it(&format!("USER#{u}"), &format!("PAY#{id}"))
@@ -568,65 +335,27 @@ async fn query_gsi(fx: Fx) {
             .await
             .unwrap();
     }
-    let p = fx
-        .table
-        .query(Query::partition("STATUS#PAID").on_index("gsi1"))
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("STATUS#PAID").on_index("gsi1")).await.unwrap();
     assert_eq!(sks(&p), ["PAY#p1", "PAY#p3"]);
-    let p = fx
-        .table
-        .query(
-            Query::partition("STATUS#PAID")
-                .on_index("gsi1")
-                .backward()
-                .limit(1),
-        )
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("STATUS#PAID").on_index("gsi1").backward().limit(1)).await.unwrap();
     assert_eq!(sks(&p), ["PAY#p3"]);
     // Changing the indexed attribute moves the item in the index.
-    fx.table
-        .update(Update::new(Key::new("USER#U1", "PAY#p1")).set("gsi1pk", "STATUS#OPEN"))
-        .await
-        .unwrap();
-    let p = fx
-        .table
-        .query(Query::partition("STATUS#OPEN").on_index("gsi1"))
-        .await
-        .unwrap();
+    fx.table.update(Update::new(Key::new("USER#U1", "PAY#p1")).set("gsi1pk", "STATUS#OPEN")).await.unwrap();
+    let p = fx.table.query(Query::partition("STATUS#OPEN").on_index("gsi1")).await.unwrap();
     assert_eq!(sks(&p), ["PAY#p1", "PAY#p2"]);
 }
 
 async fn query_gsi_is_sparse(fx: Fx) {
-    fx.table
-        .put(it("A", "1").with("gsi2pk", "X").with("gsi2sk", "1"), None)
-        .await
-        .unwrap();
-    fx.table
-        .put(it("A", "2").with("gsi2pk", "X"), None)
-        .await
-        .unwrap();
+    fx.table.put(it("A", "1").with("gsi2pk", "X").with("gsi2sk", "1"), None).await.unwrap();
+    fx.table.put(it("A", "2").with("gsi2pk", "X"), None).await.unwrap();
     fx.table.put(it("A", "3"), None).await.unwrap();
-    let p = fx
-        .table
-        .query(Query::partition("X").on_index("gsi2"))
-        .await
-        .unwrap();
+    let p = fx.table.query(Query::partition("X").on_index("gsi2")).await.unwrap();
     assert_eq!(sks(&p), ["1"]);
 }
 
 async fn query_gsi_pages(fx: Fx) {
     for i in 0..5 {
-        fx.table
-            .put(
-                it(&format!("P{i}"), "S")
-                    .with("gsi3pk", "ALL")
-                    .with("gsi3sk", "same"),
-                None,
-            )
-            .await
-            .unwrap();
+        fx.table.put(it(&format!("P{i}"), "S").with("gsi3pk", "ALL").with("gsi3sk", "same"), None).await.unwrap();
     }
     let (all, _) = collect_pages(&fx, Query::partition("ALL").on_index("gsi3").limit(2)).await;
     assert_eq!(all.len(), 5);
@@ -640,86 +369,39 @@ async fn query_other_partition_is_empty(fx: Fx) {
 }
 
 async fn bad_cursor_is_invalid(fx: Fx) {
-    let e = fx
-        .table
-        .query(Query::partition("A").after(Some("%%%not-a-cursor".into())))
-        .await
-        .unwrap_err();
+    let e = fx.table.query(Query::partition("A").after(Some("%%%not-a-cursor".into()))).await.unwrap_err();
     assert!(matches!(e, TableError::Invalid(_)), "{e:?}");
 }
 
 async fn unknown_index_is_invalid(fx: Fx) {
-    let e = fx
-        .table
-        .query(Query::partition("A").on_index("byname"))
-        .await
-        .unwrap_err();
+    let e = fx.table.query(Query::partition("A").on_index("byname")).await.unwrap_err();
     assert!(matches!(e, TableError::Invalid(_)), "{e:?}");
 }
 
 async fn transaction_applies_all(fx: Fx) {
-    fx.table
-        .put(it("ACC", "a").with("bal", 10), None)
-        .await
-        .unwrap();
+    fx.table.put(it("ACC", "a").with("bal", 10), None).await.unwrap();
     fx.table
         .transact(vec![
-            TxOp::Update(
-                Update::new(Key::new("ACC", "a"))
-                    .add("bal", -10)
-                    .when(Condition::cmp("bal", Cmp::Ge, 10)),
-            ),
+            TxOp::Update(Update::new(Key::new("ACC", "a")).add("bal", -10).when(Condition::cmp("bal", Cmp::Ge, 10))),
             TxOp::Update(Update::new(Key::new("ACC", "b")).add("bal", 10)),
-            TxOp::Put {
-                item: it("TR", "1").with("amount", 10),
-                condition: Some(Condition::absent()),
-            },
+            TxOp::Put { item: it("TR", "1").with("amount", 10), condition: Some(Condition::absent()) },
         ])
         .await
         .unwrap();
-    assert_eq!(
-        fx.table
-            .get(&Key::new("ACC", "a"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("bal"),
-        Some(0)
-    );
-    assert_eq!(
-        fx.table
-            .get(&Key::new("ACC", "b"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("bal"),
-        Some(10)
-    );
+    assert_eq!(fx.table.get(&Key::new("ACC", "a")).await.unwrap().unwrap().n("bal"), Some(0));
+    assert_eq!(fx.table.get(&Key::new("ACC", "b")).await.unwrap().unwrap().n("bal"), Some(10));
     assert!(fx.table.get(&Key::new("TR", "1")).await.unwrap().is_some());
 }
 
 async fn transaction_is_all_or_nothing_with_reasons(fx: Fx) {
-    fx.table
-        .put(it("ACC", "a").with("bal", 5), None)
-        .await
-        .unwrap();
+    fx.table.put(it("ACC", "a").with("bal", 5), None).await.unwrap();
     fx.table.put(it("OLD", "x"), None).await.unwrap();
     let e = fx
         .table
         .transact(vec![
-            TxOp::Put {
-                item: it("NEW", "1"),
-                condition: None,
-            },
-            TxOp::Update(
-                Update::new(Key::new("ACC", "a"))
-                    .add("bal", -10)
-                    .when(Condition::cmp("bal", Cmp::Ge, 10)),
-            ),
-            TxOp::Delete {
-                key: Key::new("OLD", "x"),
-                condition: None,
-            },
+            TxOp::Put { item: it("NEW", "1"), condition: None },
+            TxOp::Update(Update::new(Key::new("ACC", "a")).add("bal", -10).when(Condition::cmp("bal", Cmp::Ge, 10))),
+            TxOp::Delete { key: Key::new("OLD", "x"), condition: None },
         ])
         .await
         .unwrap_err();
@@ -739,61 +421,28 @@ async fn transaction_is_all_or_nothing_with_reasons(fx: Fx) {
     }
     assert!(fx.table.get(&Key::new("NEW", "1")).await.unwrap().is_none());
     assert!(fx.table.get(&Key::new("OLD", "x")).await.unwrap().is_some());
-    assert_eq!(
-        fx.table
-            .get(&Key::new("ACC", "a"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("bal"),
-        Some(5)
-    );
+    assert_eq!(fx.table.get(&Key::new("ACC", "a")).await.unwrap().unwrap().n("bal"), Some(5));
 }
 
 async fn transaction_condition_check(fx: Fx) {
-    fx.table
-        .put(it("USER", "u").with("status", "ACTIVE"), None)
-        .await
-        .unwrap();
+    fx.table.put(it("USER", "u").with("status", "ACTIVE"), None).await.unwrap();
     let op = |st: &str| {
         vec![
-            TxOp::ConditionCheck {
-                key: Key::new("USER", "u"),
-                condition: Condition::eq("status", st),
-            },
-            TxOp::Put {
-                item: it("PAY", st),
-                condition: None,
-            },
+            TxOp::ConditionCheck { key: Key::new("USER", "u"), condition: Condition::eq("status", st) },
+            TxOp::Put { item: it("PAY", st), condition: None },
         ]
     };
-    assert!(matches!(
-        fx.table.transact(op("BLOCKED")).await.unwrap_err(),
-        TableError::TransactionCanceled { .. }
-    ));
-    assert!(fx
-        .table
-        .get(&Key::new("PAY", "BLOCKED"))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(matches!(fx.table.transact(op("BLOCKED")).await.unwrap_err(), TableError::TransactionCanceled { .. }));
+    assert!(fx.table.get(&Key::new("PAY", "BLOCKED")).await.unwrap().is_none());
     fx.table.transact(op("ACTIVE")).await.unwrap();
-    assert!(fx
-        .table
-        .get(&Key::new("PAY", "ACTIVE"))
-        .await
-        .unwrap()
-        .is_some());
+    assert!(fx.table.get(&Key::new("PAY", "ACTIVE")).await.unwrap().is_some());
 }
 
 async fn transaction_same_item_twice_is_invalid(fx: Fx) {
     let e = fx
         .table
         .transact(vec![
-            TxOp::Put {
-                item: it("A", "1"),
-                condition: None,
-            },
+            TxOp::Put { item: it("A", "1"), condition: None },
             TxOp::Update(Update::new(Key::new("A", "1")).set("x", "y")),
         ])
         .await
@@ -804,117 +453,53 @@ async fn transaction_same_item_twice_is_invalid(fx: Fx) {
 
 async fn transaction_size_limits(fx: Fx) {
     let ops = |n: usize| {
-        (0..n)
-            .map(|i| TxOp::Put {
-                item: it("BIG", &format!("{i:03}")),
-                condition: None,
-            })
-            .collect::<Vec<_>>()
+        (0..n).map(|i| TxOp::Put { item: it("BIG", &format!("{i:03}")), condition: None }).collect::<Vec<_>>()
     };
-    assert!(matches!(
-        fx.table.transact(ops(101)).await.unwrap_err(),
-        TableError::Invalid(_)
-    ));
-    assert!(matches!(
-        fx.table.transact(vec![]).await.unwrap_err(),
-        TableError::Invalid(_)
-    ));
+    assert!(matches!(fx.table.transact(ops(101)).await.unwrap_err(), TableError::Invalid(_)));
+    assert!(matches!(fx.table.transact(vec![]).await.unwrap_err(), TableError::Invalid(_)));
     fx.table.transact(ops(100)).await.unwrap();
     let (all, _) = collect_pages(&fx, Query::partition("BIG")).await;
     assert_eq!(all.len(), 100);
 }
 
 async fn ttl_expired_invisible_to_get(fx: Fx) {
-    fx.table
-        .put(it("S", "old").with(TTL_ATTR, T0 + 10), None)
-        .await
-        .unwrap();
+    fx.table.put(it("S", "old").with(TTL_ATTR, T0 + 10), None).await.unwrap();
     assert!(fx.table.get(&Key::new("S", "old")).await.unwrap().is_some());
     fx.clock.advance(10);
     assert!(fx.table.get(&Key::new("S", "old")).await.unwrap().is_none());
 }
 
 async fn ttl_expired_invisible_to_query(fx: Fx) {
-    fx.table
-        .put(it("S", "a").with(TTL_ATTR, T0 - 1), None)
-        .await
-        .unwrap();
+    fx.table.put(it("S", "a").with(TTL_ATTR, T0 - 1), None).await.unwrap();
     fx.table.put(it("S", "b"), None).await.unwrap();
-    fx.table
-        .put(it("S", "c").with(TTL_ATTR, T0 + 1000), None)
-        .await
-        .unwrap();
+    fx.table.put(it("S", "c").with(TTL_ATTR, T0 + 1000), None).await.unwrap();
     let p = fx.table.query(Query::partition("S")).await.unwrap();
     assert_eq!(sks(&p), ["b", "c"]);
 }
 
 async fn ttl_expired_counts_as_absent_in_conditions(fx: Fx) {
-    fx.table
-        .put(
-            it("OIDC", "state").with(TTL_ATTR, T0 + 5).with("v", 1),
-            None,
-        )
-        .await
-        .unwrap();
-    assert!(fx
-        .table
-        .put(it("OIDC", "state"), Some(Condition::absent()))
-        .await
-        .unwrap_err()
-        .is_condition_failed());
+    fx.table.put(it("OIDC", "state").with(TTL_ATTR, T0 + 5).with("v", 1), None).await.unwrap();
+    assert!(fx.table.put(it("OIDC", "state"), Some(Condition::absent())).await.unwrap_err().is_condition_failed());
     fx.clock.advance(6);
-    let e = fx
-        .table
-        .delete(&Key::new("OIDC", "state"), Some(Condition::present()))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, TableError::ConditionFailed { current: None }),
-        "{e:?}"
-    );
-    fx.table
-        .put(it("OIDC", "state").with("v", 2), Some(Condition::absent()))
-        .await
-        .unwrap();
-    assert_eq!(
-        fx.table
-            .get(&Key::new("OIDC", "state"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("v"),
-        Some(2)
-    );
+    let e = fx.table.delete(&Key::new("OIDC", "state"), Some(Condition::present())).await.unwrap_err();
+    assert!(matches!(e, TableError::ConditionFailed { current: None }), "{e:?}");
+    fx.table.put(it("OIDC", "state").with("v", 2), Some(Condition::absent())).await.unwrap();
+    assert_eq!(fx.table.get(&Key::new("OIDC", "state")).await.unwrap().unwrap().n("v"), Some(2));
 }
 
 async fn ttl_future_item_visible(fx: Fx) {
-    fx.table
-        .put(it("S", "f").with(TTL_ATTR, T0 + 1), None)
-        .await
-        .unwrap();
+    fx.table.put(it("S", "f").with(TTL_ATTR, T0 + 1), None).await.unwrap();
     assert!(fx.table.get(&Key::new("S", "f")).await.unwrap().is_some());
-    assert_eq!(
-        fx.table
-            .query(Query::partition("S"))
-            .await
-            .unwrap()
-            .items
-            .len(),
-        1
-    );
+    assert_eq!(fx.table.query(Query::partition("S")).await.unwrap().items.len(), 1);
 }
 
 async fn race_conditional_put_has_one_winner(fx: Fx) {
     let mut tasks = Vec::new();
     for i in 0..20 {
         let t = fx.table.clone();
-        tasks.push(tokio::spawn(async move {
-            t.put(
-                it("RACE", "one").with("winner", i),
-                Some(Condition::absent()),
-            )
-            .await
-        }));
+        tasks.push(tokio::spawn(
+            async move { t.put(it("RACE", "one").with("winner", i), Some(Condition::absent())).await },
+        ));
     }
     let mut wins = Vec::new();
     for (i, task) in tasks.into_iter().enumerate() {
@@ -924,12 +509,7 @@ async fn race_conditional_put_has_one_winner(fx: Fx) {
         }
     }
     assert_eq!(wins.len(), 1, "exactly one conditional put wins");
-    let stored = fx
-        .table
-        .get(&Key::new("RACE", "one"))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = fx.table.get(&Key::new("RACE", "one")).await.unwrap().unwrap();
     assert_eq!(stored.n("winner"), Some(wins[0]));
 }
 
@@ -937,53 +517,25 @@ async fn race_counter_add_loses_nothing(fx: Fx) {
     let mut tasks = Vec::new();
     for _ in 0..20 {
         let t = fx.table.clone();
-        tasks.push(tokio::spawn(async move {
-            t.update(Update::new(Key::new("CTR", "c")).add("n", 1))
-                .await
-        }));
+        tasks.push(tokio::spawn(async move { t.update(Update::new(Key::new("CTR", "c")).add("n", 1)).await }));
     }
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    assert_eq!(
-        fx.table
-            .get(&Key::new("CTR", "c"))
-            .await
-            .unwrap()
-            .unwrap()
-            .n("n"),
-        Some(20)
-    );
+    assert_eq!(fx.table.get(&Key::new("CTR", "c")).await.unwrap().unwrap().n("n"), Some(20));
 }
 
 #[tokio::test]
 async fn sqlite_purges_expired_rows() {
     let clock = Arc::new(FixedClock::at(T0));
-    let t = SqliteTable::new(
-        SqliteStore::open(":memory:").unwrap(),
-        "purge",
-        clock.clone(),
-    );
-    t.put(
-        it("S", "a")
-            .with(TTL_ATTR, T0 + 1)
-            .with("gsi1pk", "G")
-            .with("gsi1sk", "a"),
-        None,
-    )
-    .await
-    .unwrap();
+    let t = SqliteTable::new(SqliteStore::open(":memory:").unwrap(), "purge", clock.clone());
+    t.put(it("S", "a").with(TTL_ATTR, T0 + 1).with("gsi1pk", "G").with("gsi1sk", "a"), None).await.unwrap();
     t.put(it("S", "b"), None).await.unwrap();
     clock.advance(2);
     assert_eq!(t.stored_rows().await.unwrap(), 2);
     assert_eq!(t.purge_expired().await.unwrap(), 1);
     assert_eq!(t.stored_rows().await.unwrap(), 1);
-    assert!(t
-        .query(Query::partition("G").on_index("gsi1"))
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(t.query(Query::partition("G").on_index("gsi1")).await.unwrap().items.is_empty());
 }
 
 #[tokio::test]
@@ -992,21 +544,10 @@ async fn sqlite_file_persists_across_opens() {
     let path = dir.join("local.db");
     let clock = Arc::new(FixedClock::at(T0));
     {
-        let t = SqliteTable::new(
-            SqliteStore::open(path.to_str().unwrap()).unwrap(),
-            "main",
-            clock.clone(),
-        );
+        let t = SqliteTable::new(SqliteStore::open(path.to_str().unwrap()).unwrap(), "main", clock.clone());
         t.put(it("P", "A").with("x", "kept"), None).await.unwrap();
     }
-    let t = SqliteTable::new(
-        SqliteStore::open(path.to_str().unwrap()).unwrap(),
-        "main",
-        clock,
-    );
-    assert_eq!(
-        t.get(&Key::new("P", "A")).await.unwrap().unwrap().s("x"),
-        Some("kept")
-    );
+    let t = SqliteTable::new(SqliteStore::open(path.to_str().unwrap()).unwrap(), "main", clock);
+    assert_eq!(t.get(&Key::new("P", "A")).await.unwrap().unwrap().s("x"), Some("kept"));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -24,10 +24,7 @@ async fn receive(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let envelope: BusEnvelope = serde_json::from_str(&record.body)
         .map_err(|_| ApiError::bad_request("malformed-event", "the message is not a bus event"))?;
     if envelope.detail.event_type != canary::EVENT_TYPE {
-        return Err(ApiError::bad_request(
-            "unexpected-event",
-            "not a canary event",
-        ));
+        return Err(ApiError::bad_request("unexpected-event", "not a canary event"));
     }
     let outcome = canary::receive(ctx.table.as_ref(), ctx.clock.as_ref(), &envelope.detail).await?;
     tracing::info!(event_id = %envelope.detail.event_id, ?outcome, "canary received");

@@ -40,11 +40,7 @@ pub struct Pipeline {
 
 impl From<CanaryStatus> for Pipeline {
     fn from(c: CanaryStatus) -> Self {
-        Pipeline {
-            last_sent_at: c.last_sent_at,
-            last_received_at: c.last_received_at,
-            received: c.received,
-        }
+        Pipeline { last_sent_at: c.last_sent_at, last_received_at: c.last_received_at, received: c.received }
     }
 }
 
@@ -56,22 +52,14 @@ pub async fn health(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiE
         Ok(c) => ("ok", StatusCode::OK, c.into()),
         Err(e) => {
             tracing::warn!(error = %e, "health: storage did not answer");
-            (
-                "degraded",
-                StatusCode::SERVICE_UNAVAILABLE,
-                Pipeline::default(),
-            )
+            ("degraded", StatusCode::SERVICE_UNAVAILABLE, Pipeline::default())
         }
     };
     let body = HealthResponse {
         status,
         version: drop_runtime::config::VERSION,
         environment: ctx.config.env.clone(),
-        adapters: Adapters {
-            table: ctx.table.kind(),
-            crypto: ctx.crypto.kind(),
-            queue: ctx.queue.kind(),
-        },
+        adapters: Adapters { table: ctx.table.kind(), crypto: ctx.crypto.kind(), queue: ctx.queue.kind() },
         pipeline,
     };
     let mut r = ApiResponse::json(code, &body)?;
@@ -79,9 +67,6 @@ pub async fn health(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiE
     Ok(r)
 }
 
-pub fn handler(
-    ctx: Arc<Ctx>,
-    req: ApiRequest,
-) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
+pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
     Box::pin(health(ctx, req))
 }

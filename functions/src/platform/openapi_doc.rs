@@ -11,15 +11,11 @@ use std::sync::{Arc, OnceLock};
 pub async fn openapi(_ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
     static DOC: OnceLock<String> = OnceLock::new();
     let doc = DOC.get_or_init(crate::openapi::json);
-    let mut r =
-        ApiResponse::with_body(StatusCode::OK, "application/json", doc.clone().into_bytes());
+    let mut r = ApiResponse::with_body(StatusCode::OK, "application/json", doc.clone().into_bytes());
     r.header("cache-control", "public, max-age=300");
     Ok(r)
 }
 
-pub fn handler(
-    ctx: Arc<Ctx>,
-    req: ApiRequest,
-) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
+pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
     Box::pin(openapi(ctx, req))
 }

@@ -17,8 +17,7 @@ pub struct LocalBus {
 }
 
 pub fn envelope(e: &BusEvent) -> serde_json::Value {
-    let detail: serde_json::Value =
-        serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
+    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
     serde_json::json!({
         "version": "0",
         "id": ulid::Ulid::new().to_string(),
@@ -43,11 +42,7 @@ impl EventBus for LocalBus {
         for e in events {
             let env = envelope(e);
             let mut failure = None;
-            for rule in self
-                .rules
-                .iter()
-                .filter(|r| pattern::matches(&r.pattern, &env))
-            {
+            for rule in self.rules.iter().filter(|r| pattern::matches(&r.pattern, &env)) {
                 for q in &rule.queues {
                     let Some(name) = self.queue_names.get(q) else {
                         continue;

@@ -4,8 +4,8 @@
 
 use crate::template::Template;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::collections::BTreeMap;
@@ -18,10 +18,7 @@ pub struct ProvisionError {
 }
 
 fn perr(what: &str, e: impl std::fmt::Display) -> ProvisionError {
-    ProvisionError {
-        what: what.to_owned(),
-        detail: e.to_string(),
-    }
+    ProvisionError { what: what.to_owned(), detail: e.to_string() }
 }
 
 /// What `!Ref` and `!GetAtt X.Arn` resolve to.
@@ -31,19 +28,13 @@ pub struct Resolved {
     pub arns: BTreeMap<String, String>,
 }
 
-pub async fn provision(
-    sdk: &aws_config::SdkConfig,
-    t: &Template,
-    prefix: &str,
-) -> Result<Resolved, ProvisionError> {
+pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) -> Result<Resolved, ProvisionError> {
     let mut r = Resolved::default();
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
     for (id, spec) in &t.tables {
         let name = format!("{prefix}-{id}");
         if ddb.describe_table().table_name(&name).send().await.is_err() {
-            create_table(&ddb, &name, &spec.gsis)
-                .await
-                .map_err(|e| perr(&name, e))?;
+            create_table(&ddb, &name, &spec.gsis).await.map_err(|e| perr(&name, e))?;
             if let Some(attr) = &spec.ttl_attribute {
                 ddb.update_time_to_live()
                     .table_name(&name)
@@ -93,21 +84,15 @@ pub async fn provision(
     for id in order {
         let spec = &t.queues[id];
         let name = format!("{prefix}-{id}");
-        let mut req = sqs.create_queue().queue_name(&name).attributes(
-            QueueAttributeName::VisibilityTimeout,
-            spec.visibility_timeout.to_string(),
-        );
+        let mut req = sqs
+            .create_queue()
+            .queue_name(&name)
+            .attributes(QueueAttributeName::VisibilityTimeout, spec.visibility_timeout.to_string());
         if let Some(dlq) = &spec.dead_letter {
-            let arn = r
-                .arns
-                .get(dlq)
-                .ok_or_else(|| perr(&name, format!("dead-letter queue {dlq} unknown")))?;
+            let arn = r.arns.get(dlq).ok_or_else(|| perr(&name, format!("dead-letter queue {dlq} unknown")))?;
             req = req.attributes(
                 QueueAttributeName::RedrivePolicy,
-                format!(
-                    r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"{}"}}"#,
-                    spec.max_receive
-                ),
+                format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"{}"}}"#, spec.max_receive),
             );
         }
         let url = req
@@ -141,11 +126,7 @@ pub async fn provision(
         }
         r.refs.insert(id.clone(), name);
     }
-    let bus = t
-        .buses
-        .first()
-        .map(|b| format!("{prefix}-{b}"))
-        .unwrap_or_else(|| "default".into());
+    let bus = t.buses.first().map(|b| format!("{prefix}-{b}")).unwrap_or_else(|| "default".into());
     for rule in &t.rules {
         let name = format!("{prefix}-{}", rule.logical_id);
         eb.put_rule()
@@ -156,15 +137,9 @@ pub async fn provision(
             .await
             .map_err(|e| perr(&name, aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
         for q in &rule.queues {
-            let arn = r
-                .arns
-                .get(q)
-                .ok_or_else(|| perr(&name, format!("target {q} unknown")))?;
-            let target = aws_sdk_eventbridge::types::Target::builder()
-                .id(q)
-                .arn(arn)
-                .build()
-                .map_err(|e| perr(&name, e))?;
+            let arn = r.arns.get(q).ok_or_else(|| perr(&name, format!("target {q} unknown")))?;
+            let target =
+                aws_sdk_eventbridge::types::Target::builder().id(q).arn(arn).build().map_err(|e| perr(&name, e))?;
             eb.put_targets()
                 .rule(&name)
                 .event_bus_name(&bus)
@@ -177,11 +152,7 @@ pub async fn provision(
     Ok(r)
 }
 
-async fn create_table(
-    ddb: &aws_sdk_dynamodb::Client,
-    name: &str,
-    gsis: &[String],
-) -> Result<(), String> {
+async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, gsis: &[String]) -> Result<(), String> {
     let attr = |n: &str| {
         AttributeDefinition::builder()
             .attribute_name(n)
@@ -190,11 +161,7 @@ async fn create_table(
             .map_err(|e| e.to_string())
     };
     let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .map_err(|e| e.to_string())
+        KeySchemaElement::builder().attribute_name(n).key_type(t).build().map_err(|e| e.to_string())
     };
     let mut req = ddb
         .create_table()
@@ -206,25 +173,16 @@ async fn create_table(
         .key_schema(key("sk", KeyType::Range)?);
     for ix in gsis {
         let (p, s) = (format!("{ix}pk"), format!("{ix}sk"));
-        req = req
-            .attribute_definitions(attr(&p)?)
-            .attribute_definitions(attr(&s)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(ix)
-                    .key_schema(key(&p, KeyType::Hash)?)
-                    .key_schema(key(&s, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(|e| e.to_string())?,
-            );
+        req = req.attribute_definitions(attr(&p)?).attribute_definitions(attr(&s)?).global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(ix)
+                .key_schema(key(&p, KeyType::Hash)?)
+                .key_schema(key(&s, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
     }
-    req.send()
-        .await
-        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+    req.send().await.map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
     Ok(())
 }

@@ -21,9 +21,7 @@ pub struct Cron {
     years: Option<Vec<i32>>,
 }
 
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
+const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 fn field(spec: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, String> {
@@ -63,10 +61,7 @@ impl Schedule {
     pub fn parse(expr: &str) -> Result<Self, String> {
         let expr = expr.trim();
         if let Some(inner) = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
-            let (n, unit) = inner
-                .trim()
-                .split_once(' ')
-                .ok_or("rate needs a value and a unit")?;
+            let (n, unit) = inner.trim().split_once(' ').ok_or("rate needs a value and a unit")?;
             let n: i64 = n.parse().map_err(|_| format!("bad rate value {n}"))?;
             if n <= 0 {
                 return Err("rate must be positive".into());
@@ -79,10 +74,7 @@ impl Schedule {
             };
             return Ok(Schedule::Rate(d));
         }
-        let inner = expr
-            .strip_prefix("cron(")
-            .and_then(|s| s.strip_suffix(')'))
-            .ok_or("not rate(...) or cron(...)")?;
+        let inner = expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')).ok_or("not rate(...) or cron(...)")?;
         let f: Vec<&str> = inner.split_whitespace().collect();
         if f.len() != 6 {
             return Err("cron needs six fields".into());
@@ -92,9 +84,7 @@ impl Schedule {
                 || x.split(',').any(|p| {
                     let u = p.to_uppercase();
                     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-                    u == "L"
-                        || u == "LW"
-                        || ((u.ends_with('L') || u.ends_with('W')) && digits(&u[..u.len() - 1]))
+                    u == "L" || u == "LW" || ((u.ends_with('L') || u.ends_with('W')) && digits(&u[..u.len() - 1]))
                 })
         };
         if f.iter().any(|x| special(x)) {
@@ -103,12 +93,7 @@ impl Schedule {
         let years = match f[5] {
             "*" | "?" => None,
             y => Some(
-                field(y, 1970, 2199, &[])?
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| **b)
-                    .map(|(i, _)| i as i32)
-                    .collect(),
+                field(y, 1970, 2199, &[])?.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as i32).collect(),
             ),
         };
         Ok(Schedule::Cron(Box::new(Cron {
@@ -128,8 +113,7 @@ impl Schedule {
         match self {
             Schedule::Rate(d) => Some(t + *d),
             Schedule::Cron(c) => {
-                let mut m =
-                    t.replace_second(0).ok()?.replace_nanosecond(0).ok()? + Duration::minutes(1);
+                let mut m = t.replace_second(0).ok()?.replace_nanosecond(0).ok()? + Duration::minutes(1);
                 let end = t + Duration::days(5 * 366);
                 while m < end {
                     if c.fires(m) {
@@ -171,14 +155,8 @@ mod tests {
 
     #[test]
     fn rates() {
-        assert_eq!(
-            Schedule::parse("rate(5 minutes)").unwrap(),
-            Schedule::Rate(Duration::minutes(5))
-        );
-        assert_eq!(
-            Schedule::parse("rate(1 day)").unwrap(),
-            Schedule::Rate(Duration::days(1))
-        );
+        assert_eq!(Schedule::parse("rate(5 minutes)").unwrap(), Schedule::Rate(Duration::minutes(5)));
+        assert_eq!(Schedule::parse("rate(1 day)").unwrap(), Schedule::Rate(Duration::days(1)));
         assert!(Schedule::parse("rate(0 minutes)").is_err());
         assert!(Schedule::parse("rate(5 weeks)").is_err());
     }

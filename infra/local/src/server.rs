@@ -19,9 +19,7 @@ pub struct State {
     pub schedules: Arc<BTreeMap<String, ScheduleHandler>>,
 }
 
-pub fn router(
-    state: State,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, SocketAddr> {
+pub fn router(state: State) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, SocketAddr> {
     let state = Arc::new(state);
     axum::Router::new()
         .fallback(move |ci: ConnectInfo<SocketAddr>, req: Request| {
@@ -87,11 +85,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         return to_axum(drop_runtime::cors::preflight(&parts.headers, &origin));
     }
     if let Some(rest) = path.strip_prefix("/_local/") {
-        return to_axum(
-            local_tool(&state, &parts.method, rest)
-                .await
-                .unwrap_or_else(|e| e.to_response(&path)),
-        );
+        return to_axum(local_tool(&state, &parts.method, rest).await.unwrap_or_else(|e| e.to_response(&path)));
     }
     let mut allowed = false;
     let mut found = None;
@@ -105,11 +99,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         }
     }
     let Some((binary, path_params)) = found else {
-        let e = if allowed {
-            ApiError::method_not_allowed()
-        } else {
-            ApiError::not_found()
-        };
+        let e = if allowed { ApiError::method_not_allowed() } else { ApiError::not_found() };
         let mut r = e.to_response(&path);
         drop_runtime::cors::apply(&mut r, &parts.headers, &origin);
         return to_axum(r);
@@ -125,9 +115,8 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         Ok(b) => b,
         Err(_) => return to_axum(ApiError::payload_too_large(limit).to_response(&path)),
     };
-    let query = axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(&parts.uri)
-        .map(|q| q.0)
-        .unwrap_or_default();
+    let query =
+        axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
     let api = ApiRequest {
         method: parts.method,
         path,
@@ -176,17 +165,11 @@ mod tests {
 
     #[test]
     fn matches_paths() {
-        assert_eq!(
-            match_path("/api/health", "/api/health"),
-            Some(BTreeMap::new())
-        );
+        assert_eq!(match_path("/api/health", "/api/health"), Some(BTreeMap::new()));
         assert_eq!(match_path("/api/health", "/api/health/x"), None);
         let p = match_path("/api/user/accounts/{id}", "/api/user/accounts/acc%2F1").unwrap();
         assert_eq!(p["id"], "acc/1");
-        assert_eq!(
-            match_path("/api/user/accounts/{id}", "/api/user/accounts/"),
-            None
-        );
+        assert_eq!(match_path("/api/user/accounts/{id}", "/api/user/accounts/"), None);
         let p = match_path("/files/{proxy+}", "/files/a/b/c").unwrap();
         assert_eq!(p["proxy"], "a/b/c");
     }

@@ -42,18 +42,14 @@ pub struct Options {
 impl Options {
     pub fn from_env() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let template = var("DROP_TEMPLATE")
-            .map(PathBuf::from)
-            .unwrap_or_else(default_template);
+        let template = var("DROP_TEMPLATE").map(PathBuf::from).unwrap_or_else(default_template);
         Options {
             addr: var("DROP_LOCAL_ADDR")
                 .and_then(|a| a.parse().ok())
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             template,
             db_path: var("DROP_DB_PATH").unwrap_or_else(|| ".drop/local.db".into()),
-            key_file: var("DROP_KEY_FILE")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| ".drop/keys.json".into()),
+            key_file: var("DROP_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| ".drop/keys.json".into()),
             aws_endpoint: var("AWS_ENDPOINT_URL"),
             frontend_origin: var("FRONTEND_ORIGIN"),
             prefix: var("DROP_LOCAL_PREFIX").unwrap_or_else(|| "drop-local".into()),
@@ -112,6 +108,56 @@ pub fn resolve(e: &Expr, r: &Resolved, params: &BTreeMap<String, String>) -> Opt
     }
 }
 
+/// What a function's environment resolves to on this machine, with the AWS SDK config when the
+/// stack runs against an AWS endpoint (resources are provisioned first).
+pub struct Prepared {
+    pub env: BTreeMap<String, String>,
+    pub aws: Option<aws_config::SdkConfig>,
+    pub resolved: Resolved,
+}
+
+pub async fn prepare(opts: &Options, template: &Template) -> Result<Prepared, LocalError> {
+    let mut params: BTreeMap<String, String> =
+        template.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
+    params.insert("Environment".into(), "local".into());
+    if let Some(o) = &opts.frontend_origin {
+        params.insert("FrontendOrigin".into(), o.clone());
+    }
+    params.insert("AWS::Region".into(), std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-north-1".into()));
+
+    let aws = match &opts.aws_endpoint {
+        Some(_) => Some(drop_adapters::aws::sdk_config().await),
+        None => None,
+    };
+    let resolved = match &aws {
+        Some(sdk) => provision::provision(sdk, template, &opts.prefix).await?,
+        None => {
+            let mut r = Resolved::default();
+            for id in template.tables.keys().chain(template.queues.keys()).chain(template.buses.iter()) {
+                r.refs.insert(id.clone(), format!("{}-{id}", opts.prefix));
+            }
+            for id in template.keys.keys() {
+                r.refs.insert(id.clone(), "local".into());
+            }
+            r
+        }
+    };
+
+    // The functions' environment, as the template gives it (Globals + the function's own).
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    for f in &template.functions {
+        for (k, e) in &f.env {
+            if let Some(v) = resolve(e, &resolved, &params) {
+                env.insert(k.clone(), v);
+            }
+        }
+    }
+    env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
+    env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
+    env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
+    Ok(Prepared { env, aws, resolved })
+}
+
 impl Stack {
     pub async fn start(opts: Options) -> Result<Stack, LocalError> {
         let template = Arc::new(Template::load(&opts.template)?);
@@ -120,103 +166,31 @@ impl Stack {
                 return Err(LocalError::Unregistered(f.binary.clone()));
             }
         }
-        let mut params: BTreeMap<String, String> = template
-            .parameters
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
-            .collect();
-        params.insert("Environment".into(), "local".into());
-        if let Some(o) = &opts.frontend_origin {
-            params.insert("FrontendOrigin".into(), o.clone());
-        }
-        params.insert(
-            "AWS::Region".into(),
-            std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-north-1".into()),
-        );
-
-        let aws = match &opts.aws_endpoint {
-            Some(_) => Some(drop_adapters::aws::sdk_config().await),
-            None => None,
-        };
-        let resolved = match &aws {
-            Some(sdk) => provision::provision(sdk, &template, &opts.prefix).await?,
-            None => {
-                let mut r = Resolved::default();
-                for id in template
-                    .tables
-                    .keys()
-                    .chain(template.queues.keys())
-                    .chain(template.buses.iter())
-                {
-                    r.refs.insert(id.clone(), format!("{}-{id}", opts.prefix));
-                }
-                for id in template.keys.keys() {
-                    r.refs.insert(id.clone(), "local".into());
-                }
-                r
-            }
-        };
-
-        // The functions' environment, as the template gives it (Globals + the function's own).
-        let mut env: BTreeMap<String, String> = BTreeMap::new();
-        for f in &template.functions {
-            for (k, e) in &f.env {
-                if let Some(v) = resolve(e, &resolved, &params) {
-                    env.insert(k.clone(), v);
-                }
-            }
-        }
-        env.insert(
-            "DROP_ADAPTERS".into(),
-            if aws.is_some() { "aws" } else { "embedded" }.into(),
-        );
-        env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
-        env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
-        let config = Config::from_lookup(|k| env.get(k).cloned())
-            .map_err(|e| LocalError::Init(e.to_string()))?;
+        let Prepared { env, aws, resolved } = prepare(&opts, &template).await?;
+        let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
         let ctx = Arc::new(
-            Ctx::from_config(config, Metrics::new(Sink::Discard))
-                .await
-                .map_err(|e| LocalError::Init(e.to_string()))?,
+            Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?,
         );
 
         // Queues and the bus the relay publishes to.
-        let queue_names: BTreeMap<String, String> = template
-            .queues
-            .keys()
-            .filter_map(|q| Some((q.clone(), resolved.refs.get(q)?.clone())))
-            .collect();
+        let queue_names: BTreeMap<String, String> =
+            template.queues.keys().filter_map(|q| Some((q.clone(), resolved.refs.get(q)?.clone()))).collect();
         let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match (&aws, &ctx.store) {
             (Some(sdk), _) => {
                 let bus_name = ctx.config.event_bus_name.clone().unwrap_or_default();
                 (
                     Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk))),
-                    Arc::new(EventBridgeBus::new(
-                        aws_sdk_eventbridge::Client::new(sdk),
-                        &bus_name,
-                    )),
+                    Arc::new(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), &bus_name)),
                 )
             }
             (None, Some(store)) => {
                 let q = Arc::new(SqliteQueue::new(store.clone(), ctx.clock.clone()));
                 for (id, spec) in &template.queues {
-                    let dead_letter = spec
-                        .dead_letter
-                        .as_ref()
-                        .and_then(|d| queue_names.get(d).cloned());
-                    q.configure(
-                        &queue_names[id],
-                        QueueConfig {
-                            dead_letter,
-                            max_receive: spec.max_receive,
-                        },
-                    );
+                    let dead_letter = spec.dead_letter.as_ref().and_then(|d| queue_names.get(d).cloned());
+                    q.configure(&queue_names[id], QueueConfig { dead_letter, max_receive: spec.max_receive });
                 }
-                let bus = LocalBus {
-                    rules: template.rules.clone(),
-                    queue_names: queue_names.clone(),
-                    queue: q.clone(),
-                };
+                let bus =
+                    LocalBus { rules: template.rules.clone(), queue_names: queue_names.clone(), queue: q.clone() };
                 (q, Arc::new(bus))
             }
             (None, None) => return Err(LocalError::Init("embedded mode without a store".into())),
@@ -227,21 +201,13 @@ impl Stack {
         let mut summary = Vec::new();
         let mut schedules = BTreeMap::new();
         let mode = if aws.is_some() {
-            format!(
-                "AWS adapters at {}",
-                opts.aws_endpoint.clone().unwrap_or_default()
-            )
+            format!("AWS adapters at {}", opts.aws_endpoint.clone().unwrap_or_default())
         } else {
             format!("embedded (SQLite {})", opts.db_path)
         };
         summary.push(format!("storage      {mode}"));
 
-        tasks.push(tokio::spawn(relay(
-            ctx.clone(),
-            bus,
-            opts.poll_every,
-            rx.clone(),
-        )));
+        tasks.push(tokio::spawn(relay(ctx.clone(), bus, opts.poll_every, rx.clone())));
         summary.push("outbox relay → bus → rules → queues".to_string());
         for f in &template.functions {
             let Some(def) = registry::find(&f.binary) else {
@@ -249,22 +215,12 @@ impl Stack {
             };
             for ev in &f.events {
                 match (ev, def.kind) {
-                    (
-                        EventSpec::Sqs {
-                            queue: q,
-                            batch_size,
-                        },
-                        Kind::Sqs { handler },
-                    ) => {
+                    (EventSpec::Sqs { queue: q, batch_size }, Kind::Sqs { handler }) => {
                         let name = queue_names
                             .get(q)
                             .cloned()
                             .ok_or_else(|| LocalError::Init(format!("queue {q} unknown")))?;
-                        let vis = template
-                            .queues
-                            .get(q)
-                            .map(|s| s.visibility_timeout)
-                            .unwrap_or(30);
+                        let vis = template.queues.get(q).map(|s| s.visibility_timeout).unwrap_or(30);
                         tasks.push(tokio::spawn(poll_queue(
                             ctx.clone(),
                             queue.clone(),
@@ -282,21 +238,13 @@ impl Stack {
                         schedules.insert(def.name.to_owned(), handler);
                         match Schedule::parse(expression) {
                             Ok(s) if opts.run_schedules => {
-                                tasks.push(tokio::spawn(run_schedule(
-                                    ctx.clone(),
-                                    s,
-                                    def.name,
-                                    handler,
-                                    rx.clone(),
-                                )));
+                                tasks.push(tokio::spawn(run_schedule(ctx.clone(), s, def.name, handler, rx.clone())));
                                 summary.push(format!("schedule     {} {expression}", def.name));
                             }
-                            Ok(_) => summary
-                                .push(format!("schedule     {} {expression} (paused)", def.name)),
-                            Err(e) => summary.push(format!(
-                                "schedule     {} {expression} (not run locally: {e})",
-                                def.name
-                            )),
+                            Ok(_) => summary.push(format!("schedule     {} {expression} (paused)", def.name)),
+                            Err(e) => {
+                                summary.push(format!("schedule     {} {expression} (not run locally: {e})", def.name))
+                            }
                         }
                     }
                     (EventSpec::Http { .. }, Kind::Http { .. }) => {}
@@ -318,17 +266,11 @@ impl Stack {
         }
 
         let schedules = Arc::new(schedules);
-        let state = crate::server::State {
-            ctx: ctx.clone(),
-            template: template.clone(),
-            schedules: schedules.clone(),
-        };
+        let state = crate::server::State { ctx: ctx.clone(), template: template.clone(), schedules: schedules.clone() };
         let listener = tokio::net::TcpListener::bind(opts.addr)
             .await
             .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| LocalError::Init(e.to_string()))?;
+        let addr = listener.local_addr().map_err(|e| LocalError::Init(e.to_string()))?;
         let mut srx = rx.clone();
         let app = crate::server::router(state);
         tasks.push(tokio::spawn(async move {
@@ -340,22 +282,12 @@ impl Stack {
         }));
         summary.insert(
             0,
-            format!(
-                "api          http://{addr} ({} routes from {})",
-                template.routes().len(),
-                opts.template.display()
-            ),
+            format!("api          http://{addr} ({} routes from {})", template.routes().len(), opts.template.display()),
         );
-        summary.push(format!("local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}}"));
-        Ok(Stack {
-            addr,
-            ctx,
-            template,
-            summary,
-            shutdown,
-            tasks,
-            schedules,
-        })
+        summary.push(format!(
+            "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}}"
+        ));
+        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, schedules })
     }
 
     /// Runs a scheduled function now.
@@ -371,12 +303,7 @@ impl Stack {
     }
 }
 
-async fn relay(
-    ctx: Arc<Ctx>,
-    bus: Arc<dyn EventBus>,
-    every: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn relay(ctx: Arc<Ctx>, bus: Arc<dyn EventBus>, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         for shard in 0..drop_domain::keys::OUTBOX_SHARDS {
             let pk = drop_domain::keys::outbox_pk(shard);
@@ -387,11 +314,7 @@ async fn relay(
                     continue;
                 }
             };
-            let details: Vec<_> = page
-                .items
-                .iter()
-                .filter_map(events::detail_from_item)
-                .collect();
+            let details: Vec<_> = page.items.iter().filter_map(events::detail_from_item).collect();
             if details.is_empty() {
                 continue;
             }
@@ -427,17 +350,11 @@ async fn poll_queue(
     loop {
         match queue.receive(&name, batch_size, visibility).await {
             Ok(msgs) if !msgs.is_empty() => {
-                let receipts: BTreeMap<String, String> = msgs
-                    .iter()
-                    .map(|m| (m.id.clone(), m.receipt.clone()))
-                    .collect();
+                let receipts: BTreeMap<String, String> =
+                    msgs.iter().map(|m| (m.id.clone(), m.receipt.clone())).collect();
                 let records = msgs
                     .into_iter()
-                    .map(|m| Record {
-                        message_id: m.id,
-                        body: m.body,
-                        receive_count: m.receive_count,
-                    })
+                    .map(|m| Record { message_id: m.id, body: m.body, receive_count: m.receive_count })
                     .collect();
                 let failed = match batch::process(ctx.clone(), function, handler, records).await {
                     BatchOutcome::Partial(f) => f,

@@ -100,10 +100,9 @@ pub fn expr(v: &Y) -> Option<Expr> {
             let (k, v) = m.iter().next()?;
             match (k.as_str()?, v) {
                 ("Ref", Y::String(s)) => Some(Expr::Ref(s.clone())),
-                ("Fn::GetAtt", Y::Sequence(p)) if p.len() == 2 => Some(Expr::GetAtt(
-                    p[0].as_str()?.to_owned(),
-                    p[1].as_str()?.to_owned(),
-                )),
+                ("Fn::GetAtt", Y::Sequence(p)) if p.len() == 2 => {
+                    Some(Expr::GetAtt(p[0].as_str()?.to_owned(), p[1].as_str()?.to_owned()))
+                }
                 ("Fn::Sub", Y::String(s)) => Some(Expr::Sub(s.clone())),
                 _ => None,
             }
@@ -125,20 +124,12 @@ fn env_of(props: &Y) -> BTreeMap<String, Expr> {
         .get("Environment")
         .and_then(|e| e.get("Variables"))
         .and_then(Y::as_mapping)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), expr(v)?)))
-                .collect()
-        })
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), expr(v)?))).collect())
         .unwrap_or_default()
 }
 
 fn u32_of(v: Option<&Y>) -> Option<u32> {
-    v.and_then(|v| {
-        v.as_u64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-    })
-    .map(|n| n as u32)
+    v.and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).map(|n| n as u32)
 }
 
 /// YAML (with intrinsic tags) to JSON, for event patterns.
@@ -150,9 +141,7 @@ fn to_json(v: &Y) -> serde_json::Value {
         Y::String(s) => serde_json::Value::String(s.clone()),
         Y::Sequence(s) => serde_json::Value::Array(s.iter().map(to_json).collect()),
         Y::Mapping(m) => serde_json::Value::Object(
-            m.iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), to_json(v))))
-                .collect(),
+            m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), to_json(v)))).collect(),
         ),
         Y::Tagged(t) => to_json(&t.value),
     }
@@ -166,8 +155,7 @@ impl Template {
     }
 
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
-        let doc: Y =
-            serde_yaml::from_str(text).map_err(|e| TemplateError::Invalid(e.to_string()))?;
+        let doc: Y = serde_yaml::from_str(text).map_err(|e| TemplateError::Invalid(e.to_string()))?;
         let mut t = Template::default();
         if let Some(ps) = doc.get("Parameters").and_then(Y::as_mapping) {
             for (k, v) in ps {
@@ -176,8 +164,7 @@ impl Template {
                     Y::Number(n) => Some(n.to_string()),
                     _ => None,
                 });
-                t.parameters
-                    .insert(k.as_str().unwrap_or_default().to_owned(), default);
+                t.parameters.insert(k.as_str().unwrap_or_default().to_owned(), default);
             }
         }
         let globals = doc.get("Globals").and_then(|g| g.get("Function"));
@@ -193,22 +180,19 @@ impl Template {
             let props = res.get("Properties").cloned().unwrap_or(Y::Null);
             match ty {
                 "AWS::Serverless::Function" => {
-                    t.functions
-                        .push(function(&id, res, &props, &global_env, global_timeout)?)
+                    t.functions.push(function(&id, res, &props, &global_env, global_timeout)?)
                 }
                 "AWS::SQS::Queue" => {
                     let redrive = props.get("RedrivePolicy");
                     t.queues.insert(
                         id,
                         QueueSpec {
-                            visibility_timeout: u32_of(props.get("VisibilityTimeout"))
-                                .unwrap_or(30),
+                            visibility_timeout: u32_of(props.get("VisibilityTimeout")).unwrap_or(30),
                             dead_letter: redrive
                                 .and_then(|r| r.get("deadLetterTargetArn"))
                                 .and_then(expr)
                                 .and_then(|e| target(&e).map(str::to_owned)),
-                            max_receive: u32_of(redrive.and_then(|r| r.get("maxReceiveCount")))
-                                .unwrap_or(u32::MAX),
+                            max_receive: u32_of(redrive.and_then(|r| r.get("maxReceiveCount"))).unwrap_or(u32::MAX),
                         },
                     );
                 }
@@ -224,22 +208,14 @@ impl Template {
                         })
                         .unwrap_or_default();
                     let pattern = props.get("EventPattern").map(to_json).unwrap_or_default();
-                    t.rules.push(RuleSpec {
-                        logical_id: id,
-                        pattern,
-                        queues,
-                    });
+                    t.rules.push(RuleSpec { logical_id: id, pattern, queues });
                 }
                 "AWS::DynamoDB::Table" => {
                     let gsis = props
                         .get("GlobalSecondaryIndexes")
                         .and_then(Y::as_sequence)
                         .map(|g| {
-                            g.iter()
-                                .filter_map(|x| {
-                                    x.get("IndexName").and_then(Y::as_str).map(str::to_owned)
-                                })
-                                .collect()
+                            g.iter().filter_map(|x| x.get("IndexName").and_then(Y::as_str).map(str::to_owned)).collect()
                         })
                         .unwrap_or_default();
                     let ttl = props
@@ -247,23 +223,13 @@ impl Template {
                         .and_then(|x| x.get("AttributeName"))
                         .and_then(Y::as_str)
                         .map(str::to_owned);
-                    t.tables.insert(
-                        id,
-                        TableSpec {
-                            gsis,
-                            ttl_attribute: ttl,
-                        },
-                    );
+                    t.tables.insert(id, TableSpec { gsis, ttl_attribute: ttl });
                 }
                 "AWS::KMS::Key" => {
-                    let s =
-                        |k: &str, d: &str| props.get(k).and_then(Y::as_str).unwrap_or(d).to_owned();
+                    let s = |k: &str, d: &str| props.get(k).and_then(Y::as_str).unwrap_or(d).to_owned();
                     t.keys.insert(
                         id,
-                        KeySpec {
-                            spec: s("KeySpec", "SYMMETRIC_DEFAULT"),
-                            usage: s("KeyUsage", "ENCRYPT_DECRYPT"),
-                        },
+                        KeySpec { spec: s("KeySpec", "SYMMETRIC_DEFAULT"), usage: s("KeyUsage", "ENCRYPT_DECRYPT") },
                     );
                 }
                 "AWS::Events::EventBus" => t.buses.push(id),
@@ -305,9 +271,7 @@ fn function(
         .and_then(|m| m.get("BuildProperties"))
         .and_then(|b| b.get("Binary"))
         .and_then(Y::as_str)
-        .ok_or_else(|| {
-            TemplateError::Invalid(format!("{id} has no Metadata.BuildProperties.Binary"))
-        })?
+        .ok_or_else(|| TemplateError::Invalid(format!("{id} has no Metadata.BuildProperties.Binary")))?
         .to_owned();
     let mut env = global_env.clone();
     env.extend(env_of(props));
@@ -316,37 +280,22 @@ fn function(
         for (name, ev) in evs {
             let p = ev.get("Properties").cloned().unwrap_or(Y::Null);
             let s = |k: &str| p.get(k).and_then(Y::as_str).map(str::to_owned);
-            let bad = || {
-                TemplateError::Invalid(format!(
-                    "{id} event {} is incomplete",
-                    name.as_str().unwrap_or("?")
-                ))
-            };
+            let bad = || TemplateError::Invalid(format!("{id} event {} is incomplete", name.as_str().unwrap_or("?")));
             match ev.get("Type").and_then(Y::as_str).unwrap_or_default() {
                 "HttpApi" => events.push(EventSpec::Http {
                     method: s("Method").ok_or_else(bad)?.to_uppercase(),
                     path: s("Path").ok_or_else(bad)?,
                 }),
                 "SQS" => {
-                    let queue = p
-                        .get("Queue")
-                        .and_then(expr)
-                        .and_then(|e| target(&e).map(str::to_owned))
-                        .ok_or_else(bad)?;
-                    events.push(EventSpec::Sqs {
-                        queue,
-                        batch_size: u32_of(p.get("BatchSize")).unwrap_or(10),
-                    });
+                    let queue =
+                        p.get("Queue").and_then(expr).and_then(|e| target(&e).map(str::to_owned)).ok_or_else(bad)?;
+                    events.push(EventSpec::Sqs { queue, batch_size: u32_of(p.get("BatchSize")).unwrap_or(10) });
                 }
                 "Schedule" | "ScheduleV2" => events.push(EventSpec::Schedule {
-                    expression: s("ScheduleExpression")
-                        .or_else(|| s("Schedule"))
-                        .ok_or_else(bad)?,
+                    expression: s("ScheduleExpression").or_else(|| s("Schedule")).ok_or_else(bad)?,
                 }),
                 other => {
-                    return Err(TemplateError::Invalid(format!(
-                        "{id}: event type {other} is not supported locally"
-                    )))
+                    return Err(TemplateError::Invalid(format!("{id}: event type {other} is not supported locally")))
                 }
             }
         }

@@ -9,10 +9,7 @@ pub fn outbox_pk(shard: u32) -> String {
 
 /// The shard of an event id: stable, so redelivery of the same event lands on the same item.
 pub fn outbox_shard(event_id: &str) -> u32 {
-    event_id
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
-        % OUTBOX_SHARDS
+    event_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % OUTBOX_SHARDS
 }
 
 /// Marker a consumer writes, in the same transaction as its effect, once it has handled an event.
@@ -35,8 +32,7 @@ mod tests {
         let id = "evt_01JC7Z2Q8K4V6M0T3R5N9XWYAB";
         assert_eq!(outbox_shard(id), outbox_shard(id));
         assert!((0..OUTBOX_SHARDS).contains(&outbox_shard(id)));
-        let shards: std::collections::BTreeSet<u32> =
-            (0..64).map(|i| outbox_shard(&format!("evt_{i}"))).collect();
+        let shards: std::collections::BTreeSet<u32> = (0..64).map(|i| outbox_shard(&format!("evt_{i}"))).collect();
         assert_eq!(shards.len() as u32, OUTBOX_SHARDS);
     }
 }

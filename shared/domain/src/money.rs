@@ -88,10 +88,7 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(minor, self.currency))
     }
 }
@@ -105,14 +102,7 @@ impl fmt::Display for Money {
             return write!(f, "{} {sign}{abs}", self.currency);
         }
         let div = 10u64.pow(exp);
-        write!(
-            f,
-            "{} {sign}{}.{:0w$}",
-            self.currency,
-            abs / div,
-            abs % div,
-            w = exp as usize
-        )
+        write!(f, "{} {sign}{}.{:0w$}", self.currency, abs / div, abs % div, w = exp as usize)
     }
 }
 
@@ -143,14 +133,8 @@ mod tests {
     fn add_checks_currency_and_overflow() {
         let a = Money::new(100, Currency::NOK);
         assert_eq!(a.checked_add(a).unwrap().minor, 200);
-        assert!(matches!(
-            a.checked_add(Money::new(1, Currency::EUR)),
-            Err(MoneyError::CurrencyMismatch(_, _))
-        ));
-        assert_eq!(
-            Money::new(i64::MAX, Currency::NOK).checked_add(a),
-            Err(MoneyError::Overflow)
-        );
+        assert!(matches!(a.checked_add(Money::new(1, Currency::EUR)), Err(MoneyError::CurrencyMismatch(_, _))));
+        assert_eq!(Money::new(i64::MAX, Currency::NOK).checked_add(a), Err(MoneyError::Overflow));
     }
 
     #[test]

@@ -21,12 +21,7 @@ pub enum BatchOutcome {
     AllFailed,
 }
 
-pub async fn process(
-    ctx: Arc<Ctx>,
-    function: &str,
-    handler: RecordHandler,
-    records: Vec<Record>,
-) -> BatchOutcome {
+pub async fn process(ctx: Arc<Ctx>, function: &str, handler: RecordHandler, records: Vec<Record>) -> BatchOutcome {
     let total = records.len();
     let mut failed = Vec::new();
     for r in records {

@@ -45,16 +45,8 @@ impl Ctx {
                     config.blind_index_key_id.as_deref().unwrap_or_default(),
                 ));
                 Ok(Ctx {
-                    table: Arc::new(DynamoTable::new(
-                        ddb.clone(),
-                        &config.table_name,
-                        clock.clone(),
-                    )),
-                    audit: Arc::new(DynamoTable::new(
-                        ddb,
-                        &config.audit_table_name,
-                        clock.clone(),
-                    )),
+                    table: Arc::new(DynamoTable::new(ddb.clone(), &config.table_name, clock.clone())),
+                    audit: Arc::new(DynamoTable::new(ddb, &config.audit_table_name, clock.clone())),
                     crypto: Arc::new(Crypto::new(keys, KeyCachePolicy::default())),
                     queue: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk))),
                     clock,
@@ -64,21 +56,11 @@ impl Ctx {
                 })
             }
             Adapters::Embedded => {
-                let store = SqliteStore::open(&config.db_path)
-                    .map_err(|e| InitError::Storage(e.to_string()))?;
-                let keys = LocalKeys::load_or_create(&config.key_file)
-                    .map_err(|e| InitError::Keys(e.to_string()))?;
+                let store = SqliteStore::open(&config.db_path).map_err(|e| InitError::Storage(e.to_string()))?;
+                let keys = LocalKeys::load_or_create(&config.key_file).map_err(|e| InitError::Keys(e.to_string()))?;
                 Ok(Ctx {
-                    table: Arc::new(SqliteTable::new(
-                        store.clone(),
-                        &config.table_name,
-                        clock.clone(),
-                    )),
-                    audit: Arc::new(SqliteTable::new(
-                        store.clone(),
-                        &config.audit_table_name,
-                        clock.clone(),
-                    )),
+                    table: Arc::new(SqliteTable::new(store.clone(), &config.table_name, clock.clone())),
+                    audit: Arc::new(SqliteTable::new(store.clone(), &config.audit_table_name, clock.clone())),
                     crypto: Arc::new(Crypto::new(Arc::new(keys), KeyCachePolicy::default())),
                     queue: Arc::new(SqliteQueue::new(store.clone(), clock.clone())),
                     clock,

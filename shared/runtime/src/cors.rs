@@ -3,15 +3,11 @@
 use crate::http::ApiResponse;
 use http::HeaderMap;
 
-pub const ALLOW_HEADERS: &str =
-    "content-type, authorization, x-requested-with, idempotency-key, x-correlation-id";
+pub const ALLOW_HEADERS: &str = "content-type, authorization, x-requested-with, idempotency-key, x-correlation-id";
 pub const ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
 fn allowed<'a>(headers: &'a HeaderMap, origin: &str) -> Option<&'a str> {
-    headers
-        .get("origin")
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| *o == origin)
+    headers.get("origin").and_then(|o| o.to_str().ok()).filter(|o| *o == origin)
 }
 
 /// Adds the CORS response headers when the request comes from the frontend origin.
@@ -20,10 +16,7 @@ pub fn apply(resp: &mut ApiResponse, req_headers: &HeaderMap, origin: &str) {
     if let Some(o) = allowed(req_headers, origin) {
         resp.header("access-control-allow-origin", o);
         resp.header("access-control-allow-credentials", "true");
-        resp.header(
-            "access-control-expose-headers",
-            "x-request-id, x-correlation-id, retry-after",
-        );
+        resp.header("access-control-expose-headers", "x-request-id, x-correlation-id, retry-after");
     }
 }
 

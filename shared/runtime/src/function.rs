@@ -7,20 +7,14 @@ use crate::Ctx;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
-pub type HttpHandler =
-    fn(Arc<Ctx>, ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>>;
+pub type HttpHandler = fn(Arc<Ctx>, ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>>;
 pub type RecordHandler = fn(Arc<Ctx>, Record) -> BoxFuture<'static, Result<(), ApiError>>;
-pub type ScheduleHandler =
-    fn(Arc<Ctx>, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, ApiError>>;
+pub type ScheduleHandler = fn(Arc<Ctx>, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, ApiError>>;
 
 #[derive(Clone, Copy)]
 pub enum Kind {
     /// One HTTP API route (method, path as in `template.yaml`).
-    Http {
-        method: &'static str,
-        path: &'static str,
-        handler: HttpHandler,
-    },
+    Http { method: &'static str, path: &'static str, handler: HttpHandler },
     /// An SQS consumer, one record at a time; failures are reported per record.
     Sqs { handler: RecordHandler },
     /// A scheduled (cron/rate) invocation.

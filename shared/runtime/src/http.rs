@@ -45,10 +45,7 @@ impl ApiRequest {
     /// Parses the JSON body. A malformed body or a wrong field is a 400 naming the field.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.body.is_empty() {
-            return Err(ApiError::bad_request(
-                "missing-body",
-                "a JSON body is required",
-            ));
+            return Err(ApiError::bad_request("missing-body", "a JSON body is required"));
         }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         match serde_path_to_error::deserialize::<_, T>(de) {
@@ -57,24 +54,32 @@ impl ApiRequest {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 if inner.is_syntax() || inner.is_eof() {
-                    return Err(ApiError::bad_request(
-                        "malformed-json",
-                        "the body is not valid JSON",
-                    ));
+                    return Err(ApiError::bad_request("malformed-json", "the body is not valid JSON"));
                 }
                 // serde's messages name the problem ("missing field `phone`", "invalid type ...")
                 // but never echo the submitted value.
-                let msg = inner.to_string();
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-                let field = if path == "." {
-                    missing_field(&msg).unwrap_or(path)
-                } else {
-                    path
-                };
+                let msg = sanitize(&inner.to_string());
+                let field = if path == "." { missing_field(&msg).unwrap_or(path) } else { path };
                 Err(ApiError::invalid_field(field, msg))
             }
         }
     }
+}
+
+/// serde's messages quote the offending value ("invalid type: integer `4791234567`"); keep what
+/// was expected, drop what was sent, so no submitted value reaches a response or a log.
+fn sanitize(msg: &str) -> String {
+    let msg = msg.split(" at line ").next().unwrap_or(msg);
+    let expected = msg.split_once(", expected ").map(|(_, e)| e);
+    for kind in ["invalid type", "invalid value", "unknown variant", "invalid length"] {
+        if msg.starts_with(kind) {
+            return match expected {
+                Some(e) => format!("{kind}, expected {e}"),
+                None => kind.to_owned(),
+            };
+        }
+    }
+    msg.to_owned()
 }
 
 fn missing_field(msg: &str) -> Option<String> {
@@ -91,19 +96,11 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     pub fn empty(status: StatusCode) -> Self {
-        ApiResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-        }
+        ApiResponse { status, headers: HeaderMap::new(), body: Bytes::new() }
     }
 
     pub fn with_body(status: StatusCode, content_type: &str, body: Vec<u8>) -> Self {
-        let mut r = ApiResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: Bytes::from(body),
-        };
+        let mut r = ApiResponse { status, headers: HeaderMap::new(), body: Bytes::from(body) };
         r.header("content-type", content_type);
         r
     }
@@ -114,29 +111,18 @@ impl ApiResponse {
     }
 
     pub fn header(&mut self, name: &str, value: &str) {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::try_from(name),
-            HeaderValue::from_str(value),
-        ) {
+        if let (Ok(n), Ok(v)) = (http::HeaderName::try_from(name), HeaderValue::from_str(value)) {
             self.headers.append(n, v);
         }
     }
 }
 
 fn valid_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Runs one HTTP request through a handler with everything around it.
-pub async fn handle(
-    ctx: Arc<Ctx>,
-    function: &str,
-    handler: HttpHandler,
-    mut req: ApiRequest,
-) -> ApiResponse {
+pub async fn handle(ctx: Arc<Ctx>, function: &str, handler: HttpHandler, mut req: ApiRequest) -> ApiResponse {
     let started = Instant::now();
     if !valid_id(&req.request_id) {
         req.request_id = ulid::Ulid::new().to_string();
@@ -145,19 +131,12 @@ pub async fn handle(
         Some(c) if valid_id(c) => c.to_owned(),
         _ => req.request_id.clone(),
     };
-    let (method, path, request_id, correlation_id) = (
-        req.method.clone(),
-        req.path.clone(),
-        req.request_id.clone(),
-        req.correlation_id.clone(),
-    );
+    let (method, path, request_id, correlation_id) =
+        (req.method.clone(), req.path.clone(), req.request_id.clone(), req.correlation_id.clone());
     let headers = req.headers.clone();
     let limit = ctx.config.max_body_bytes;
-    let result = if req.body.len() > limit {
-        Err(ApiError::payload_too_large(limit))
-    } else {
-        handler(ctx.clone(), req).await
-    };
+    let result =
+        if req.body.len() > limit { Err(ApiError::payload_too_large(limit)) } else { handler(ctx.clone(), req).await };
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -181,13 +160,7 @@ pub async fn handle(
         correlation_id,
         "request"
     );
-    ctx.metrics.record(
-        function,
-        &[
-            ("Latency", ms, "Milliseconds"),
-            (status_metric(resp.status), 1.0, "Count"),
-        ],
-    );
+    ctx.metrics.record(function, &[("Latency", ms, "Milliseconds"), (status_metric(resp.status), 1.0, "Count")]);
     resp
 }
 

@@ -12,14 +12,11 @@ use std::sync::Arc;
 
 /// Builds the context once (the cold start) and serves invocations until the runtime stops.
 pub fn run(def: &'static FunctionDef) -> Result<(), Error> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async move {
         crate::logging::init();
-        let config = Config::from_env().inspect_err(
-            |e| tracing::error!(function = def.name, error = %e, "bad configuration"),
-        )?;
+        let config = Config::from_env()
+            .inspect_err(|e| tracing::error!(function = def.name, error = %e, "bad configuration"))?;
         let ctx = Arc::new(Ctx::from_config(config, Metrics::new(Sink::Stdout)).await?);
         serve(ctx, def).await
     })
@@ -30,11 +27,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
         Kind::Http { handler, .. } => {
             lambda_http::run(service_fn(move |req: lambda_http::Request| {
                 let ctx = ctx.clone();
-                async move {
-                    Ok::<_, Error>(to_lambda(
-                        http::handle(ctx, def.name, handler, from_lambda(req)).await,
-                    ))
-                }
+                async move { Ok::<_, Error>(to_lambda(http::handle(ctx, def.name, handler, from_lambda(req)).await)) }
             }))
             .await
         }
@@ -42,12 +35,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
             lambda_runtime::run(service_fn(move |ev: LambdaEvent<SqsEvent>| {
                 let ctx = ctx.clone();
                 async move {
-                    let records = ev
-                        .payload
-                        .records
-                        .into_iter()
-                        .map(SqsRecord::into_record)
-                        .collect();
+                    let records = ev.payload.records.into_iter().map(SqsRecord::into_record).collect();
                     match batch::process(ctx, def.name, handler, records).await {
                         BatchOutcome::Partial(failed) => Ok(BatchResponse {
                             batch_item_failures: failed
@@ -55,9 +43,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
                                 .map(|item_identifier| ItemFailure { item_identifier })
                                 .collect(),
                         }),
-                        BatchOutcome::AllFailed => {
-                            Err(Error::from("every record of the batch failed"))
-                        }
+                        BatchOutcome::AllFailed => Err(Error::from("every record of the batch failed")),
                     }
                 }
             }))
@@ -68,11 +54,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
                 let ctx = ctx.clone();
                 async move {
                     handler(ctx, ev.payload).await.map_err(|e| {
-                        tracing::error!(
-                            function = def.name,
-                            problem = e.slug,
-                            "scheduled run failed"
-                        );
+                        tracing::error!(function = def.name, problem = e.slug, "scheduled run failed");
                         Error::from(e.slug)
                     })
                 }
@@ -102,16 +84,8 @@ pub struct SqsRecord {
 
 impl SqsRecord {
     fn into_record(self) -> Record {
-        let receive_count = self
-            .attributes
-            .get("ApproximateReceiveCount")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1);
-        Record {
-            message_id: self.message_id,
-            body: self.body,
-            receive_count,
-        }
+        let receive_count = self.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);
+        Record { message_id: self.message_id, body: self.body, receive_count }
     }
 }
 
@@ -128,21 +102,12 @@ pub struct ItemFailure {
 }
 
 fn from_lambda(req: lambda_http::Request) -> ApiRequest {
-    let path_params = req
-        .path_parameters()
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let query = req
-        .query_string_parameters()
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let path_params = req.path_parameters().iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let query = req.query_string_parameters().iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let (request_id, source_ip) = match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => (
-            c.request_id.clone().unwrap_or_default(),
-            c.http.source_ip.clone(),
-        ),
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+            (c.request_id.clone().unwrap_or_default(), c.http.source_ip.clone())
+        }
         _ => (String::new(), None),
     };
     let (parts, body) = req.into_parts();

@@ -10,19 +10,15 @@ pub fn init() {
         .or_else(|| std::env::var("RUST_LOG").ok())
         .unwrap_or_else(|| "info".into());
     // The runtime's TRACE level logs raw payloads: keep it out whatever the level says.
-    let filter = EnvFilter::try_new(format!("{level},lambda_runtime=info,lambda_http=info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn"))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(format!(
+        "{level},lambda_runtime=info,lambda_http=info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn"
+    ))
+    .unwrap_or_else(|_| EnvFilter::new("info"));
     let text = std::env::var("DROP_LOG_FORMAT").as_deref() == Ok("text");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = if text {
         builder.compact().try_init()
     } else {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .try_init()
+        builder.json().flatten_event(true).with_current_span(false).try_init()
     };
 }

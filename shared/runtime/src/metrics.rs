@@ -7,14 +7,7 @@ use std::sync::{Arc, Mutex};
 
 pub const NAMESPACE: &str = "Drop";
 const MAX_METRICS: usize = 100;
-const UNITS: &[&str] = &[
-    "Count",
-    "Milliseconds",
-    "Seconds",
-    "Bytes",
-    "Percent",
-    "None",
-];
+const UNITS: &[&str] = &["Count", "Milliseconds", "Seconds", "Bytes", "Percent", "None"];
 
 #[derive(Clone)]
 pub enum Sink {
@@ -31,19 +24,12 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(sink: Sink) -> Self {
-        Metrics {
-            sink,
-            cold: Arc::new(AtomicBool::new(true)),
-        }
+        Metrics { sink, cold: Arc::new(AtomicBool::new(true)) }
     }
 
     /// The EMF document for one set of metrics with the `function` dimension, or None if it
     /// breaks EMF's rules (empty/too many metrics, bad unit, non-finite value).
-    pub fn document(
-        function: &str,
-        metrics: &[(&str, f64, &str)],
-        epoch_ms: i64,
-    ) -> Option<String> {
+    pub fn document(function: &str, metrics: &[(&str, f64, &str)], epoch_ms: i64) -> Option<String> {
         if metrics.is_empty() || metrics.len() > MAX_METRICS {
             return None;
         }
@@ -111,10 +97,7 @@ mod tests {
         assert_eq!(v["Latency"], 1.5);
         assert_eq!(v["function"], "health");
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Drop");
-        assert_eq!(
-            v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"],
-            "Milliseconds"
-        );
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"], "Milliseconds");
     }
 
     #[test]
@@ -123,10 +106,8 @@ mod tests {
         assert!(Metrics::document("f", &[("x", 1.0, "Parsecs")], 0).is_none());
         assert!(Metrics::document("f", &[("x", f64::NAN, "Count")], 0).is_none());
         assert!(Metrics::document("f", &[("x", 1.0, "Count"), ("x", 2.0, "Count")], 0).is_none());
-        let many: Vec<(String, f64, &str)> =
-            (0..101).map(|i| (format!("m{i}"), 1.0, "Count")).collect();
-        let refs: Vec<(&str, f64, &str)> =
-            many.iter().map(|(n, v, u)| (n.as_str(), *v, *u)).collect();
+        let many: Vec<(String, f64, &str)> = (0..101).map(|i| (format!("m{i}"), 1.0, "Count")).collect();
+        let refs: Vec<(&str, f64, &str)> = many.iter().map(|(n, v, u)| (n.as_str(), *v, *u)).collect();
         assert!(Metrics::document("f", &refs, 0).is_none());
     }
 

@@ -22,20 +22,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        slug: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> Self {
-        ApiError {
-            status,
-            slug,
-            title,
-            detail: detail.into(),
-            field: None,
-            headers: Vec::new(),
-        }
+    pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, slug, title, detail: detail.into(), field: None, headers: Vec::new() }
     }
 
     pub fn bad_request(slug: &'static str, detail: impl Into<String>) -> Self {
@@ -43,23 +31,13 @@ impl ApiError {
     }
 
     pub fn invalid_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        let mut e = Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-field",
-            "A field is invalid",
-            detail,
-        );
+        let mut e = Self::new(StatusCode::BAD_REQUEST, "invalid-field", "A field is invalid", detail);
         e.field = Some(field.into());
         e
     }
 
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
-            "no such resource",
-        )
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such resource")
     }
 
     pub fn method_not_allowed() -> Self {
@@ -81,12 +59,7 @@ impl ApiError {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Service unavailable",
-            detail,
-        );
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
         e.headers.push(("retry-after", "1".into()));
         e
     }
@@ -115,11 +88,7 @@ impl ApiError {
         if let Some(f) = &self.field {
             body["field"] = serde_json::Value::String(f.clone());
         }
-        let mut r = ApiResponse::with_body(
-            self.status,
-            "application/problem+json",
-            body.to_string().into_bytes(),
-        );
+        let mut r = ApiResponse::with_body(self.status, "application/problem+json", body.to_string().into_bytes());
         for (k, v) in &self.headers {
             r.header(k, v);
         }
@@ -130,17 +99,13 @@ impl ApiError {
 impl From<TableError> for ApiError {
     fn from(e: TableError) -> Self {
         match e {
-            TableError::Throttled | TableError::Unavailable(_) => {
-                ApiError::unavailable("storage is busy; try again")
-            }
-            TableError::ConditionFailed { .. } | TableError::TransactionCanceled { .. } => {
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "Conflict",
-                    "the resource changed meanwhile; fetch it and try again",
-                )
-            }
+            TableError::Throttled | TableError::Unavailable(_) => ApiError::unavailable("storage is busy; try again"),
+            TableError::ConditionFailed { .. } | TableError::TransactionCanceled { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                "the resource changed meanwhile; fetch it and try again",
+            ),
             TableError::Invalid(_) | TableError::Corrupt(_) => ApiError::internal(),
         }
     }

@@ -37,24 +37,13 @@ pub async fn send(table: &dyn Table, clock: &dyn Clock) -> Result<String, TableE
 }
 
 /// Records the arrival of a canary event, once per event id.
-pub async fn receive(
-    table: &dyn Table,
-    clock: &dyn Clock,
-    detail: &EventDetail,
-) -> Result<Outcome, TableError> {
+pub async fn receive(table: &dyn Table, clock: &dyn Clock, detail: &EventDetail) -> Result<Outcome, TableError> {
     let at = drop_domain::time::rfc3339(clock.now());
     let status = Update::new(Key::new(CANARY_PK, CANARY_SK))
         .set("last_received_at", at)
         .set("last_received_id", detail.event_id.clone())
         .add("received", 1);
-    dedupe::once(
-        table,
-        CONSUMER,
-        &detail.event_id,
-        clock.epoch(),
-        vec![TxOp::Update(status)],
-    )
-    .await
+    dedupe::once(table, CONSUMER, &detail.event_id, clock.epoch(), vec![TxOp::Update(status)]).await
 }
 
 pub async fn status(table: &dyn Table) -> Result<CanaryStatus, TableError> {

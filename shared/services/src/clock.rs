@@ -24,9 +24,7 @@ pub struct FixedClock(Mutex<OffsetDateTime>);
 
 impl FixedClock {
     pub fn at(epoch: i64) -> Self {
-        FixedClock(Mutex::new(
-            OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-        ))
+        FixedClock(Mutex::new(OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH)))
     }
 
     pub fn advance(&self, seconds: i64) {
@@ -38,9 +36,6 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
-        self.0
-            .lock()
-            .map(|t| *t)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        self.0.lock().map(|t| *t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }

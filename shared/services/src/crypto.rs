@@ -60,13 +60,7 @@ impl Aad<'_> {
     fn bytes(&self) -> Vec<u8> {
         // Length-prefixed, so ("ab","c") and ("a","bc") differ.
         let mut out = Vec::with_capacity(64);
-        for part in [
-            ENVELOPE_VERSION,
-            self.table,
-            self.pk,
-            self.sk,
-            self.attribute,
-        ] {
+        for part in [ENVELOPE_VERSION, self.table, self.pk, self.sk, self.attribute] {
             out.extend_from_slice(&(part.len() as u32).to_be_bytes());
             out.extend_from_slice(part.as_bytes());
         }
@@ -85,11 +79,7 @@ pub struct KeyCachePolicy {
 
 impl Default for KeyCachePolicy {
     fn default() -> Self {
-        KeyCachePolicy {
-            max_age: Duration::from_secs(300),
-            max_uses: 10_000,
-            max_unwrapped: 64,
-        }
+        KeyCachePolicy { max_age: Duration::from_secs(300), max_uses: 10_000, max_unwrapped: 64 }
     }
 }
 
@@ -109,12 +99,7 @@ pub struct Crypto {
 
 impl Crypto {
     pub fn new(keys: Arc<dyn KeyProvider>, policy: KeyCachePolicy) -> Self {
-        Crypto {
-            keys,
-            policy,
-            current: tokio::sync::Mutex::new(None),
-            unwrapped: Mutex::new(HashMap::new()),
-        }
+        Crypto { keys, policy, current: tokio::sync::Mutex::new(None), unwrapped: Mutex::new(HashMap::new()) }
     }
 
     pub fn kind(&self) -> &'static str {
@@ -124,40 +109,20 @@ impl Crypto {
     /// Encrypts into `v1.<wrapped key>.<nonce>.<ciphertext+tag>` (base64url parts).
     pub async fn encrypt(&self, aad: Aad<'_>, plaintext: &[u8]) -> Result<String, CryptoError> {
         let (key, wrapped) = self.current_key().await?;
-        let cipher = Aes256Gcm::new_from_slice(key.expose())
-            .map_err(|e| CryptoError::BadKey(e.to_string()))?;
+        let cipher = Aes256Gcm::new_from_slice(key.expose()).map_err(|e| CryptoError::BadKey(e.to_string()))?;
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: &aad.bytes(),
-                },
-            )
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad.bytes() })
             .map_err(|_| CryptoError::BadKey("encryption failed".into()))?;
-        Ok(format!(
-            "{ENVELOPE_VERSION}.{}.{}.{}",
-            B64.encode(&*wrapped),
-            B64.encode(nonce),
-            B64.encode(ct)
-        ))
+        Ok(format!("{ENVELOPE_VERSION}.{}.{}.{}", B64.encode(&*wrapped), B64.encode(nonce), B64.encode(ct)))
     }
 
-    pub async fn decrypt(
-        &self,
-        aad: Aad<'_>,
-        envelope: &str,
-    ) -> Result<Secret<Vec<u8>>, CryptoError> {
+    pub async fn decrypt(&self, aad: Aad<'_>, envelope: &str) -> Result<Secret<Vec<u8>>, CryptoError> {
         let mut parts = envelope.split('.');
-        let (Some(ENVELOPE_VERSION), Some(w), Some(n), Some(c), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some(ENVELOPE_VERSION), Some(w), Some(n), Some(c), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(CryptoError::Malformed);
         };
         let wrapped = B64.decode(w).map_err(|_| CryptoError::Malformed)?;
@@ -167,47 +132,26 @@ impl Crypto {
             return Err(CryptoError::Malformed);
         }
         let key = self.unwrap_cached(&wrapped).await?;
-        let cipher = Aes256Gcm::new_from_slice(key.expose())
-            .map_err(|e| CryptoError::BadKey(e.to_string()))?;
+        let cipher = Aes256Gcm::new_from_slice(key.expose()).map_err(|e| CryptoError::BadKey(e.to_string()))?;
         cipher
-            .decrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &ct,
-                    aad: &aad.bytes(),
-                },
-            )
+            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad.bytes() })
             .map(Secret::new)
             .map_err(|_| CryptoError::Forged)
     }
 
-    pub async fn encrypt_str(
-        &self,
-        aad: Aad<'_>,
-        plaintext: &Secret<String>,
-    ) -> Result<String, CryptoError> {
+    pub async fn encrypt_str(&self, aad: Aad<'_>, plaintext: &Secret<String>) -> Result<String, CryptoError> {
         self.encrypt(aad, plaintext.expose().as_bytes()).await
     }
 
-    pub async fn decrypt_str(
-        &self,
-        aad: Aad<'_>,
-        envelope: &str,
-    ) -> Result<Secret<String>, CryptoError> {
+    pub async fn decrypt_str(&self, aad: Aad<'_>, envelope: &str) -> Result<Secret<String>, CryptoError> {
         let bytes = self.decrypt(aad, envelope).await?;
-        String::from_utf8(bytes.expose().clone())
-            .map(Secret::new)
-            .map_err(|_| CryptoError::Malformed)
+        String::from_utf8(bytes.expose().clone()).map(Secret::new).map_err(|_| CryptoError::Malformed)
     }
 
     /// Blind index for equality lookups: hex HMAC-SHA256 over `purpose`, a separator and the
     /// already-normalised value. One purpose per kind of value, so equal values of different kinds
     /// never share an index.
-    pub async fn blind_index(
-        &self,
-        purpose: &str,
-        normalised: &str,
-    ) -> Result<String, CryptoError> {
+    pub async fn blind_index(&self, purpose: &str, normalised: &str) -> Result<String, CryptoError> {
         let mut msg = Vec::with_capacity(purpose.len() + 1 + normalised.len());
         msg.extend_from_slice(purpose.as_bytes());
         msg.push(0x1f);
@@ -218,9 +162,7 @@ impl Crypto {
 
     async fn current_key(&self) -> Result<(Arc<Secret<Vec<u8>>>, Arc<Vec<u8>>), CryptoError> {
         let mut cur = self.current.lock().await;
-        let fresh = |c: &CurrentKey| {
-            c.born.elapsed() < self.policy.max_age && c.uses < self.policy.max_uses
-        };
+        let fresh = |c: &CurrentKey| c.born.elapsed() < self.policy.max_age && c.uses < self.policy.max_uses;
         if !cur.as_ref().is_some_and(fresh) {
             let dk = self.keys.generate_data_key().await?;
             if dk.plaintext.expose().len() != 32 {
@@ -228,16 +170,9 @@ impl Crypto {
             }
             let key = Arc::new(dk.plaintext);
             self.remember(dk.wrapped.clone(), key.clone());
-            *cur = Some(CurrentKey {
-                key,
-                wrapped: Arc::new(dk.wrapped),
-                born: Instant::now(),
-                uses: 0,
-            });
+            *cur = Some(CurrentKey { key, wrapped: Arc::new(dk.wrapped), born: Instant::now(), uses: 0 });
         }
-        let c = cur
-            .as_mut()
-            .ok_or_else(|| CryptoError::BadKey("no data key".into()))?;
+        let c = cur.as_mut().ok_or_else(|| CryptoError::BadKey("no data key".into()))?;
         c.uses += 1;
         Ok((c.key.clone(), c.wrapped.clone()))
     }
@@ -262,11 +197,7 @@ impl Crypto {
         if let Ok(mut map) = self.unwrapped.lock() {
             map.retain(|_, (_, born)| born.elapsed() < self.policy.max_age);
             if map.len() >= self.policy.max_unwrapped {
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, (_, b))| *b)
-                    .map(|(k, _)| k.clone())
-                {
+                if let Some(oldest) = map.iter().min_by_key(|(_, (_, b))| *b).map(|(k, _)| k.clone()) {
                     map.remove(&oldest);
                 }
             }

@@ -17,10 +17,7 @@ pub enum Outcome {
 pub fn marker(consumer: &str, event_id: &str, now_epoch: i64) -> TxOp {
     let item = Item::new(keys::processed_pk(consumer, event_id), keys::PROCESSED_SK)
         .with(TTL_ATTR, now_epoch + MARKER_RETENTION_SECS);
-    TxOp::Put {
-        item,
-        condition: Some(Condition::absent()),
-    }
+    TxOp::Put { item, condition: Some(Condition::absent()) }
 }
 
 /// Applies `effect` once per (consumer, event id).
@@ -37,10 +34,7 @@ pub async fn once(
     match table.transact(ops).await {
         Ok(()) => Ok(Outcome::Applied),
         Err(TableError::TransactionCanceled { reasons })
-            if matches!(
-                reasons.first(),
-                Some(Some(CancelReason::ConditionFailed { .. }))
-            ) =>
+            if matches!(reasons.first(), Some(Some(CancelReason::ConditionFailed { .. }))) =>
         {
             Ok(Outcome::Duplicate)
         }

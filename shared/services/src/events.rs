@@ -35,27 +35,15 @@ pub fn outbox_put(event: &NewEvent, now: OffsetDateTime) -> (TxOp, EventDetail) 
         occurred_at: drop_domain::time::rfc3339(now),
         payload: event.payload.to_string(),
     };
-    let item = Item::new(
-        keys::outbox_pk(keys::outbox_shard(&event_id)),
-        event_id.clone(),
-    )
-    .with("event_id", event_id)
-    .with("type", detail.event_type.clone())
-    .with("aggregate_type", detail.aggregate_type.clone())
-    .with("aggregate_id", detail.aggregate_id.clone())
-    .with("occurred_at", detail.occurred_at.clone())
-    .with("payload", detail.payload.clone())
-    .with(
-        crate::table::TTL_ATTR,
-        now.unix_timestamp() + OUTBOX_RETENTION_SECS,
-    );
-    (
-        TxOp::Put {
-            item,
-            condition: Some(Condition::absent()),
-        },
-        detail,
-    )
+    let item = Item::new(keys::outbox_pk(keys::outbox_shard(&event_id)), event_id.clone())
+        .with("event_id", event_id)
+        .with("type", detail.event_type.clone())
+        .with("aggregate_type", detail.aggregate_type.clone())
+        .with("aggregate_id", detail.aggregate_id.clone())
+        .with("occurred_at", detail.occurred_at.clone())
+        .with("payload", detail.payload.clone())
+        .with(crate::table::TTL_ATTR, now.unix_timestamp() + OUTBOX_RETENTION_SECS);
+    (TxOp::Put { item, condition: Some(Condition::absent()) }, detail)
 }
 
 /// Reads an outbox item back into the event it carries.
@@ -106,11 +94,7 @@ pub trait EventBus: Send + Sync {
 
 /// Publishes all events in batches of at most 10, retrying the entries a batch did not accept
 /// (up to `attempts` tries each, with a short backoff).
-pub async fn publish(
-    bus: &dyn EventBus,
-    events: &[BusEvent],
-    attempts: u32,
-) -> Result<(), BusError> {
+pub async fn publish(bus: &dyn EventBus, events: &[BusEvent], attempts: u32) -> Result<(), BusError> {
     let mut failed = 0;
     for chunk in events.chunks(MAX_BATCH) {
         let mut pending: Vec<BusEvent> = chunk.to_vec();
@@ -118,11 +102,7 @@ pub async fn publish(
             let results = bus.put_batch(&pending).await?;
             pending = pending
                 .into_iter()
-                .zip(
-                    results
-                        .into_iter()
-                        .chain(std::iter::repeat(Some("no result".into()))),
-                )
+                .zip(results.into_iter().chain(std::iter::repeat(Some("no result".into()))))
                 .filter_map(|(e, r)| r.map(|_| e))
                 .collect();
             if pending.is_empty() {
@@ -135,10 +115,7 @@ pub async fn publish(
         failed += pending.len();
     }
     if failed > 0 {
-        return Err(BusError::Partial {
-            failed,
-            total: events.len(),
-        });
+        return Err(BusError::Partial { failed, total: events.len() });
     }
     Ok(())
 }

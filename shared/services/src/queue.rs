@@ -25,11 +25,6 @@ pub trait JobQueue: Send + Sync {
     /// Sends a message; returns its id. `queue` is the queue URL (SQS) or name (local).
     async fn send(&self, queue: &str, body: &str) -> Result<String, QueueError>;
     /// Receives up to `max` messages, hiding them for `visibility_secs`.
-    async fn receive(
-        &self,
-        queue: &str,
-        max: u32,
-        visibility_secs: u32,
-    ) -> Result<Vec<QueueMessage>, QueueError>;
+    async fn receive(&self, queue: &str, max: u32, visibility_secs: u32) -> Result<Vec<QueueMessage>, QueueError>;
     async fn delete(&self, queue: &str, receipt: &str) -> Result<(), QueueError>;
 }

@@ -82,9 +82,7 @@ pub fn validate_transaction(ops: &[TxOp]) -> Result<(), TableError> {
     for op in ops {
         let key = op.key()?;
         if !seen.insert(key) {
-            return Err(TableError::Invalid(
-                "two operations of one transaction target the same item".into(),
-            ));
+            return Err(TableError::Invalid("two operations of one transaction target the same item".into()));
         }
     }
     Ok(())

@@ -6,8 +6,8 @@ use crate::cursor;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, ConditionCheck, Delete, Put, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update as DUpdate,
+    AttributeValue as Av, ConditionCheck, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update as DUpdate,
 };
 use aws_sdk_dynamodb::Client;
 use drop_services::table::*;
@@ -22,28 +22,21 @@ pub struct DynamoTable {
 }
 
 fn key_map(key: &Key) -> HashMap<String, Av> {
-    HashMap::from([
-        ("pk".to_owned(), Av::S(key.pk.clone())),
-        ("sk".to_owned(), Av::S(key.sk.clone())),
-    ])
+    HashMap::from([("pk".to_owned(), Av::S(key.pk.clone())), ("sk".to_owned(), Av::S(key.sk.clone()))])
 }
 
 /// Errors every operation can give, by code.
 fn common<E: ProvideErrorMetadata + std::fmt::Debug>(e: &E) -> TableError {
     match e.code() {
-        Some(
-            "ProvisionedThroughputExceededException"
-            | "ThrottlingException"
-            | "RequestLimitExceeded",
-        ) => TableError::Throttled,
+        Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
+            TableError::Throttled
+        }
         Some("ValidationException") => TableError::Invalid(describe(e)),
         _ => TableError::Unavailable(describe(e)),
     }
 }
 
-fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    e: &SdkError<E, R>,
-) -> TableError {
+fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(e: &SdkError<E, R>) -> TableError {
     match e {
         SdkError::ServiceError(s) => common(s.err()),
         other => TableError::Unavailable(format!("{other}")),
@@ -51,10 +44,7 @@ fn sdk<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
 }
 
 fn old_item(m: Option<&HashMap<String, Av>>, now: i64) -> Option<Box<Item>> {
-    m.filter(|m| !m.is_empty())
-        .and_then(|m| from_map(m).ok())
-        .filter(|i| !i.is_expired(now))
-        .map(Box::new)
+    m.filter(|m| !m.is_empty()).and_then(|m| from_map(m).ok()).filter(|i| !i.is_expired(now)).map(Box::new)
 }
 
 struct Built {
@@ -65,11 +55,7 @@ struct Built {
 
 impl DynamoTable {
     pub fn new(client: Client, name: &str, clock: Arc<dyn Clock>) -> Self {
-        DynamoTable {
-            client,
-            name: name.to_owned(),
-            clock,
-        }
+        DynamoTable { client, name: name.to_owned(), clock }
     }
 
     fn build_update(&self, u: &Update, now: i64) -> Built {
@@ -102,11 +88,7 @@ impl DynamoTable {
             clauses.push(format!("REMOVE {}", rems.join(", ")));
         }
         let condition = u.condition.as_ref().map(|c| expr.ttl_aware(c, now));
-        Built {
-            expr,
-            update: clauses.join(" "),
-            condition,
-        }
+        Built { expr, update: clauses.join(" "), condition }
     }
 }
 
@@ -212,10 +194,7 @@ impl Table for DynamoTable {
             .send()
             .await;
         match res {
-            Ok(out) => from_map(
-                out.attributes()
-                    .ok_or_else(|| TableError::Unavailable("no attributes".into()))?,
-            ),
+            Ok(out) => from_map(out.attributes().ok_or_else(|| TableError::Unavailable("no attributes".into()))?),
             Err(SdkError::ServiceError(s)) if s.err().is_conditional_check_failed_exception() => {
                 let cur = match s.err() {
                     aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => {
@@ -253,11 +232,7 @@ impl Table for DynamoTable {
         let start = match &q.cursor {
             Some(c) => {
                 let m: BTreeMap<String, Value> = cursor::decode(c)?;
-                Some(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), to_av(v)))
-                        .collect::<HashMap<_, _>>(),
-                )
+                Some(m.iter().map(|(k, v)| (k.clone(), to_av(v))).collect::<HashMap<_, _>>())
             }
             None => None,
         };
@@ -277,11 +252,7 @@ impl Table for DynamoTable {
             .send()
             .await
             .map_err(|e| sdk(&e))?;
-        let items = out
-            .items()
-            .iter()
-            .map(from_map)
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = out.items().iter().map(from_map).collect::<Result<Vec<_>, _>>()?;
         let cursor = match out.last_evaluated_key() {
             Some(k) if !k.is_empty() => {
                 let m: BTreeMap<String, Value> = from_map(k)?.0;
@@ -359,12 +330,7 @@ impl Table for DynamoTable {
             };
             items.push(built);
         }
-        let res = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
+        let res = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match res {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(s)) => match s.err() {

@@ -59,10 +59,7 @@ impl Expr {
             }
             [one] => self.condition(one),
             many => {
-                let parts: Vec<String> = many
-                    .iter()
-                    .map(|c| format!("({})", self.condition(c)))
-                    .collect();
+                let parts: Vec<String> = many.iter().map(|c| format!("({})", self.condition(c))).collect();
                 parts.join(sep)
             }
         }
@@ -106,24 +103,13 @@ pub fn to_av(v: &Value) -> Av {
 pub fn from_av(av: &Av) -> Result<Value, TableError> {
     Ok(match av {
         Av::S(s) => Value::S(s.clone()),
-        Av::N(n) => Value::N(
-            n.parse()
-                .map_err(|_| TableError::Corrupt(format!("number {n} is not an integer")))?,
-        ),
+        Av::N(n) => Value::N(n.parse().map_err(|_| TableError::Corrupt(format!("number {n} is not an integer")))?),
         Av::B(b) => Value::B(b.as_ref().to_vec()),
         Av::Bool(b) => Value::Bool(*b),
         Av::Null(_) => Value::Null,
         Av::L(l) => Value::L(l.iter().map(from_av).collect::<Result<_, _>>()?),
-        Av::M(m) => Value::M(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
-                .collect::<Result<_, TableError>>()?,
-        ),
-        other => {
-            return Err(TableError::Corrupt(format!(
-                "unsupported attribute type {other:?}"
-            )))
-        }
+        Av::M(m) => Value::M(m.iter().map(|(k, v)| Ok((k.clone(), from_av(v)?))).collect::<Result<_, TableError>>()?),
+        other => return Err(TableError::Corrupt(format!("unsupported attribute type {other:?}"))),
     })
 }
 
@@ -132,9 +118,6 @@ pub fn to_map(item: &Item) -> HashMap<String, Av> {
 }
 
 pub fn from_map(m: &HashMap<String, Av>) -> Result<Item, TableError> {
-    let attrs: Attrs = m
-        .iter()
-        .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
-        .collect::<Result<_, TableError>>()?;
+    let attrs: Attrs = m.iter().map(|(k, v)| Ok((k.clone(), from_av(v)?))).collect::<Result<_, TableError>>()?;
     Ok(Item(attrs))
 }

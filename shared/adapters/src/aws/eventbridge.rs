@@ -13,10 +13,7 @@ pub struct EventBridgeBus {
 
 impl EventBridgeBus {
     pub fn new(client: Client, bus: &str) -> Self {
-        EventBridgeBus {
-            client,
-            bus: bus.to_owned(),
-        }
+        EventBridgeBus { client, bus: bus.to_owned() }
     }
 }
 
@@ -28,9 +25,7 @@ impl EventBus for EventBridgeBus {
 
     async fn put_batch(&self, events: &[BusEvent]) -> Result<Vec<Option<String>>, BusError> {
         if events.len() > MAX_BATCH {
-            return Err(BusError::Unavailable(format!(
-                "at most {MAX_BATCH} events per batch"
-            )));
+            return Err(BusError::Unavailable(format!("at most {MAX_BATCH} events per batch")));
         }
         let entries = events
             .iter()
@@ -43,25 +38,14 @@ impl EventBus for EventBridgeBus {
                     .build()
             })
             .collect();
-        let out = self
-            .client
-            .put_events()
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| match e {
-                aws_sdk_eventbridge::error::SdkError::ServiceError(s) => {
-                    BusError::Unavailable(describe(s.err()))
-                }
-                other => BusError::Unavailable(other.to_string()),
-            })?;
+        let out = self.client.put_events().set_entries(Some(entries)).send().await.map_err(|e| match e {
+            aws_sdk_eventbridge::error::SdkError::ServiceError(s) => BusError::Unavailable(describe(s.err())),
+            other => BusError::Unavailable(other.to_string()),
+        })?;
         let mut results: Vec<Option<String>> = out
             .entries()
             .iter()
-            .map(|r| {
-                r.error_code()
-                    .map(|c| format!("{c}: {}", r.error_message().unwrap_or_default()))
-            })
+            .map(|r| r.error_code().map(|c| format!("{c}: {}", r.error_message().unwrap_or_default())))
             .collect();
         // A response with fewer results than entries leaves the rest unconfirmed: retry them.
         results.resize(events.len(), Some("no result".into()));

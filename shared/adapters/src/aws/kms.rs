@@ -20,11 +20,7 @@ pub struct KmsKeys {
 
 impl KmsKeys {
     pub fn new(client: Client, data_key_id: &str, mac_key_id: &str) -> Self {
-        KmsKeys {
-            client,
-            data_key_id: data_key_id.to_owned(),
-            mac_key_id: mac_key_id.to_owned(),
-        }
+        KmsKeys { client, data_key_id: data_key_id.to_owned(), mac_key_id: mac_key_id.to_owned() }
     }
 }
 
@@ -56,20 +52,9 @@ impl KeyProvider for KmsKeys {
             .send()
             .await
             .map_err(err)?;
-        let plaintext = out
-            .plaintext()
-            .ok_or(CryptoError::BadKey("no plaintext".into()))?
-            .as_ref()
-            .to_vec();
-        let wrapped = out
-            .ciphertext_blob()
-            .ok_or(CryptoError::BadKey("no blob".into()))?
-            .as_ref()
-            .to_vec();
-        Ok(DataKey {
-            plaintext: Secret::new(plaintext),
-            wrapped,
-        })
+        let plaintext = out.plaintext().ok_or(CryptoError::BadKey("no plaintext".into()))?.as_ref().to_vec();
+        let wrapped = out.ciphertext_blob().ok_or(CryptoError::BadKey("no blob".into()))?.as_ref().to_vec();
+        Ok(DataKey { plaintext: Secret::new(plaintext), wrapped })
     }
 
     async fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<Secret<Vec<u8>>, CryptoError> {
@@ -82,9 +67,7 @@ impl KeyProvider for KmsKeys {
             .send()
             .await
             .map_err(err)?;
-        let p = out
-            .plaintext()
-            .ok_or(CryptoError::BadKey("no plaintext".into()))?;
+        let p = out.plaintext().ok_or(CryptoError::BadKey("no plaintext".into()))?;
         Ok(Secret::new(p.as_ref().to_vec()))
     }
 
@@ -98,10 +81,6 @@ impl KeyProvider for KmsKeys {
             .send()
             .await
             .map_err(err)?;
-        Ok(out
-            .mac()
-            .ok_or(CryptoError::BadKey("no mac".into()))?
-            .as_ref()
-            .to_vec())
+        Ok(out.mac().ok_or(CryptoError::BadKey("no mac".into()))?.as_ref().to_vec())
     }
 }

@@ -16,9 +16,7 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
-pub(crate) fn describe<E: std::fmt::Debug + aws_sdk_dynamodb::error::ProvideErrorMetadata>(
-    e: &E,
-) -> String {
+pub(crate) fn describe<E: std::fmt::Debug + aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: &E) -> String {
     match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_owned(),

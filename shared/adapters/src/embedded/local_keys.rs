@@ -35,24 +35,17 @@ fn random32() -> Vec<u8> {
 impl LocalKeys {
     /// Fresh random keys held in memory only (tests).
     pub fn ephemeral() -> Self {
-        LocalKeys {
-            kek: Secret::new(random32()),
-            mac_key: Secret::new(random32()),
-        }
+        LocalKeys { kek: Secret::new(random32()), mac_key: Secret::new(random32()) }
     }
 
     /// Loads the key file, creating it (0600) if it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, CryptoError> {
-        let bad =
-            |e: &dyn std::fmt::Display| CryptoError::BadKey(format!("{}: {e}", path.display()));
+        let bad = |e: &dyn std::fmt::Display| CryptoError::BadKey(format!("{}: {e}", path.display()));
         if !path.exists() {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| bad(&e))?;
             }
-            let file = KeyFile {
-                kek: B64.encode(random32()),
-                mac: B64.encode(random32()),
-            };
+            let file = KeyFile { kek: B64.encode(random32()), mac: B64.encode(random32()) };
             let json = serde_json::to_vec_pretty(&file).map_err(|e| bad(&e))?;
             write_private(path, &json).map_err(|e| bad(&e))?;
         }
@@ -63,10 +56,7 @@ impl LocalKeys {
         if kek.len() != 32 || mac.len() != 32 {
             return Err(bad(&"keys must be 32 bytes"));
         }
-        Ok(LocalKeys {
-            kek: Secret::new(kek),
-            mac_key: Secret::new(mac),
-        })
+        Ok(LocalKeys { kek: Secret::new(kek), mac_key: Secret::new(mac) })
     }
 
     fn cipher(&self) -> Result<Aes256Gcm, CryptoError> {
@@ -78,11 +68,7 @@ impl LocalKeys {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(bytes)
 }
 
@@ -103,20 +89,11 @@ impl KeyProvider for LocalKeys {
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let ct = self
             .cipher()?
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: WRAP_AAD,
-                },
-            )
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plaintext, aad: WRAP_AAD })
             .map_err(|_| CryptoError::BadKey("wrap failed".into()))?;
         let mut wrapped = nonce.to_vec();
         wrapped.extend_from_slice(&ct);
-        Ok(DataKey {
-            plaintext: Secret::new(plaintext),
-            wrapped,
-        })
+        Ok(DataKey { plaintext: Secret::new(plaintext), wrapped })
     }
 
     async fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<Secret<Vec<u8>>, CryptoError> {
@@ -125,13 +102,7 @@ impl KeyProvider for LocalKeys {
         }
         let (nonce, ct) = wrapped.split_at(12);
         self.cipher()?
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: WRAP_AAD,
-                },
-            )
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: WRAP_AAD })
             .map(Secret::new)
             .map_err(|_| CryptoError::Forged)
     }

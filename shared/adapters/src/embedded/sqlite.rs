@@ -42,9 +42,7 @@ impl SqliteStore {
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
     /// Runs `f` on the connection on a blocking thread.
@@ -56,9 +54,7 @@ impl SqliteStore {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| E::from("sqlite connection poisoned".to_owned()))?;
+            let mut guard = conn.lock().map_err(|_| E::from("sqlite connection poisoned".to_owned()))?;
             f(&mut guard)
         })
         .await

@@ -35,11 +35,7 @@ impl From<rusqlite::Error> for QErr {
 
 impl SqliteQueue {
     pub fn new(store: SqliteStore, clock: Arc<dyn Clock>) -> Self {
-        SqliteQueue {
-            store,
-            clock,
-            configs: Mutex::new(HashMap::new()),
-        }
+        SqliteQueue { store, clock, configs: Mutex::new(HashMap::new()) }
     }
 
     /// Declares a queue's redrive policy (from the template's `RedrivePolicy`).
@@ -57,11 +53,7 @@ impl SqliteQueue {
     pub async fn depth(&self, queue: &str) -> Result<i64, QueueError> {
         let q = queue.to_owned();
         self.store
-            .with(move |c| {
-                Ok::<_, QErr>(
-                    c.query_row("SELECT count(*) FROM queue WHERE q = ?1", [q], |r| r.get(0))?,
-                )
-            })
+            .with(move |c| Ok::<_, QErr>(c.query_row("SELECT count(*) FROM queue WHERE q = ?1", [q], |r| r.get(0))?))
             .await
             .map_err(|QErr(e)| e)
     }
@@ -90,12 +82,7 @@ impl JobQueue for SqliteQueue {
         Ok(id)
     }
 
-    async fn receive(
-        &self,
-        queue: &str,
-        max: u32,
-        visibility_secs: u32,
-    ) -> Result<Vec<QueueMessage>, QueueError> {
+    async fn receive(&self, queue: &str, max: u32, visibility_secs: u32) -> Result<Vec<QueueMessage>, QueueError> {
         let cfg = self.configs.lock().ok().and_then(|m| m.get(queue).cloned());
         let (q, now) = (queue.to_owned(), self.now_ms());
         let hidden_until = now + i64::from(visibility_secs) * 1000;
@@ -147,10 +134,7 @@ impl JobQueue for SqliteQueue {
         let (q, r) = (queue.to_owned(), receipt.to_owned());
         self.store
             .with(move |c| {
-                c.execute(
-                    "DELETE FROM queue WHERE q = ?1 AND receipt = ?2",
-                    params![q, r],
-                )?;
+                c.execute("DELETE FROM queue WHERE q = ?1 AND receipt = ?2", params![q, r])?;
                 Ok::<_, QErr>(())
             })
             .await

@@ -35,11 +35,7 @@ impl From<TableError> for E {
 
 impl SqliteTable {
     pub fn new(store: SqliteStore, name: &str, clock: Arc<dyn Clock>) -> Self {
-        SqliteTable {
-            store,
-            name: name.into(),
-            clock,
-        }
+        SqliteTable { store, name: name.into(), clock }
     }
 
     async fn run<T: Send + 'static>(
@@ -48,10 +44,7 @@ impl SqliteTable {
     ) -> Result<T, TableError> {
         let name = self.name.clone();
         let now = self.clock.epoch();
-        self.store
-            .with(move |c| f(c, &name, now))
-            .await
-            .map_err(|E(e)| e)
+        self.store.with(move |c| f(c, &name, now)).await.map_err(|E(e)| e)
     }
 
     /// Deletes expired items for good (reads already ignore them). Returns how many went.
@@ -63,10 +56,7 @@ impl SqliteTable {
                  (SELECT pk, sk FROM items WHERE tbl = ?1 AND expires_at <= ?2)",
                 params![t, now],
             )?;
-            let n = tx.execute(
-                "DELETE FROM items WHERE tbl = ?1 AND expires_at <= ?2",
-                params![t, now],
-            )?;
+            let n = tx.execute("DELETE FROM items WHERE tbl = ?1 AND expires_at <= ?2", params![t, now])?;
             tx.commit()?;
             Ok(n)
         })
@@ -75,14 +65,7 @@ impl SqliteTable {
 
     /// Rows stored, expired or not (for tests of purging).
     pub async fn stored_rows(&self) -> Result<i64, TableError> {
-        self.run(|c, t, _| {
-            Ok(
-                c.query_row("SELECT count(*) FROM items WHERE tbl = ?1", [t], |r| {
-                    r.get(0)
-                })?,
-            )
-        })
-        .await
+        self.run(|c, t, _| Ok(c.query_row("SELECT count(*) FROM items WHERE tbl = ?1", [t], |r| r.get(0))?)).await
     }
 }
 
@@ -99,9 +82,7 @@ fn load(c: &Connection, t: &str, key: &Key, now: i64) -> Result<Option<Item>, E>
 }
 
 fn decode(body: &str) -> Result<Item, E> {
-    serde_json::from_str::<Attrs>(body)
-        .map(Item)
-        .map_err(|e| E(TableError::Corrupt(e.to_string())))
+    serde_json::from_str::<Attrs>(body).map(Item).map_err(|e| E(TableError::Corrupt(e.to_string())))
 }
 
 fn store(c: &Connection, t: &str, item: &Item) -> Result<(), E> {
@@ -112,10 +93,7 @@ fn store(c: &Connection, t: &str, item: &Item) -> Result<(), E> {
          ON CONFLICT (tbl, pk, sk) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
         params![t, key.pk, key.sk, body, item.n(TTL_ATTR)],
     )?;
-    c.execute(
-        "DELETE FROM idx WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-        params![t, key.pk, key.sk],
-    )?;
+    c.execute("DELETE FROM idx WHERE tbl = ?1 AND pk = ?2 AND sk = ?3", params![t, key.pk, key.sk])?;
     for n in 1..=9 {
         let (pa, sa) = (format!("gsi{n}pk"), format!("gsi{n}sk"));
         if let (Some(ipk), Some(isk)) = (item.s(&pa), item.s(&sa)) {
@@ -129,22 +107,16 @@ fn store(c: &Connection, t: &str, item: &Item) -> Result<(), E> {
 }
 
 fn remove(c: &Connection, t: &str, key: &Key) -> Result<(), E> {
-    c.execute(
-        "DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-        params![t, key.pk, key.sk],
-    )?;
-    c.execute(
-        "DELETE FROM idx WHERE tbl = ?1 AND pk = ?2 AND sk = ?3",
-        params![t, key.pk, key.sk],
-    )?;
+    c.execute("DELETE FROM items WHERE tbl = ?1 AND pk = ?2 AND sk = ?3", params![t, key.pk, key.sk])?;
+    c.execute("DELETE FROM idx WHERE tbl = ?1 AND pk = ?2 AND sk = ?3", params![t, key.pk, key.sk])?;
     Ok(())
 }
 
 fn check(cond: Option<&Condition>, current: &Option<Item>) -> Result<(), TableError> {
     match cond {
-        Some(c) if !c.eval(current.as_ref()) => Err(TableError::ConditionFailed {
-            current: current.clone().map(Box::new),
-        }),
+        Some(c) if !c.eval(current.as_ref()) => {
+            Err(TableError::ConditionFailed { current: current.clone().map(Box::new) })
+        }
         _ => Ok(()),
     }
 }
@@ -194,14 +166,12 @@ impl Table for SqliteTable {
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         item.key()?;
-        self.run(move |c, t, now| single(c, t, now, TxOp::Put { item, condition }).map(|_| ()))
-            .await
+        self.run(move |c, t, now| single(c, t, now, TxOp::Put { item, condition }).map(|_| ())).await
     }
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), TableError> {
         let key = key.clone();
-        self.run(move |c, t, now| single(c, t, now, TxOp::Delete { key, condition }).map(|_| ()))
-            .await
+        self.run(move |c, t, now| single(c, t, now, TxOp::Delete { key, condition }).map(|_| ())).await
     }
 
     async fn update(&self, update: Update) -> Result<Item, TableError> {
@@ -215,12 +185,7 @@ impl Table for SqliteTable {
 
     async fn query(&self, q: Query) -> Result<Page, TableError> {
         q.key_attrs()?;
-        let after = q
-            .cursor
-            .as_deref()
-            .map(cursor::decode::<Cursor>)
-            .transpose()?
-            .map(|c| c.0);
+        let after = q.cursor.as_deref().map(cursor::decode::<Cursor>).transpose()?.map(|c| c.0);
         self.run(move |c, t, now| query(c, t, now, &q, after)).await
     }
 
@@ -239,9 +204,7 @@ impl Table for SqliteTable {
                 let current = load(&tx, t, &op.key()?, now)?;
                 reasons.push(match check(op.condition(), &current) {
                     Ok(()) => None,
-                    Err(TableError::ConditionFailed { current }) => {
-                        Some(CancelReason::ConditionFailed { current })
-                    }
+                    Err(TableError::ConditionFailed { current }) => Some(CancelReason::ConditionFailed { current }),
                     Err(e) => return Err(e.into()),
                 });
                 currents.push(current);
@@ -259,13 +222,7 @@ impl Table for SqliteTable {
     }
 }
 
-fn query(
-    c: &Connection,
-    t: &str,
-    now: i64,
-    q: &Query,
-    after: Option<Vec<String>>,
-) -> Result<Page, E> {
+fn query(c: &Connection, t: &str, now: i64, q: &Query, after: Option<Vec<String>>) -> Result<Page, E> {
     let (lo, hi) = match &q.sort {
         SortKey::All => (String::new(), None),
         SortKey::Prefix(p) => (p.clone(), Some(format!("{p}\u{10FFFF}"))),
@@ -275,21 +232,13 @@ fn query(
         SortKey::Prefix(p) => p.clone(),
         _ => String::new(),
     };
-    let (dir, cmp) = if q.forward {
-        ("ASC", ">")
-    } else {
-        ("DESC", "<")
-    };
+    let (dir, cmp) = if q.forward { ("ASC", ">") } else { ("DESC", "<") };
     let limit = q.limit.map(|l| l as i64).unwrap_or(i64::MAX);
     let fetch = limit.saturating_add(1);
     let mut out: Vec<(Item, Vec<String>)> = Vec::new();
     match &q.index {
         None => {
-            let after_sql = if after.is_some() {
-                format!("AND sk {cmp} ?7")
-            } else {
-                "AND ?7 IS NULL".into()
-            };
+            let after_sql = if after.is_some() { format!("AND sk {cmp} ?7") } else { "AND ?7 IS NULL".into() };
             let sql = format!(
                 "SELECT body, sk FROM items WHERE tbl = ?1 AND pk = ?2 AND sk >= ?3
                  AND (?4 IS NULL OR sk <= ?4) AND substr(sk, 1, length(?5)) = ?5
@@ -322,29 +271,10 @@ fn query(
             );
             let a = after.clone().unwrap_or_default();
             let mut st = c.prepare_cached(&sql)?;
-            let rows = st.query_map(
-                params![
-                    t,
-                    ix,
-                    q.pk,
-                    lo,
-                    hi,
-                    prefix,
-                    now,
-                    a.first(),
-                    a.get(1),
-                    a.get(2),
-                    fetch
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
-            )?;
+            let rows =
+                st.query_map(params![t, ix, q.pk, lo, hi, prefix, now, a.first(), a.get(1), a.get(2), fetch], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                })?;
             for row in rows {
                 let (body, isk, pk, sk) = row?;
                 out.push((decode(&body)?, vec![isk, pk, sk]));
@@ -353,13 +283,6 @@ fn query(
     }
     let more = out.len() as i64 > limit;
     out.truncate(limit.min(out.len() as i64) as usize);
-    let cursor = if more {
-        out.last().map(|(_, k)| cursor::encode(&Cursor(k.clone())))
-    } else {
-        None
-    };
-    Ok(Page {
-        items: out.into_iter().map(|(i, _)| i).collect(),
-        cursor,
-    })
+    let cursor = if more { out.last().map(|(_, k)| cursor::encode(&Cursor(k.clone()))) } else { None };
+    Ok(Page { items: out.into_iter().map(|(i, _)| i).collect(), cursor })
 }

@@ -99,11 +99,7 @@ mod tests {
         assert!(!Condition::cmp("n", Cmp::Gt, 5).eval(Some(&it)));
         assert!(!Condition::cmp("s", Cmp::Gt, 0).eval(Some(&it)));
         assert!(Condition::cmp("n", Cmp::Ne, 4).eval(Some(&it)));
-        assert!(Condition::absent()
-            .or(Condition::cmp("n", Cmp::Lt, 9))
-            .eval(Some(&it)));
-        assert!(!Condition::present()
-            .and(Condition::cmp("n", Cmp::Lt, 5))
-            .eval(Some(&it)));
+        assert!(Condition::absent().or(Condition::cmp("n", Cmp::Lt, 9)).eval(Some(&it)));
+        assert!(!Condition::present().and(Condition::cmp("n", Cmp::Lt, 5)).eval(Some(&it)));
     }
 }

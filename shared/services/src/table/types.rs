@@ -88,9 +88,7 @@ impl Item {
     pub fn key(&self) -> Result<Key, TableError> {
         match (self.s("pk"), self.s("sk")) {
             (Some(pk), Some(sk)) if !pk.is_empty() && !sk.is_empty() => Ok(Key::new(pk, sk)),
-            _ => Err(TableError::Invalid(
-                "item needs non-empty string pk and sk".into(),
-            )),
+            _ => Err(TableError::Invalid("item needs non-empty string pk and sk".into())),
         }
     }
 
@@ -108,10 +106,7 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Key {
-            pk: pk.into(),
-            sk: sk.into(),
-        }
+        Key { pk: pk.into(), sk: sk.into() }
     }
 }
 
@@ -127,13 +122,7 @@ pub struct Update {
 
 impl Update {
     pub fn new(key: Key) -> Self {
-        Update {
-            key,
-            set: Attrs::new(),
-            add: BTreeMap::new(),
-            remove: Vec::new(),
-            condition: None,
-        }
+        Update { key, set: Attrs::new(), add: BTreeMap::new(), remove: Vec::new(), condition: None }
     }
     pub fn set(mut self, name: &str, value: impl Into<Value>) -> Self {
         self.set.insert(name.to_owned(), value.into());
@@ -154,33 +143,16 @@ impl Update {
 
     pub fn validate(&self) -> Result<(), TableError> {
         let touches_key = |n: &str| n == "pk" || n == "sk";
-        if self
-            .set
-            .keys()
-            .chain(self.add.keys())
-            .chain(self.remove.iter())
-            .any(|n| touches_key(n))
-        {
-            return Err(TableError::Invalid(
-                "an update cannot change pk or sk".into(),
-            ));
+        if self.set.keys().chain(self.add.keys()).chain(self.remove.iter()).any(|n| touches_key(n)) {
+            return Err(TableError::Invalid("an update cannot change pk or sk".into()));
         }
         if self.set.is_empty() && self.add.is_empty() && self.remove.is_empty() {
-            return Err(TableError::Invalid(
-                "an update must change something".into(),
-            ));
+            return Err(TableError::Invalid("an update must change something".into()));
         }
         let mut names = std::collections::HashSet::new();
-        for n in self
-            .set
-            .keys()
-            .chain(self.add.keys())
-            .chain(self.remove.iter())
-        {
+        for n in self.set.keys().chain(self.add.keys()).chain(self.remove.iter()) {
             if !names.insert(n.as_str()) {
-                return Err(TableError::Invalid(format!(
-                    "attribute {n} is changed twice"
-                )));
+                return Err(TableError::Invalid(format!("attribute {n} is changed twice")));
             }
         }
         Ok(())
@@ -198,9 +170,7 @@ impl Update {
                 Some(Value::N(x)) => *x,
                 Some(_) => return Err(TableError::Invalid(format!("ADD on non-number {n}"))),
             };
-            let v = base
-                .checked_add(*d)
-                .ok_or_else(|| TableError::Invalid("overflow".into()))?;
+            let v = base.checked_add(*d).ok_or_else(|| TableError::Invalid("overflow".into()))?;
             item.0.insert(n.clone(), Value::N(v));
         }
         for n in &self.remove {
@@ -212,19 +182,10 @@ impl Update {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TxOp {
-    Put {
-        item: Item,
-        condition: Option<Condition>,
-    },
+    Put { item: Item, condition: Option<Condition> },
     Update(Update),
-    Delete {
-        key: Key,
-        condition: Option<Condition>,
-    },
-    ConditionCheck {
-        key: Key,
-        condition: Condition,
-    },
+    Delete { key: Key, condition: Option<Condition> },
+    ConditionCheck { key: Key, condition: Condition },
 }
 
 impl TxOp {
@@ -267,14 +228,7 @@ pub struct Query {
 
 impl Query {
     pub fn partition(pk: impl Into<String>) -> Self {
-        Query {
-            index: None,
-            pk: pk.into(),
-            sort: SortKey::All,
-            forward: true,
-            limit: None,
-            cursor: None,
-        }
+        Query { index: None, pk: pk.into(), sort: SortKey::All, forward: true, limit: None, cursor: None }
     }
     pub fn on_index(mut self, index: &str) -> Self {
         self.index = Some(index.to_owned());

@@ -1,0 +1,79 @@
+//! Every Lambda binary, started as Lambda starts it (`AWS_LAMBDA_RUNTIME_API` pointing at a
+//! Runtime API emulator), answers its sample event from `events/`. With `AWS_ENDPOINT_URL` set the
+//! binaries use the AWS adapters against it; otherwise the embedded ones.
+
+use drop_functions::registry::FUNCTIONS;
+use drop_runtime::Kind;
+use drop_tests::runtime_api::{lambda_env, Emulator, Outcome};
+use std::time::Duration;
+
+async fn boot_all(aws: bool) {
+    let opts = drop_tests::local_options(aws);
+    let template = drop_local::template::Template::load(&opts.template).unwrap();
+    let prepared = drop_local::stack::prepare(&opts, &template).await.unwrap();
+    let mut failures = Vec::new();
+    for def in FUNCTIONS {
+        let bin = drop_tests::bin_dir().join(def.name);
+        assert!(bin.exists(), "{} is not built: run `cargo build -p drop-functions --bins` first", bin.display());
+        let event = std::fs::read(drop_tests::root().join("events").join(format!("{}.json", def.name)))
+            .unwrap_or_else(|_| panic!("events/{}.json is missing", def.name));
+        let rt = Emulator::start().await;
+        let mut env = prepared.env.clone();
+        if !aws {
+            env.insert("DROP_ADAPTERS".into(), "embedded".into());
+        }
+        let mut child = tokio::process::Command::new(&bin)
+            .envs(env)
+            .envs(lambda_env(rt.addr, def.name))
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn");
+        let id = rt.emulator.push(&event);
+        let outcome = rt.emulator.wait_outcome(&id, Duration::from_secs(30)).await;
+        let _ = child.kill().await;
+        let ok = match (&def.kind, &outcome) {
+            (Kind::Http { .. }, Some(Outcome::Response(r))) => r["statusCode"] == 200,
+            (Kind::Sqs { .. }, Some(Outcome::Response(r))) => {
+                r["batchItemFailures"].as_array().is_some_and(|a| a.is_empty())
+            }
+            (Kind::Schedule { .. }, Some(Outcome::Response(r))) => {
+                r["eventId"].as_str().is_some_and(|s| s.starts_with("evt_"))
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{}: {outcome:?} (init error: {:?})", def.name, rt.emulator.init_error()));
+        }
+    }
+    assert!(failures.is_empty(), "binaries that did not answer: {failures:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_binary_answers_its_sample_event_embedded() {
+    boot_all(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_binary_answers_its_sample_event_on_aws() {
+    if drop_tests::aws::endpoint().is_some() {
+        boot_all(true).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binary_without_config_fails_at_init_not_in_a_request() {
+    let rt = Emulator::start().await;
+    let bin = drop_tests::bin_dir().join("health");
+    assert!(bin.exists(), "run `cargo build -p drop-functions --bins` first");
+    let status = tokio::process::Command::new(&bin)
+        .env_clear()
+        .envs(lambda_env(rt.addr, "health"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert!(!status.success(), "missing TABLE_NAME must stop the process at init");
+    assert!(rt.emulator.first_next().is_none(), "it never asked for work");
+}

@@ -1,0 +1,134 @@
+//! The local stack end to end over HTTP: routes from the template, the event pipeline (outbox →
+//! bus → rule → queue → consumer), schedules triggered by hand, persistence, clean shutdown.
+//! Embedded always; on the AWS adapters too when `AWS_ENDPOINT_URL` is set.
+
+use drop_local::Stack;
+use std::time::Duration;
+
+async fn get(url: &str) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+    let r = reqwest::get(url).await.unwrap();
+    let (s, h) = (r.status().as_u16(), r.headers().clone());
+    (s, r.json().await.unwrap_or(serde_json::Value::Null), h)
+}
+
+async fn wait_received(base: &str, n: i64) -> serde_json::Value {
+    for _ in 0..200 {
+        let (_, v, _) = get(&format!("{base}/api/health")).await;
+        if v["pipeline"]["received"].as_i64() >= Some(n) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("canary never arrived");
+}
+
+async fn pipeline(aws: bool) {
+    let opts = drop_tests::local_options(aws);
+    let stack = Stack::start(opts.clone()).await.unwrap();
+    let base = format!("http://{}", stack.addr);
+    let (s, v, h) = get(&format!("{base}/api/health")).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["adapters"]["table"], if aws { "dynamodb" } else { "sqlite" });
+    assert_eq!(v["adapters"]["crypto"], if aws { "kms" } else { "local" });
+    assert!(h.get("x-request-id").is_some());
+    assert_eq!(v["pipeline"]["received"], 0);
+
+    let c = reqwest::Client::new();
+    let r = c.post(format!("{base}/_local/schedules/pipeline-canary")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let sent: serde_json::Value = r.json().await.unwrap();
+    assert!(sent["eventId"].as_str().unwrap().starts_with("evt_"));
+    let v = wait_received(&base, 1).await;
+    assert!(v["pipeline"]["lastSentAt"].is_string());
+    stack.stop().await;
+
+    // Everything persists: a new stack on the same storage sees the canary.
+    let stack = Stack::start(opts).await.unwrap();
+    let (_, v, _) = get(&format!("http://{}/api/health", stack.addr)).await;
+    assert_eq!(v["pipeline"]["received"], 1);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_pipeline_end_to_end_embedded() {
+    pipeline(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_pipeline_end_to_end_on_aws() {
+    if drop_tests::aws::endpoint().is_some() {
+        pipeline(true).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_routes_methods_and_preflight() {
+    let stack = Stack::start(drop_tests::local_options(false)).await.unwrap();
+    let base = format!("http://{}", stack.addr);
+    let c = reqwest::Client::new();
+    let r = c.get(format!("{base}/api/nope")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let r = c.delete(format!("{base}/api/health")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["type"], "https://problems.drop.no/method-not-allowed");
+    let r = c
+        .request(reqwest::Method::OPTIONS, format!("{base}/api/health"))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:5173");
+    assert_eq!(r.headers()["access-control-allow-credentials"], "true");
+    let r = c.post(format!("{base}/_local/schedules/nope")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let (s, doc, _) = get(&format!("{base}/api/openapi.json")).await;
+    assert_eq!(s, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_starts_prints_where_and_stops_on_ctrl_c() {
+    let bin = drop_tests::bin_dir().join("drop-local");
+    assert!(bin.exists(), "run `cargo build -p drop-local` first");
+    let dir = std::env::temp_dir().join(drop_tests::aws::unique("drop-bin"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = tokio::process::Command::new(&bin)
+        .current_dir(&dir)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("DROP_LOCAL_ADDR", format!("127.0.0.1:{port}"))
+        .env("DROP_TEMPLATE", drop_tests::root().join("template.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut ok = false;
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/health")).await {
+            ok = r.status().as_u16() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ok, "health did not answer 200");
+    assert!(dir.join(".drop/local.db").exists(), "state lives in .drop/local.db");
+    let pid = child.id().unwrap() as i32;
+    // SIGINT, as Ctrl-C sends.
+    let _ = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("stops within 10 s").unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut out = String::new();
+    use tokio::io::AsyncReadExt;
+    child.stdout.take().unwrap().read_to_string(&mut out).await.unwrap();
+    assert!(out.contains("api ") && out.contains(&port.to_string()) && out.contains("canary-consumer"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
