@@ -29,5 +29,6 @@ pub fn local_options(aws: bool) -> drop_local::Options {
     o.prefix = aws::unique("t");
     o.poll_every = std::time::Duration::from_millis(50);
     o.run_schedules = false;
+    o.ephemeral_simulators = true;
     o
 }

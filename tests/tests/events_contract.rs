@@ -108,9 +108,9 @@ impl EventBus for FlakyBus {
         Ok(events
             .iter()
             .map(|e| {
-                if e.detail.contains("flaky") && self.seen.lock().unwrap().insert(e.detail.clone()) {
-                    Some("InternalFailure".into())
-                } else if e.detail.contains("never") {
+                let first_try_of_flaky =
+                    e.detail.contains("flaky") && self.seen.lock().unwrap().insert(e.detail.clone());
+                if first_try_of_flaky || e.detail.contains("never") {
                     Some("InternalFailure".into())
                 } else {
                     self.delivered.lock().unwrap().push(e.detail.clone());

@@ -37,6 +37,8 @@ pub struct Options {
     pub poll_every: Duration,
     /// Run schedules on their timetable (they can always be triggered by hand).
     pub run_schedules: bool,
+    /// Simulators on free ports instead of their fixed ones (tests).
+    pub ephemeral_simulators: bool,
 }
 
 impl Options {
@@ -55,6 +57,7 @@ impl Options {
             prefix: var("DROP_LOCAL_PREFIX").unwrap_or_else(|| "drop-local".into()),
             poll_every: Duration::from_millis(200),
             run_schedules: var("DROP_LOCAL_SCHEDULES").as_deref() != Some("off"),
+            ephemeral_simulators: false,
         }
     }
 }
@@ -88,6 +91,7 @@ pub struct Stack {
     pub summary: Vec<String>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    simulators: Vec<drop_simulators::Running>,
     schedules: Arc<BTreeMap<String, ScheduleHandler>>,
 }
 
@@ -265,6 +269,12 @@ impl Stack {
             tasks.push(tokio::spawn(purge(tables, rx.clone())));
         }
 
+        let simulators = drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators)
+            .await
+            .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
+        for sim in &simulators {
+            summary.push(format!("simulator    {} http://{}", sim.name, sim.addr));
+        }
         let schedules = Arc::new(schedules);
         let state = crate::server::State { ctx: ctx.clone(), template: template.clone(), schedules: schedules.clone() };
         let listener = tokio::net::TcpListener::bind(opts.addr)
@@ -287,7 +297,7 @@ impl Stack {
         summary.push(format!(
             "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}}"
         ));
-        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, schedules })
+        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules })
     }
 
     /// Runs a scheduled function now.
@@ -297,6 +307,9 @@ impl Stack {
 
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
+        for sim in self.simulators {
+            sim.stop();
+        }
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }

@@ -90,11 +90,14 @@ struct CurrentKey {
     uses: u64,
 }
 
+/// Unwrapped data keys by their wrapped form, with when they were unwrapped.
+type UnwrapCache = HashMap<Vec<u8>, (Arc<Secret<Vec<u8>>>, Instant)>;
+
 pub struct Crypto {
     keys: Arc<dyn KeyProvider>,
     policy: KeyCachePolicy,
     current: tokio::sync::Mutex<Option<CurrentKey>>,
-    unwrapped: Mutex<HashMap<Vec<u8>, (Arc<Secret<Vec<u8>>>, Instant)>>,
+    unwrapped: Mutex<UnwrapCache>,
 }
 
 impl Crypto {

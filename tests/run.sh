@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Drop's test command: installs what it needs (a Python venv with moto[server] and cfn-lint),
+# starts moto's server as the AWS peer, then runs fmt, clippy, cfn-lint and every test on both the
+# embedded and the AWS adapters. Prints the test runner's summary last.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+PY_DEPS=("moto[server]==5.2.5" "cfn-lint==1.51.0")
+step() { printf '\n== %s\n' "$*"; }
+
+step "python tools (${PY_DEPS[*]})"
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+want="${PY_DEPS[*]}"
+if [ "$(cat "$VENV/.drop-deps" 2>/dev/null)" != "$want" ]; then
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_DEPS[@]}"
+  echo "$want" > "$VENV/.drop-deps"
+fi
+
+step "moto server"
+PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p target
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" > target/moto.log 2>&1 &
+MOTO=$!
+trap 'kill $MOTO 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/moto-api/')" 2>/dev/null; then
+    break
+  fi
+  sleep 0.2
+done
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_REGION=eu-north-1 AWS_DEFAULT_REGION=eu-north-1 DROP_REQUIRE_AWS=1
+echo "moto at $AWS_ENDPOINT_URL"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cfn-lint template.yaml"
+"$VENV/bin/cfn-lint" template.yaml
+
+step "build the Lambda binaries and drop-local (for the boot and stack tests)"
+cargo build --locked -p drop-functions --bins -p drop-local
+
+step "cargo test (SQLite and DynamoDB/KMS/SQS/EventBridge on moto)"
+set +e
+cargo test --workspace --locked 2>&1 | tee target/test.log
+status=${PIPESTATUS[0]}
+set -e
+echo
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "summary: %d passed, %d failed\n", p, f }' target/test.log
+exit "$status"
