@@ -47,7 +47,7 @@ cargo build --locked -p drop-functions --bins -p drop-local
 
 step "cargo test (SQLite and DynamoDB/KMS/SQS/EventBridge on moto)"
 set +e
-cargo test --workspace --locked 2>&1 | tee target/test.log
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
 set -e
 echo

@@ -6,8 +6,24 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Drop API", description = "Drop's backend HTTP API. Money is integer minor units with an ISO 4217 currency; errors are RFC 9457 problem+json."),
-    paths(crate::platform::health::health, crate::platform::openapi_doc::openapi),
-    tags((name = "platform", description = "Health and API description"))
+    paths(
+        crate::platform::health::health,
+        crate::platform::openapi_doc::openapi,
+        crate::auth::init::init,
+        crate::auth::callback::callback,
+        crate::auth::register::register,
+        crate::auth::verify::verify,
+        crate::auth::refresh::refresh_session,
+        crate::auth::logout::logout,
+        crate::auth::jwks::jwks,
+        crate::user::profile::get_profile,
+        crate::user::profile::update_profile,
+        crate::user::settings::get_settings,
+        crate::user::settings::put_settings,
+    ),
+    tags((name = "platform", description = "Health and API description"),
+         (name = "auth", description = "BankID login and sessions"),
+         (name = "user", description = "The signed-in user's profile and settings"))
 )]
 pub struct ApiDoc;
 

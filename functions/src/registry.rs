@@ -1,24 +1,71 @@
-//! Every Lambda function of Drop. A test checks this list against `template.yaml` and
-//! `src/bin/`: a function in one place and not the others fails the build.
+//! Every Lambda function of Drop, with each route's access rule and rate-limit class: the one
+//! route → roles table. A test checks this list against `template.yaml` and `src/bin/`.
 
-use crate::platform::{canary, health, openapi_doc};
+use crate::auth::{callback, init, jwks, logout, refresh, register, verify};
+use crate::platform::{canary, health, key_rotation, openapi_doc};
+use crate::user::{profile, settings};
+use drop_domain::role::Role;
+use drop_runtime::function::{Access, LimitClass};
 use drop_runtime::{FunctionDef, Kind};
 
-pub static HEALTH: FunctionDef =
-    FunctionDef { name: "health", kind: Kind::Http { method: "GET", path: "/api/health", handler: health::handler } };
+const ANY_ROLE: Access = Access::Roles(&[Role::User, Role::Merchant, Role::Admin]);
 
-pub static OPENAPI: FunctionDef = FunctionDef {
-    name: "openapi",
-    kind: Kind::Http { method: "GET", path: "/api/openapi.json", handler: openapi_doc::handler },
-};
+macro_rules! http {
+    ($name:ident, $bin:literal, $method:literal, $path:literal, $access:expr, $limit:ident, $handler:path) => {
+        pub static $name: FunctionDef = FunctionDef {
+            name: $bin,
+            kind: Kind::Http {
+                method: $method,
+                path: $path,
+                access: $access,
+                limit: LimitClass::$limit,
+                handler: $handler,
+            },
+        };
+    };
+}
+
+http!(HEALTH, "health", "GET", "/api/health", Access::Public, Default, health::handler);
+http!(OPENAPI, "openapi", "GET", "/api/openapi.json", Access::Public, Default, openapi_doc::handler);
+http!(AUTH_INIT, "auth-init", "POST", "/api/auth/bankid/init", Access::Public, Login, init::handler);
+http!(AUTH_CALLBACK, "auth-callback", "GET", "/api/auth/bankid/callback", Access::Public, Login, callback::handler);
+http!(AUTH_REGISTER, "auth-register", "POST", "/api/auth/register", ANY_ROLE, Verify, register::handler);
+http!(AUTH_VERIFY, "auth-verify", "POST", "/api/auth/verify", ANY_ROLE, Verify, verify::handler);
+http!(AUTH_REFRESH, "auth-refresh", "POST", "/api/auth/refresh", Access::RefreshCookie, Login, refresh::handler);
+http!(AUTH_LOGOUT, "auth-logout", "POST", "/api/auth/logout", Access::RefreshCookie, Default, logout::handler);
+http!(JWKS, "jwks", "GET", "/.well-known/jwks.json", Access::Public, Default, jwks::handler);
+http!(PROFILE_GET, "profile-get", "GET", "/api/user/profile", ANY_ROLE, Default, profile::get_handler);
+http!(PROFILE_UPDATE, "profile-update", "PATCH", "/api/user/profile", ANY_ROLE, Verify, profile::update_handler);
+http!(SETTINGS_GET, "settings-get", "GET", "/api/user/settings", ANY_ROLE, Default, settings::get_handler);
+http!(SETTINGS_PUT, "settings-put", "PUT", "/api/user/settings", ANY_ROLE, Default, settings::put_handler);
 
 pub static PIPELINE_CANARY: FunctionDef =
     FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler } };
 
+pub static SIGNING_KEY_ROTATION: FunctionDef =
+    FunctionDef { name: "signing-key-rotation", kind: Kind::Schedule { handler: key_rotation::handler } };
+
 pub static CANARY_CONSUMER: FunctionDef =
     FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler } };
 
-pub static FUNCTIONS: &[&FunctionDef] = &[&HEALTH, &OPENAPI, &PIPELINE_CANARY, &CANARY_CONSUMER];
+pub static FUNCTIONS: &[&FunctionDef] = &[
+    &HEALTH,
+    &OPENAPI,
+    &AUTH_INIT,
+    &AUTH_CALLBACK,
+    &AUTH_REGISTER,
+    &AUTH_VERIFY,
+    &AUTH_REFRESH,
+    &AUTH_LOGOUT,
+    &JWKS,
+    &PROFILE_GET,
+    &PROFILE_UPDATE,
+    &SETTINGS_GET,
+    &SETTINGS_PUT,
+    &PIPELINE_CANARY,
+    &SIGNING_KEY_ROTATION,
+    &CANARY_CONSUMER,
+];
 
 pub fn find(name: &str) -> Option<&'static FunctionDef> {
     FUNCTIONS.iter().copied().find(|f| f.name == name)

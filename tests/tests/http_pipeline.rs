@@ -10,6 +10,11 @@ use futures::future::BoxFuture;
 use http::{HeaderValue, Method, StatusCode};
 use std::sync::{Arc, Mutex};
 
+const PUBLIC: drop_runtime::http::Route = drop_runtime::http::Route {
+    access: drop_runtime::function::Access::Public,
+    limit: drop_runtime::function::LimitClass::Default,
+};
+
 async fn ctx() -> Arc<Ctx> {
     let cfg = Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some("main".into()),
@@ -20,6 +25,10 @@ async fn ctx() -> Arc<Ctx> {
             Some(std::env::temp_dir().join(drop_tests::aws::unique("k")).join("keys.json").display().to_string())
         }
         "MAX_BODY_BYTES" => Some("1024".into()),
+        "API_BASE_URL" => Some("http://127.0.0.1:3000".into()),
+        "BANKID_ISSUER" => Some("http://127.0.0.1:3101/bankid".into()),
+        "BANKID_CLIENT_ID" => Some("drop-local".into()),
+        "BANKID_CLIENT_SECRET" => Some("s".into()),
         _ => None,
     })
     .unwrap();
@@ -58,7 +67,7 @@ fn post(body: &str) -> ApiRequest {
 }
 
 async fn call(req: ApiRequest) -> (ApiResponse, serde_json::Value) {
-    let resp = drop_runtime::http::handle(ctx().await, "test", echo, req).await;
+    let resp = drop_runtime::http::handle(ctx().await, "test", PUBLIC, echo, req).await;
     let v = serde_json::from_slice(&resp.body).unwrap_or(serde_json::Value::Null);
     (resp, v)
 }
@@ -113,7 +122,7 @@ async fn body_over_the_limit_is_413() {
 
 #[tokio::test]
 async fn internal_errors_are_generic_500s() {
-    let resp = drop_runtime::http::handle(ctx().await, "test", broken, post("{}")).await;
+    let resp = drop_runtime::http::handle(ctx().await, "test", PUBLIC, broken, post("{}")).await;
     let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
     problem(&resp, &v, 500, "internal");
     assert!(!v.to_string().contains("13097248022"));
@@ -174,7 +183,7 @@ async fn log_lines_carry_ids_but_never_bodies_or_tokens() {
     req.headers.insert("authorization", HeaderValue::from_static("Bearer eyJsecret.token.value"));
     req.headers.insert("cookie", HeaderValue::from_static("__Host-drop_at=eyJcookie"));
     let _ = call(req).await;
-    let _ = drop_runtime::http::handle(ctx().await, "test", broken, post(r#"{"nnin":"13097248022"}"#)).await;
+    let _ = drop_runtime::http::handle(ctx().await, "test", PUBLIC, broken, post(r#"{"nnin":"13097248022"}"#)).await;
     let logs = String::from_utf8(cap.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("\"request_id\""), "{logs}");
     for secret in ["+4798765432", "eyJsecret", "eyJcookie", "13097248022"] {

@@ -2,4 +2,5 @@
 
 pub mod canary;
 pub mod health;
+pub mod key_rotation;
 pub mod openapi_doc;

@@ -85,7 +85,9 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         return to_axum(drop_runtime::cors::preflight(&parts.headers, &origin));
     }
     if let Some(rest) = path.strip_prefix("/_local/") {
-        return to_axum(local_tool(&state, &parts.method, rest).await.unwrap_or_else(|e| e.to_response(&path)));
+        let query =
+            axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
+        return to_axum(local_tool(&state, &parts.method, rest, &query).await.unwrap_or_else(|e| e.to_response(&path)));
     }
     let mut allowed = false;
     let mut found = None;
@@ -107,7 +109,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     let Some(def) = registry::find(&binary) else {
         return to_axum(ApiError::not_found().to_response(&path));
     };
-    let Kind::Http { handler, .. } = def.kind else {
+    let Kind::Http { handler, access, limit: class, .. } = def.kind else {
         return to_axum(ApiError::not_found().to_response(&path));
     };
     let limit = state.ctx.config.max_body_bytes;
@@ -127,8 +129,10 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         request_id: ulid::Ulid::new().to_string(),
         correlation_id: String::new(),
         source_ip: Some(peer.ip().to_string()),
+        principal: None,
     };
-    to_axum(drop_runtime::http::handle(state.ctx.clone(), def.name, handler, api).await)
+    let route = drop_runtime::http::Route { access, limit: class };
+    to_axum(drop_runtime::http::handle(state.ctx.clone(), def.name, route, handler, api).await)
 }
 
 pub async fn trigger(
@@ -140,7 +144,12 @@ pub async fn trigger(
     handler(ctx.clone(), serde_json::json!({"source": "local.trigger"})).await
 }
 
-async fn local_tool(state: &State, method: &Method, rest: &str) -> Result<ApiResponse, ApiError> {
+async fn local_tool(
+    state: &State,
+    method: &Method,
+    rest: &str,
+    query: &BTreeMap<String, String>,
+) -> Result<ApiResponse, ApiError> {
     match (method, rest.split('/').collect::<Vec<_>>().as_slice()) {
         (&Method::GET, ["functions"]) => {
             let fs: Vec<serde_json::Value> = state
@@ -150,6 +159,11 @@ async fn local_tool(state: &State, method: &Method, rest: &str) -> Result<ApiRes
                 .map(|f| serde_json::json!({"function": f.binary, "logicalId": f.logical_id, "events": format!("{:?}", f.events)}))
                 .collect();
             ApiResponse::json(StatusCode::OK, &fs)
+        }
+        (&Method::GET, ["messages"]) => {
+            let local = state.ctx.local_messages.as_ref().ok_or_else(ApiError::not_found)?;
+            let to = query.get("to").ok_or_else(|| ApiError::invalid_field("to", "to is required"))?;
+            ApiResponse::json(StatusCode::OK, &local.list(to).await?)
         }
         (&Method::POST, ["schedules", name]) => {
             let out = trigger(&state.ctx, &state.schedules, name).await?;

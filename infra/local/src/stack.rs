@@ -112,6 +112,17 @@ pub fn resolve(e: &Expr, r: &Resolved, params: &BTreeMap<String, String>) -> Opt
     }
 }
 
+/// Parameters for running functions without the simulators (boot tests, benchmarks): the BankID
+/// client points at the simulator's usual port and is not contacted.
+pub fn offline_overrides() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("ApiBaseUrl".to_owned(), "http://127.0.0.1:3000".to_owned()),
+        ("BankIdIssuer".to_owned(), "http://127.0.0.1:3101/bankid".to_owned()),
+        ("BankIdClientId".to_owned(), drop_simulators::bankid::CLIENT_ID.to_owned()),
+        ("BankIdClientSecret".to_owned(), drop_simulators::bankid::CLIENT_SECRET.to_owned()),
+    ])
+}
+
 /// What a function's environment resolves to on this machine, with the AWS SDK config when the
 /// stack runs against an AWS endpoint (resources are provisioned first).
 pub struct Prepared {
@@ -120,7 +131,12 @@ pub struct Prepared {
     pub resolved: Resolved,
 }
 
-pub async fn prepare(opts: &Options, template: &Template) -> Result<Prepared, LocalError> {
+/// `overrides` sets template parameters (the simulators' addresses, the API's own URL).
+pub async fn prepare(
+    opts: &Options,
+    template: &Template,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Prepared, LocalError> {
     let mut params: BTreeMap<String, String> =
         template.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
     params.insert("Environment".into(), "local".into());
@@ -128,6 +144,7 @@ pub async fn prepare(opts: &Options, template: &Template) -> Result<Prepared, Lo
         params.insert("FrontendOrigin".into(), o.clone());
     }
     params.insert("AWS::Region".into(), std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-north-1".into()));
+    params.extend(overrides.clone());
 
     let aws = match &opts.aws_endpoint {
         Some(_) => Some(drop_adapters::aws::sdk_config().await),
@@ -170,7 +187,16 @@ impl Stack {
                 return Err(LocalError::Unregistered(f.binary.clone()));
             }
         }
-        let Prepared { env, aws, resolved } = prepare(&opts, &template).await?;
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
+        let addr = listener.local_addr().map_err(|e| LocalError::Init(e.to_string()))?;
+        let simulators = drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators)
+            .await
+            .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
+        let mut overrides: BTreeMap<String, String> = simulators.iter().flat_map(|s| s.parameters.clone()).collect();
+        overrides.insert("ApiBaseUrl".into(), format!("http://{addr}"));
+        let Prepared { env, aws, resolved } = prepare(&opts, &template, &overrides).await?;
         let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
         let ctx = Arc::new(
             Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?,
@@ -269,18 +295,11 @@ impl Stack {
             tasks.push(tokio::spawn(purge(tables, rx.clone())));
         }
 
-        let simulators = drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators)
-            .await
-            .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
         for sim in &simulators {
             summary.push(format!("simulator    {} http://{}", sim.name, sim.addr));
         }
         let schedules = Arc::new(schedules);
         let state = crate::server::State { ctx: ctx.clone(), template: template.clone(), schedules: schedules.clone() };
-        let listener = tokio::net::TcpListener::bind(opts.addr)
-            .await
-            .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
-        let addr = listener.local_addr().map_err(|e| LocalError::Init(e.to_string()))?;
         let mut srx = rx.clone();
         let app = crate::server::router(state);
         tasks.push(tokio::spawn(async move {

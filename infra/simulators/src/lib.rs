@@ -2,23 +2,37 @@
 //! PSD2 bank, Nets), each on its own port, started by `drop-local` and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
+pub mod bankid;
+
 use std::net::SocketAddr;
 
-/// A simulator to serve: its name, its preferred local port, and its routes.
+/// A simulator to serve: its name, its preferred local port, its routes, and the template
+/// parameters the local stack points at it (parameter, value with `{addr}` for its address).
 pub struct Simulator {
     pub name: &'static str,
     pub port: u16,
     pub router: fn() -> axum::Router,
+    pub parameters: &'static [(&'static str, &'static str)],
 }
 
 /// Every simulator the local stack starts. Each provider issue adds its own here.
 pub fn all() -> Vec<Simulator> {
-    Vec::new()
+    vec![Simulator {
+        name: "bankid",
+        port: 3101,
+        router: bankid::router,
+        parameters: &[
+            ("BankIdIssuer", "http://{addr}/bankid"),
+            ("BankIdClientId", bankid::CLIENT_ID),
+            ("BankIdClientSecret", bankid::CLIENT_SECRET),
+        ],
+    }]
 }
 
 pub struct Running {
     pub name: &'static str,
     pub addr: SocketAddr,
+    pub parameters: Vec<(String, String)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -39,7 +53,9 @@ pub async fn start_all(host: [u8; 4], ephemeral: bool) -> std::io::Result<Vec<Ru
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        out.push(Running { name: sim.name, addr, task });
+        let parameters =
+            sim.parameters.iter().map(|(k, v)| ((*k).to_owned(), v.replace("{addr}", &addr.to_string()))).collect();
+        out.push(Running { name: sim.name, addr, parameters, task });
     }
     Ok(out)
 }

@@ -4,3 +4,4 @@
 pub mod aws;
 pub mod cursor;
 pub mod embedded;
+pub mod providers;

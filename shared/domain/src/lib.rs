@@ -1,10 +1,14 @@
 //! Drop's pure domain: types and rules with no I/O, no async runtime, no SDK, no database.
 //! A test in `drop-tests` walks this crate's dependency graph and fails if one creeps in.
 
+pub mod age;
+pub mod contact;
 pub mod event;
 pub mod ids;
 pub mod keys;
 pub mod money;
+pub mod nin;
+pub mod role;
 pub mod secret;
 pub mod time;
 

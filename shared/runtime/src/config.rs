@@ -24,6 +24,34 @@ pub struct Config {
     pub db_path: String,
     pub key_file: PathBuf,
     pub max_body_bytes: usize,
+    /// Our public base URL (`https://api.drop.no`): access-token issuer and callback base.
+    pub api_base_url: String,
+    pub bankid_issuer: String,
+    pub bankid_client_id: String,
+    pub bankid_client_secret: drop_domain::Secret<String>,
+    /// Admit D-number holders (see `drop_services::auth::login` for the residency rule).
+    pub allow_d_number: bool,
+    /// Admit synthetic test identity numbers (never in prod).
+    pub allow_synthetic_nin: bool,
+    /// Sender of e-mail codes (SES).
+    pub notify_from: String,
+    pub limits: Limits,
+}
+
+/// Requests per minute, per client IP and per signed-in user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub login_per_ip: u32,
+    pub verify_per_ip: u32,
+    pub verify_per_user: u32,
+    pub default_per_ip: u32,
+    pub default_per_user: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { login_per_ip: 20, verify_per_ip: 30, verify_per_user: 10, default_per_ip: 300, default_per_user: 120 }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +91,39 @@ impl Config {
             None => 64 * 1024,
             Some(v) => v.parse().map_err(|_| ConfigError::Invalid("MAX_BODY_BYTES", v))?,
         };
+        let flag = |k: &'static str, default: bool| match get(k).as_deref() {
+            None => Ok(default),
+            Some("true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(v) => Err(ConfigError::Invalid(k, v.to_owned())),
+        };
+        let num = |k: &'static str, default: u32| match get(k) {
+            None => Ok(default),
+            Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or(ConfigError::Invalid(k, v)),
+        };
+        let d = Limits::default();
+        let limits = Limits {
+            login_per_ip: num("RATE_LIMIT_LOGIN_PER_IP", d.login_per_ip)?,
+            verify_per_ip: num("RATE_LIMIT_VERIFY_PER_IP", d.verify_per_ip)?,
+            verify_per_user: num("RATE_LIMIT_VERIFY_PER_USER", d.verify_per_user)?,
+            default_per_ip: num("RATE_LIMIT_PER_IP", d.default_per_ip)?,
+            default_per_user: num("RATE_LIMIT_PER_USER", d.default_per_user)?,
+        };
+        let env = get("DROP_ENV").unwrap_or_else(|| "local".into());
+        let api_base_url = need("API_BASE_URL")?.trim_end_matches('/').to_owned();
+        if !is_origin(&api_base_url) {
+            return Err(ConfigError::Invalid("API_BASE_URL", "must be scheme://host[:port]".into()));
+        }
         Ok(Config {
-            env: get("DROP_ENV").unwrap_or_else(|| "local".into()),
+            allow_synthetic_nin: flag("ALLOW_SYNTHETIC_NIN", env != "prod")?,
+            allow_d_number: flag("ALLOW_D_NUMBER", false)?,
+            api_base_url,
+            bankid_issuer: need("BANKID_ISSUER")?,
+            bankid_client_id: need("BANKID_CLIENT_ID")?,
+            bankid_client_secret: drop_domain::Secret::new(need("BANKID_CLIENT_SECRET")?),
+            notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
+            limits,
+            env,
             table_name: need("TABLE_NAME")?,
             audit_table_name: need("AUDIT_TABLE_NAME")?,
             frontend_origin,
@@ -94,8 +153,15 @@ mod tests {
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
-    const BASE: [(&str, &str); 3] =
-        [("TABLE_NAME", "t"), ("AUDIT_TABLE_NAME", "a"), ("FRONTEND_ORIGIN", "http://localhost:5173")];
+    const BASE: [(&str, &str); 7] = [
+        ("TABLE_NAME", "t"),
+        ("AUDIT_TABLE_NAME", "a"),
+        ("API_BASE_URL", "http://127.0.0.1:3000"),
+        ("BANKID_ISSUER", "http://127.0.0.1:3101/bankid"),
+        ("BANKID_CLIENT_ID", "drop"),
+        ("BANKID_CLIENT_SECRET", "s"),
+        ("FRONTEND_ORIGIN", "http://localhost:5173"),
+    ];
 
     #[test]
     fn embedded_needs_no_aws_names() {
@@ -117,7 +183,7 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         let mut v = BASE.to_vec();
-        v[2] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
+        v[6] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("FRONTEND_ORIGIN", _))));
         let mut v = BASE.to_vec();
         v.push(("DROP_ADAPTERS", "mongo"));
@@ -125,6 +191,12 @@ mod tests {
         let mut v = BASE.to_vec();
         v.push(("MAX_BODY_BYTES", "lots"));
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("MAX_BODY_BYTES", _))));
-        assert!(matches!(cfg(&BASE[..2]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
+        assert!(matches!(cfg(&BASE[..6]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
+        let mut v = BASE.to_vec();
+        v.push(("RATE_LIMIT_PER_IP", "0"));
+        assert!(matches!(cfg(&v), Err(ConfigError::Invalid("RATE_LIMIT_PER_IP", _))));
+        let mut v = BASE.to_vec();
+        v.push(("ALLOW_D_NUMBER", "maybe"));
+        assert!(matches!(cfg(&v), Err(ConfigError::Invalid("ALLOW_D_NUMBER", _))));
     }
 }

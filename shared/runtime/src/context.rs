@@ -3,8 +3,13 @@
 
 use crate::config::{Adapters, Config};
 use crate::metrics::Metrics;
-use drop_adapters::aws::{DynamoTable, KmsKeys, SqsQueue};
-use drop_adapters::embedded::{LocalKeys, SqliteQueue, SqliteStore, SqliteTable};
+use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, SqsQueue};
+use drop_adapters::embedded::{LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable};
+use drop_adapters::providers::bankid::{BankIdClient, BankIdConfig};
+use drop_services::auth::login::IdentityProvider;
+use drop_services::auth::notifier::Notifier;
+use drop_services::auth::signing::TokenSigner;
+use drop_services::auth::tokens::TokenService;
 use drop_services::crypto::{Crypto, KeyCachePolicy, KeyProvider};
 use drop_services::queue::JobQueue;
 use drop_services::{Clock, SystemClock, Table};
@@ -18,8 +23,27 @@ pub struct Ctx {
     pub queue: Arc<dyn JobQueue>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+    pub tokens: Arc<TokenService>,
+    pub idp: Arc<dyn IdentityProvider>,
+    pub notifier: Arc<dyn Notifier>,
     /// Set when embedded: the SQLite store the tables and queues share.
     pub store: Option<SqliteStore>,
+    /// Set when embedded: the kept messages (`GET /_local/messages`).
+    pub local_messages: Option<Arc<LocalNotifier>>,
+}
+
+/// The audience of access tokens.
+pub const TOKEN_AUDIENCE: &str = "drop-api";
+
+struct Parts {
+    table: Arc<dyn Table>,
+    audit: Arc<dyn Table>,
+    crypto: Arc<Crypto>,
+    queue: Arc<dyn JobQueue>,
+    signer: Arc<dyn TokenSigner>,
+    notifier: Arc<dyn Notifier>,
+    store: Option<SqliteStore>,
+    local_messages: Option<Arc<LocalNotifier>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,40 +59,75 @@ pub enum InitError {
 impl Ctx {
     pub async fn from_config(config: Config, metrics: Metrics) -> Result<Self, InitError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        match config.adapters {
+        let p = match config.adapters {
             Adapters::Aws => {
                 let sdk = drop_adapters::aws::sdk_config().await;
                 let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+                let kms = aws_sdk_kms::Client::new(&sdk);
                 let keys: Arc<dyn KeyProvider> = Arc::new(KmsKeys::new(
-                    aws_sdk_kms::Client::new(&sdk),
+                    kms.clone(),
                     config.pii_key_id.as_deref().unwrap_or_default(),
                     config.blind_index_key_id.as_deref().unwrap_or_default(),
                 ));
-                Ok(Ctx {
+                Parts {
                     table: Arc::new(DynamoTable::new(ddb.clone(), &config.table_name, clock.clone())),
                     audit: Arc::new(DynamoTable::new(ddb, &config.audit_table_name, clock.clone())),
                     crypto: Arc::new(Crypto::new(keys, KeyCachePolicy::default())),
                     queue: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk))),
-                    clock,
-                    metrics,
-                    config,
+                    signer: Arc::new(KmsSigner::new(kms)),
+                    notifier: Arc::new(AwsNotifier::new(
+                        aws_sdk_sns::Client::new(&sdk),
+                        aws_sdk_sesv2::Client::new(&sdk),
+                        &config.notify_from,
+                    )),
                     store: None,
-                })
+                    local_messages: None,
+                }
             }
             Adapters::Embedded => {
                 let store = SqliteStore::open(&config.db_path).map_err(|e| InitError::Storage(e.to_string()))?;
                 let keys = LocalKeys::load_or_create(&config.key_file).map_err(|e| InitError::Keys(e.to_string()))?;
-                Ok(Ctx {
-                    table: Arc::new(SqliteTable::new(store.clone(), &config.table_name, clock.clone())),
+                let table: Arc<dyn Table> =
+                    Arc::new(SqliteTable::new(store.clone(), &config.table_name, clock.clone()));
+                let crypto = Arc::new(Crypto::new(Arc::new(keys), KeyCachePolicy::default()));
+                let local = Arc::new(LocalNotifier::new(table.clone(), crypto.clone(), clock.clone()));
+                Parts {
                     audit: Arc::new(SqliteTable::new(store.clone(), &config.audit_table_name, clock.clone())),
-                    crypto: Arc::new(Crypto::new(Arc::new(keys), KeyCachePolicy::default())),
                     queue: Arc::new(SqliteQueue::new(store.clone(), clock.clone())),
-                    clock,
-                    metrics,
-                    config,
+                    signer: Arc::new(LocalSigner::new(crypto.clone())),
+                    notifier: local.clone(),
+                    table,
+                    crypto,
                     store: Some(store),
-                })
+                    local_messages: Some(local),
+                }
             }
-        }
+        };
+        let tokens =
+            Arc::new(TokenService::new(p.table.clone(), p.signer, clock.clone(), &config.api_base_url, TOKEN_AUDIENCE));
+        let idp = BankIdClient::new(
+            BankIdConfig {
+                issuer: config.bankid_issuer.clone(),
+                client_id: config.bankid_client_id.clone(),
+                client_secret: config.bankid_client_secret.clone(),
+                redirect_uri: format!("{}/api/auth/bankid/callback", config.api_base_url),
+            },
+            clock.clone(),
+        )
+        .map_err(|e| InitError::Keys(e.to_string()))?;
+        Ok(Ctx {
+            table: p.table,
+            audit: p.audit,
+            crypto: p.crypto,
+            queue: p.queue,
+            tokens,
+            idp: Arc::new(idp),
+            notifier: p.notifier,
+            store: p.store,
+            local_messages: p.local_messages,
+            clock,
+            metrics,
+            config,
+        })
     }
 }

@@ -4,6 +4,7 @@ use crate::batch::Record;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::problem::ApiError;
 use crate::Ctx;
+use drop_domain::role::Role;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -11,10 +12,29 @@ pub type HttpHandler = fn(Arc<Ctx>, ApiRequest) -> BoxFuture<'static, Result<Api
 pub type RecordHandler = fn(Arc<Ctx>, Record) -> BoxFuture<'static, Result<(), ApiError>>;
 pub type ScheduleHandler = fn(Arc<Ctx>, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, ApiError>>;
 
+/// Who may call a route. Every route declares it in the registry (the one route → roles table).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Access {
+    /// Anyone (login start, JWKS, health).
+    Public,
+    /// Anyone holding the refresh cookie; unsafe methods need the CSRF header.
+    RefreshCookie,
+    /// A valid access token with one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// Which rate limit applies to a route.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LimitClass {
+    Login,
+    Verify,
+    Default,
+}
+
 #[derive(Clone, Copy)]
 pub enum Kind {
     /// One HTTP API route (method, path as in `template.yaml`).
-    Http { method: &'static str, path: &'static str, handler: HttpHandler },
+    Http { method: &'static str, path: &'static str, access: Access, limit: LimitClass, handler: HttpHandler },
     /// An SQS consumer, one record at a time; failures are reported per record.
     Sqs { handler: RecordHandler },
     /// A scheduled (cron/rate) invocation.

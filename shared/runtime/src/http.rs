@@ -1,10 +1,11 @@
 //! The HTTP request/response every handler sees, the same in Lambda and in the local stack, and the
 //! pipeline around a handler: ids, body limit, problem+json, CORS, one log line, metrics.
 
-use crate::function::HttpHandler;
+use crate::function::{Access, HttpHandler, LimitClass};
 use crate::problem::ApiError;
 use crate::Ctx;
 use bytes::Bytes;
+use drop_services::auth::tokens::Principal;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,9 +22,16 @@ pub struct ApiRequest {
     pub request_id: String,
     pub correlation_id: String,
     pub source_ip: Option<String>,
+    /// Set by the pipeline once an access token verified.
+    pub principal: Option<Principal>,
 }
 
 impl ApiRequest {
+    /// The caller; the pipeline guarantees one on routes that require a role.
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        self.principal.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+
     pub fn new(method: Method, path: &str) -> Self {
         ApiRequest {
             method,
@@ -35,6 +43,7 @@ impl ApiRequest {
             request_id: String::new(),
             correlation_id: String::new(),
             source_ip: None,
+            principal: None,
         }
     }
 
@@ -121,8 +130,94 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The route's access rule and rate-limit class.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub access: Access,
+    pub limit: LimitClass,
+}
+
+fn unsafe_method(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Cookie-authenticated unsafe requests must carry `X-Requested-With` (a custom header a form
+/// or image cannot send cross-site) and, when the browser names an `Origin`, the frontend's.
+fn csrf_ok(req: &ApiRequest, origin: &str) -> bool {
+    req.header("x-requested-with").is_some_and(|v| !v.is_empty()) && req.header("origin").is_none_or(|o| o == origin)
+}
+
+async fn limit(ctx: &Ctx, scope: &str, subject: &str, max: u32) -> Result<(), ApiError> {
+    let l = drop_services::auth::ratelimit::Limit { max, window_secs: 60 };
+    match drop_services::auth::ratelimit::hit(ctx.table.as_ref(), scope, subject, l, ctx.clock.epoch()).await {
+        Ok(None) => Ok(()),
+        Ok(Some(retry)) => Err(ApiError::too_many(retry)),
+        // A rate limiter that cannot count does not stop traffic; it is logged.
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limit not counted");
+            Ok(())
+        }
+    }
+}
+
+/// Rate limits, authentication, CSRF and roles: everything before the handler runs.
+async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiError> {
+    let l = ctx.config.limits;
+    // The client IP, hashed: counters need no raw IP.
+    let ip = drop_services::auth::sha256_hex(req.source_ip.as_deref().unwrap_or("unknown").as_bytes());
+    let ip = &ip[..32];
+    let (per_ip, per_user) = match route.limit {
+        LimitClass::Login => (l.login_per_ip, l.default_per_user),
+        LimitClass::Verify => (l.verify_per_ip, l.verify_per_user),
+        LimitClass::Default => (l.default_per_ip, l.default_per_user),
+    };
+    let scope = match route.limit {
+        LimitClass::Login => "login",
+        LimitClass::Verify => "verify",
+        LimitClass::Default => "api",
+    };
+    limit(ctx, &format!("{scope}-ip"), ip, per_ip).await?;
+    let origin = &ctx.config.frontend_origin;
+    match route.access {
+        Access::Public => Ok(()),
+        Access::RefreshCookie => {
+            if unsafe_method(&req.method) && !csrf_ok(req, origin) {
+                return Err(ApiError::csrf());
+            }
+            Ok(())
+        }
+        Access::Roles(roles) => {
+            let bearer =
+                req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).map(|t| t.trim().to_owned());
+            let (token, via_cookie) = match bearer {
+                Some(t) => (t, false),
+                None => (
+                    crate::cookies::get(&req.headers, crate::cookies::ACCESS).ok_or_else(ApiError::unauthorized)?,
+                    true,
+                ),
+            };
+            let principal = ctx.tokens.verify(&token).await.map_err(|_| ApiError::unauthorized())?;
+            if via_cookie && unsafe_method(&req.method) && !csrf_ok(req, origin) {
+                return Err(ApiError::csrf());
+            }
+            if !roles.contains(&principal.role) {
+                return Err(ApiError::forbidden());
+            }
+            limit(ctx, &format!("{scope}-user"), &principal.user_id, per_user).await?;
+            req.principal = Some(principal);
+            Ok(())
+        }
+    }
+}
+
 /// Runs one HTTP request through a handler with everything around it.
-pub async fn handle(ctx: Arc<Ctx>, function: &str, handler: HttpHandler, mut req: ApiRequest) -> ApiResponse {
+pub async fn handle(
+    ctx: Arc<Ctx>,
+    function: &str,
+    route: Route,
+    handler: HttpHandler,
+    mut req: ApiRequest,
+) -> ApiResponse {
     let started = Instant::now();
     if !valid_id(&req.request_id) {
         req.request_id = ulid::Ulid::new().to_string();
@@ -134,9 +229,15 @@ pub async fn handle(ctx: Arc<Ctx>, function: &str, handler: HttpHandler, mut req
     let (method, path, request_id, correlation_id) =
         (req.method.clone(), req.path.clone(), req.request_id.clone(), req.correlation_id.clone());
     let headers = req.headers.clone();
-    let limit = ctx.config.max_body_bytes;
-    let result =
-        if req.body.len() > limit { Err(ApiError::payload_too_large(limit)) } else { handler(ctx.clone(), req).await };
+    let max_body = ctx.config.max_body_bytes;
+    let result = if req.body.len() > max_body {
+        Err(ApiError::payload_too_large(max_body))
+    } else {
+        match admit(&ctx, route, &mut req).await {
+            Ok(()) => handler(ctx.clone(), req).await,
+            Err(e) => Err(e),
+        }
+    };
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {

@@ -24,10 +24,11 @@ pub fn run(def: &'static FunctionDef) -> Result<(), Error> {
 
 async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
     match def.kind {
-        Kind::Http { handler, .. } => {
+        Kind::Http { handler, access, limit, .. } => {
+            let route = http::Route { access, limit };
             lambda_http::run(service_fn(move |req: lambda_http::Request| {
                 let ctx = ctx.clone();
-                async move { Ok::<_, Error>(to_lambda(http::handle(ctx, def.name, handler, from_lambda(req)).await)) }
+                async move { Ok::<_, Error>(to_lambda(http::handle(ctx, def.name, route, handler, from_lambda(req)).await)) }
             }))
             .await
         }
@@ -127,6 +128,7 @@ fn from_lambda(req: lambda_http::Request) -> ApiRequest {
         request_id,
         correlation_id: String::new(),
         source_ip,
+        principal: None,
     }
 }
 

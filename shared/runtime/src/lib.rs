@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod config;
 pub mod context;
+pub mod cookies;
 pub mod cors;
 pub mod function;
 pub mod http;

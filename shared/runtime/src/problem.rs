@@ -2,6 +2,7 @@
 //! URI; lower layers' errors are mapped to HTTP in this one place.
 
 use crate::http::ApiResponse;
+use drop_services::auth::AuthError;
 use drop_services::crypto::CryptoError;
 use drop_services::queue::QueueError;
 use drop_services::TableError;
@@ -64,6 +65,34 @@ impl ApiError {
         e
     }
 
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", "a valid session is required")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", "your role does not allow this")
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "Forbidden",
+            "cookie-authenticated changes need the X-Requested-With header from the app's origin",
+        )
+    }
+
+    pub fn too_many(retry_after: i64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            "slow down and try again later",
+        );
+        e.headers.push(("retry-after", retry_after.to_string()));
+        e
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +145,64 @@ impl From<CryptoError> for ApiError {
         match e {
             CryptoError::Unavailable(_) => ApiError::unavailable("key service is busy; try again"),
             _ => ApiError::internal(),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        use StatusCode as S;
+        match e {
+            AuthError::Token(_) | AuthError::Session => ApiError::unauthorized(),
+            AuthError::Reuse => ApiError::new(
+                S::UNAUTHORIZED,
+                "session-revoked",
+                "Session revoked",
+                "this session was ended for your safety; log in again",
+            ),
+            AuthError::LoginState => ApiError::bad_request(
+                "invalid-login-state",
+                "the login is unknown, expired or already used; start again",
+            ),
+            AuthError::Provider(_) => ApiError::new(
+                S::BAD_GATEWAY,
+                "identity-provider-unavailable",
+                "Identity provider unavailable",
+                "BankID did not answer; try again",
+            ),
+            AuthError::ProviderRefused(_) => {
+                ApiError::new(S::UNAUTHORIZED, "login-refused", "Login refused", "BankID did not confirm the login")
+            }
+            AuthError::Underage => {
+                ApiError::new(S::FORBIDDEN, "underage", "Not available", "Drop is for people aged 18 or older")
+            }
+            AuthError::NotResident(_) => ApiError::new(
+                S::FORBIDDEN,
+                "not-resident",
+                "Not available",
+                "Drop is for people registered as living in Norway (fødselsnummer)",
+            ),
+            AuthError::Identity(_) => ApiError::new(
+                S::FORBIDDEN,
+                "identity-not-accepted",
+                "Not available",
+                "the identity number from BankID could not be accepted",
+            ),
+            AuthError::Code => ApiError::bad_request("invalid-code", "the code is wrong or has expired"),
+            AuthError::Attempts => {
+                ApiError::new(S::TOO_MANY_REQUESTS, "too-many-attempts", "Too many attempts", "request a new code")
+            }
+            AuthError::Invalid(field) => ApiError::invalid_field(field, format!("{field} is not valid")),
+            AuthError::Taken => ApiError::new(
+                S::CONFLICT,
+                "already-in-use",
+                "Already in use",
+                "these details belong to another account",
+            ),
+            AuthError::NotFound => ApiError::not_found(),
+            AuthError::Storage(t) => t.into(),
+            AuthError::Crypto(c) => c.into(),
+            AuthError::Signer(_) | AuthError::Notify(_) => ApiError::unavailable("a dependency is busy; try again"),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Drop's use cases and the ports (traits) they need. Adapters live in `drop-adapters`.
 
+pub mod audit;
+pub mod auth;
 pub mod canary;
 pub mod clock;
 pub mod crypto;

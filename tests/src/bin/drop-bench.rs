@@ -80,7 +80,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let env = match drop_local::stack::prepare(&opts, &template).await {
+    let env = match drop_local::stack::prepare(&opts, &template, &drop_local::stack::offline_overrides()).await {
         Ok(p) => p.env,
         Err(e) => {
             eprintln!("{e}");

@@ -4,11 +4,15 @@ mod dynamodb;
 mod dynamodb_expr;
 mod eventbridge;
 mod kms;
+mod kms_signer;
+mod notify;
 mod sqs;
 
 pub use dynamodb::DynamoTable;
 pub use eventbridge::EventBridgeBus;
 pub use kms::KmsKeys;
+pub use kms_signer::{rsa_from_spki, KmsSigner};
+pub use notify::AwsNotifier;
 pub use sqs::SqsQueue;
 
 /// Loads the SDK configuration once (region, credentials, `AWS_ENDPOINT_URL` for moto/LocalStack).

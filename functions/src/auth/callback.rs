@@ -1,0 +1,82 @@
+//! `GET /api/auth/bankid/callback?code&state`: BankID's redirect back. Verifies the ID token,
+//! applies the age and residency rules, finds or creates the user, starts a session and sends the
+//! browser to the frontend (`/onboarding` for a new user, `/dashboard` otherwise).
+
+use crate::audit;
+use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::auth::login::{self, Admission};
+use drop_services::auth::tokens::Principal;
+use drop_services::auth::{refresh, users, AuthError};
+use futures::future::BoxFuture;
+use http::StatusCode;
+use std::sync::Arc;
+
+#[utoipa::path(get, path = "/api/auth/bankid/callback", tag = "auth",
+    params(("code" = Option<String>, Query, description = "Authorization code"),
+           ("state" = Option<String>, Query, description = "The login's state"),
+           ("error" = Option<String>, Query, description = "Set when BankID did not complete the login")),
+    responses((status = 303, description = "Logged in: session cookies set; Location is the frontend"),
+              (status = 400, description = "Unknown, expired or used login state"),
+              (status = 403, description = "Under 18, or not resident")))]
+pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let frontend = ctx.config.frontend_origin.clone();
+    if let Some(error) = req.query.get("error") {
+        let reason =
+            if error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') { error.as_str() } else { "error" };
+        audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": reason})).await;
+        let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+        r.header("location", &format!("{frontend}/login?error={reason}"));
+        return Ok(r);
+    }
+    let (Some(code), Some(state)) = (req.query.get("code"), req.query.get("state")) else {
+        return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));
+    };
+    let outcome = login(&ctx, code, state).await;
+    let (user, access, refresh_token) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            let reason = match &e {
+                AuthError::Underage => "underage",
+                AuthError::NotResident(_) => "not_resident",
+                AuthError::Identity(_) => "identity",
+                AuthError::LoginState => "state",
+                AuthError::Token(_) | AuthError::ProviderRefused(_) => "token",
+                _ => "error",
+            };
+            audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": reason}))
+                .await;
+            return Err(e.into());
+        }
+    };
+    audit::record(
+        &ctx,
+        &req,
+        &user.user_id,
+        "login.success",
+        &user.user_id,
+        serde_json::json!({"newUser": user.created}),
+    )
+    .await;
+    let next = if user.created || user.status == "onboarding" { "/onboarding" } else { "/dashboard" };
+    let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+    r.header("location", &format!("{frontend}{next}"));
+    super::set_session(&mut r, &access, &refresh_token);
+    Ok(r)
+}
+
+async fn login(ctx: &Ctx, code: &str, state: &str) -> Result<(users::UserRecord, String, String), AuthError> {
+    let claims = login::finish(ctx.table.as_ref(), ctx.idp.as_ref(), code, state).await?;
+    let rules =
+        Admission { allow_d_number: ctx.config.allow_d_number, allow_synthetic: ctx.config.allow_synthetic_nin };
+    let nin = login::admit(&claims, rules, ctx.clock.now())?;
+    let now = ctx.clock.epoch();
+    let user = users::find_or_create(ctx.table.as_ref(), &ctx.crypto, &nin, &claims, now).await?;
+    let (session, refresh_token) = refresh::start(ctx.table.as_ref(), &user.user_id, user.role, now).await?;
+    let access =
+        ctx.tokens.issue(&Principal { user_id: user.user_id.clone(), role: user.role, sid: session.family }).await?;
+    Ok((user, access, refresh_token))
+}
+
+pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
+    Box::pin(callback(ctx, req))
+}

@@ -1,0 +1,28 @@
+//! `POST /api/auth/bankid/init`: starts a BankID login.
+
+use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::auth::login;
+use futures::future::BoxFuture;
+use http::StatusCode;
+use std::sync::Arc;
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InitResponse {
+    /// Where to send the browser: BankID's authorize endpoint with state, nonce and PKCE.
+    pub authorize_url: String,
+}
+
+#[utoipa::path(post, path = "/api/auth/bankid/init", tag = "auth",
+    responses((status = 200, description = "Login started (state kept 10 minutes)", body = InitResponse),
+              (status = 429, description = "Too many logins from this address")))]
+pub async fn init(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let url = login::start(ctx.table.as_ref(), ctx.idp.as_ref(), ctx.clock.epoch()).await?;
+    let mut r = ApiResponse::json(StatusCode::OK, &InitResponse { authorize_url: url })?;
+    r.header("cache-control", "no-store");
+    Ok(r)
+}
+
+pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
+    Box::pin(init(ctx, req))
+}

@@ -1,0 +1,34 @@
+//! `POST /api/auth/verify` `{"code"}`: confirms the pending phone/e-mail and activates the user.
+
+use crate::audit;
+use crate::user::profile::ProfileResponse;
+use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::auth::{otp, users};
+use futures::future::BoxFuture;
+use http::StatusCode;
+use std::sync::Arc;
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The 6-digit code.
+    pub code: String,
+}
+
+#[utoipa::path(post, path = "/api/auth/verify", tag = "auth", request_body = VerifyRequest,
+    responses((status = 200, description = "Verified; the profile", body = ProfileResponse),
+              (status = 400, description = "Wrong or expired code"), (status = 429, description = "Too many attempts")))]
+pub async fn verify(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let user = req.principal()?.user_id.clone();
+    let body: VerifyRequest = req.json()?;
+    let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, body.code.trim()).await;
+    let outcome = if result.is_ok() { "verified" } else { "rejected" };
+    audit::record(&ctx, &req, &user, "contact.verify", &user, serde_json::json!({"outcome": outcome})).await;
+    result?;
+    let p = users::profile(ctx.table.as_ref(), &ctx.crypto, &user).await?;
+    ApiResponse::json(StatusCode::OK, &ProfileResponse::from(p))
+}
+
+pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {
+    Box::pin(verify(ctx, req))
+}

@@ -1,0 +1,77 @@
+//! The local stack's `Notifier`: messages are kept (encrypted, keyed by a blind index of the
+//! recipient, for a day) and listed newest first by `GET /_local/messages?to=…`.
+
+use async_trait::async_trait;
+use drop_domain::Secret;
+use drop_services::auth::notifier::{Channel, Notifier};
+use drop_services::auth::AuthError;
+use drop_services::crypto::{Aad, Crypto};
+use drop_services::table::{Item, Query, Table, TTL_ATTR};
+use drop_services::Clock;
+use std::sync::Arc;
+
+pub struct LocalNotifier {
+    table: Arc<dyn Table>,
+    crypto: Arc<Crypto>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Message {
+    pub to: String,
+    pub body: String,
+    pub at: String,
+}
+
+fn aad<'a>(pk: &'a str, sk: &'a str, attribute: &'a str) -> Aad<'a> {
+    Aad { table: "main", pk, sk, attribute }
+}
+
+impl LocalNotifier {
+    pub fn new(table: Arc<dyn Table>, crypto: Arc<Crypto>, clock: Arc<dyn Clock>) -> Self {
+        LocalNotifier { table, crypto, clock }
+    }
+
+    async fn pk(&self, to: &str) -> Result<String, AuthError> {
+        Ok(format!("LOCALMSG#{}", self.crypto.blind_index("local-message", to).await?))
+    }
+
+    /// Messages sent to `to`, newest first.
+    pub async fn list(&self, to: &str) -> Result<Vec<Message>, AuthError> {
+        let pk = self.pk(to).await?;
+        let page = self.table.query(Query::partition(&pk).backward().limit(50)).await?;
+        let mut out = Vec::new();
+        for i in page.items {
+            let sk = i.s("sk").unwrap_or_default().to_owned();
+            let body = self.crypto.decrypt_str(aad(&pk, &sk, "body"), i.s("body").unwrap_or_default()).await?;
+            out.push(Message {
+                to: to.to_owned(),
+                body: body.expose().clone(),
+                at: i.s("at").unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Notifier for LocalNotifier {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
+        let pk = self.pk(to.expose()).await?;
+        let sk = ulid::Ulid::new().to_string();
+        let now = self.clock.now();
+        let body = self.crypto.encrypt_str(aad(&pk, &sk, "body"), body).await?;
+        let item = Item::new(&pk, &sk)
+            .with("channel", if channel == Channel::Sms { "sms" } else { "email" })
+            .with("body", body)
+            .with("at", drop_domain::time::rfc3339(now))
+            .with(TTL_ATTR, now.unix_timestamp() + 24 * 3600);
+        self.table.put(item, None).await?;
+        tracing::info!(channel = ?channel, "local message stored");
+        Ok(())
+    }
+}

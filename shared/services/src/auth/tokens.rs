@@ -1,0 +1,131 @@
+//! Access tokens: RS256 JWTs, 15 minutes, `kid` in the header, claims `sub role sid iss aud iat
+//! exp jti`. Verification accepts RS256 only, with a key from our own registry (re-read once on an
+//! unknown `kid`), and checks issuer, audience and times.
+
+use super::jwt::{self, Header, Jwks, JwtError};
+use super::signing::{self, SigningKey, TokenSigner};
+use super::AuthError;
+use crate::table::Table;
+use crate::Clock;
+use drop_domain::role::Role;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+pub const ACCESS_TTL_SECS: i64 = 15 * 60;
+pub const CLOCK_SKEW_SECS: i64 = 60;
+/// How long a superseded key stays in the JWKS: the longest token lifetime plus skew.
+pub const KEY_GRACE_SECS: i64 = ACCESS_TTL_SECS + 5 * 60;
+const CACHE_FOR: Duration = Duration::from_secs(60);
+
+/// Who a verified token speaks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user_id: String,
+    pub role: Role,
+    /// The session (refresh-token family).
+    pub sid: String,
+}
+
+pub struct TokenService {
+    table: Arc<dyn Table>,
+    signer: Arc<dyn TokenSigner>,
+    clock: Arc<dyn Clock>,
+    issuer: String,
+    audience: String,
+    cache: RwLock<Option<(Instant, Vec<SigningKey>)>>,
+}
+
+impl TokenService {
+    pub fn new(
+        table: Arc<dyn Table>,
+        signer: Arc<dyn TokenSigner>,
+        clock: Arc<dyn Clock>,
+        issuer: &str,
+        audience: &str,
+    ) -> Self {
+        TokenService {
+            table,
+            signer,
+            clock,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            cache: RwLock::new(None),
+        }
+    }
+
+    pub fn signer_kind(&self) -> &'static str {
+        self.signer.kind()
+    }
+
+    async fn keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        if !refresh {
+            if let Some((at, keys)) = self.cache.read().await.as_ref() {
+                if at.elapsed() < CACHE_FOR {
+                    return Ok(keys.clone());
+                }
+            }
+        }
+        let mut keys = signing::active_keys(self.table.as_ref()).await?;
+        if keys.is_empty() {
+            signing::create(self.table.as_ref(), self.signer.as_ref(), self.clock.epoch()).await?;
+            keys = signing::active_keys(self.table.as_ref()).await?;
+        }
+        *self.cache.write().await = Some((Instant::now(), keys.clone()));
+        Ok(keys)
+    }
+
+    pub async fn issue(&self, p: &Principal) -> Result<String, AuthError> {
+        let keys = self.keys(false).await?;
+        let key = keys.first().ok_or(AuthError::Signer("no signing key".into()))?;
+        let now = self.clock.epoch();
+        let claims = serde_json::json!({
+            "sub": p.user_id, "role": p.role.as_str(), "sid": p.sid,
+            "iss": self.issuer, "aud": self.audience,
+            "iat": now, "exp": now + ACCESS_TTL_SECS, "jti": ulid::Ulid::new().to_string(),
+        });
+        let header = Header { alg: "RS256".into(), kid: Some(key.kid.clone()), typ: Some("JWT".into()) };
+        let input = jwt::signing_input(&header, &claims);
+        let sig = self.signer.sign(&key.kid, &key.handle, input.as_bytes()).await?;
+        Ok(jwt::assemble(&input, &sig))
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let parsed = jwt::parse(token)?;
+        let jwks: Vec<_> = self.keys(false).await?.into_iter().map(|k| k.jwk).collect();
+        match jwt::verify(&parsed, "RS256", &jwks) {
+            Err(JwtError::UnknownKey) if parsed.header.alg == "RS256" => {
+                let fresh: Vec<_> = self.keys(true).await?.into_iter().map(|k| k.jwk).collect();
+                jwt::verify(&parsed, "RS256", &fresh)?
+            }
+            other => other?,
+        }
+        let c = &parsed.claims;
+        let now = self.clock.epoch();
+        let s = |k: &str| c.get(k).and_then(|v| v.as_str());
+        let n = |k: &str| c.get(k).and_then(|v| v.as_i64());
+        if s("iss") != Some(self.issuer.as_str()) || s("aud") != Some(self.audience.as_str()) {
+            return Err(JwtError::Claims.into());
+        }
+        match (n("exp"), n("iat")) {
+            (Some(exp), Some(iat)) if exp > now - CLOCK_SKEW_SECS && iat <= now + CLOCK_SKEW_SECS => {}
+            (Some(_), Some(_)) => return Err(JwtError::Expired.into()),
+            _ => return Err(JwtError::Claims.into()),
+        }
+        let (Some(sub), Some(role), Some(sid)) = (s("sub"), s("role").and_then(Role::parse), s("sid")) else {
+            return Err(JwtError::Claims.into());
+        };
+        Ok(Principal { user_id: sub.to_owned(), role, sid: sid.to_owned() })
+    }
+
+    /// The public keys: the current one and any previous one still in its grace period.
+    pub async fn jwks(&self) -> Result<Jwks, AuthError> {
+        Ok(Jwks { keys: self.keys(false).await?.into_iter().map(|k| k.jwk).collect() })
+    }
+
+    pub async fn rotate(&self) -> Result<signing::Rotation, AuthError> {
+        let r = signing::rotate(self.table.as_ref(), self.signer.as_ref(), self.clock.epoch(), KEY_GRACE_SECS).await?;
+        *self.cache.write().await = None;
+        Ok(r)
+    }
+}

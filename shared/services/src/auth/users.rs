@@ -1,0 +1,225 @@
+//! Users. Every piece of PII (national id, BankID PID, names, birth date, phone, e-mail) is
+//! stored encrypted with associated data binding it to its item and attribute; lookups and
+//! uniqueness go through blind indexes (`NIN#`, `PID#`, `PHONE#` items).
+
+use super::login::IdClaims;
+use super::AuthError;
+use crate::crypto::{Aad, Crypto};
+use crate::table::{CancelReason, Condition, Item, Key, Table, TableError, TxOp, Update};
+use drop_domain::nin::Nin;
+use drop_domain::role::Role;
+use drop_domain::Secret;
+
+/// The table name bound into ciphertexts: logical, so data survives a physical rename.
+pub const AAD_TABLE: &str = "main";
+pub const PROFILE_SK: &str = "PROFILE";
+
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+
+pub fn aad<'a>(pk: &'a str, sk: &'a str, attribute: &'a str) -> Aad<'a> {
+    Aad { table: AAD_TABLE, pk, sk, attribute }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub user_id: String,
+    pub role: Role,
+    pub status: String,
+    pub created: bool,
+}
+
+fn record(item: &Item, created: bool) -> Option<UserRecord> {
+    Some(UserRecord {
+        user_id: item.s("user_id")?.to_owned(),
+        role: item.s("role").and_then(Role::parse)?,
+        status: item.s("status")?.to_owned(),
+        created,
+    })
+}
+
+pub async fn get(table: &dyn Table, user_id: &str) -> Result<Option<UserRecord>, AuthError> {
+    Ok(table.get(&Key::new(user_pk(user_id), PROFILE_SK)).await?.and_then(|i| record(&i, false)))
+}
+
+async fn put_enc(
+    crypto: &Crypto,
+    item: &mut Item,
+    attribute: &str,
+    value: Option<&Secret<String>>,
+) -> Result<(), AuthError> {
+    if let Some(v) = value {
+        let pk = item.s("pk").unwrap_or_default().to_owned();
+        let sk = item.s("sk").unwrap_or_default().to_owned();
+        let ct = crypto.encrypt_str(aad(&pk, &sk, attribute), v).await?;
+        item.set(attribute, ct);
+    }
+    Ok(())
+}
+
+/// Finds the user with this national identity number, or creates one (status `onboarding`).
+pub async fn find_or_create(
+    table: &dyn Table,
+    crypto: &Crypto,
+    nin: &Nin,
+    claims: &IdClaims,
+    now: i64,
+) -> Result<UserRecord, AuthError> {
+    let nin_bi = crypto.blind_index("nin", &nin.digits()).await?;
+    let unique = Key::new(format!("NIN#{nin_bi}"), "UNIQUE");
+    for _ in 0..2 {
+        if let Some(u) = table.get(&unique).await? {
+            let id = u.s("user_id").unwrap_or_default().to_owned();
+            let item = table.get(&Key::new(user_pk(&id), PROFILE_SK)).await?.ok_or(AuthError::NotFound)?;
+            return record(&item, false).ok_or(AuthError::NotFound);
+        }
+        let user_id = format!("usr_{}", ulid::Ulid::new());
+        let pk = user_pk(&user_id);
+        let mut profile = Item::new(&pk, PROFILE_SK)
+            .with("user_id", user_id.clone())
+            .with("role", Role::User.as_str())
+            .with("status", "onboarding")
+            .with("nin_kind", nin.kind().as_str())
+            .with("phone_verified", false)
+            .with("email_verified", false)
+            .with("created_at", now);
+        put_enc(crypto, &mut profile, "nin", Some(&Secret::new(nin.digits()))).await?;
+        put_enc(crypto, &mut profile, "pid", claims.pid.as_ref()).await?;
+        put_enc(crypto, &mut profile, "name", claims.name.as_ref()).await?;
+        put_enc(crypto, &mut profile, "given_name", claims.given_name.as_ref()).await?;
+        put_enc(crypto, &mut profile, "family_name", claims.family_name.as_ref()).await?;
+        let birth = nin.birth_date().map(|d| d.to_string()).or(claims.birthdate.clone());
+        put_enc(crypto, &mut profile, "birthdate", birth.map(Secret::new).as_ref()).await?;
+        let mut ops = vec![
+            TxOp::Put {
+                item: Item::new(&unique.pk, "UNIQUE").with("user_id", user_id.clone()),
+                condition: Some(Condition::absent()),
+            },
+            TxOp::Put { item: profile.clone(), condition: Some(Condition::absent()) },
+        ];
+        if let Some(pid) = &claims.pid {
+            let pid_bi = crypto.blind_index("pid", pid.expose()).await?;
+            ops.push(TxOp::Put {
+                item: Item::new(format!("PID#{pid_bi}"), "UNIQUE").with("user_id", user_id.clone()),
+                condition: None,
+            });
+        }
+        match table.transact(ops).await {
+            Ok(()) => return record(&profile, true).ok_or(AuthError::NotFound),
+            // Someone created this person meanwhile: read theirs.
+            Err(TableError::TransactionCanceled { reasons })
+                if matches!(reasons.first(), Some(Some(CancelReason::ConditionFailed { .. }))) =>
+            {
+                continue
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AuthError::Taken)
+}
+
+/// The profile as the user sees it (decrypted).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub user_id: String,
+    pub status: String,
+    pub role: &'static str,
+    pub name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub birthdate: Option<String>,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    /// A phone or e-mail change waiting for its code.
+    pub pending_verification: bool,
+}
+
+pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<Profile, AuthError> {
+    let pk = user_pk(user_id);
+    let item = table.get(&Key::new(&pk, PROFILE_SK)).await?.ok_or(AuthError::NotFound)?;
+    let dec = |attr: &'static str| {
+        let v = item.s(attr).map(str::to_owned);
+        let pk = pk.clone();
+        async move {
+            match v {
+                Some(ct) => crypto.decrypt_str(aad(&pk, PROFILE_SK, attr), &ct).await.map(|s| Some(s.expose().clone())),
+                None => Ok(None),
+            }
+        }
+    };
+    let pending = table.get(&Key::new(&pk, super::otp::OTP_SK)).await?.is_some();
+    Ok(Profile {
+        user_id: user_id.to_owned(),
+        status: item.s("status").unwrap_or("onboarding").to_owned(),
+        role: item.s("role").and_then(Role::parse).unwrap_or(Role::User).as_str(),
+        name: dec("name").await?,
+        given_name: dec("given_name").await?,
+        family_name: dec("family_name").await?,
+        birthdate: dec("birthdate").await?,
+        phone: dec("phone").await?,
+        phone_verified: item.get("phone_verified") == Some(&crate::table::Value::Bool(true)),
+        email: dec("email").await?,
+        email_verified: item.get("email_verified") == Some(&crate::table::Value::Bool(true)),
+        pending_verification: pending,
+    })
+}
+
+/// Changes a user's role (admin operation).
+pub async fn set_role(table: &dyn Table, user_id: &str, role: Role) -> Result<(), AuthError> {
+    table
+        .update(
+            Update::new(Key::new(user_pk(user_id), PROFILE_SK)).set("role", role.as_str()).when(Condition::present()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// User settings: plain preferences, no PII.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    pub language: Language,
+    pub notifications: NotificationSettings,
+    pub marketing_consent: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Nb,
+    Nn,
+    En,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotificationSettings {
+    pub email: bool,
+    pub sms: bool,
+    pub push: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language: Language::Nb,
+            notifications: NotificationSettings { email: true, sms: true, push: true },
+            marketing_consent: false,
+        }
+    }
+}
+
+pub async fn settings(table: &dyn Table, user_id: &str) -> Result<Settings, AuthError> {
+    let item = table.get(&Key::new(user_pk(user_id), "SETTINGS")).await?;
+    Ok(item.and_then(|i| serde_json::from_str(i.s("doc")?).ok()).unwrap_or_default())
+}
+
+pub async fn save_settings(table: &dyn Table, user_id: &str, s: &Settings) -> Result<(), AuthError> {
+    let doc = serde_json::to_string(s).map_err(|_| AuthError::Invalid("settings"))?;
+    table.put(Item::new(user_pk(user_id), "SETTINGS").with("doc", doc), None).await?;
+    Ok(())
+}
