@@ -175,6 +175,7 @@ pub async fn prepare(
     }
     env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
     env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
+    env.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
     Ok(Prepared { env, aws, resolved })
 }

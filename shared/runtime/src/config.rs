@@ -36,6 +36,9 @@ pub struct Config {
     /// Sender of e-mail codes (SES).
     pub notify_from: String,
     pub limits: Limits,
+    /// Keep SMS/e-mail in the table for `GET /_local/messages` instead of sending them (set by
+    /// the local stack, whatever its adapters).
+    pub local_messages: bool,
 }
 
 /// Requests per minute, per client IP and per signed-in user.
@@ -122,6 +125,7 @@ impl Config {
             bankid_client_id: need("BANKID_CLIENT_ID")?,
             bankid_client_secret: drop_domain::Secret::new(need("BANKID_CLIENT_SECRET")?),
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
+            local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
             limits,
             env,
             table_name: need("TABLE_NAME")?,

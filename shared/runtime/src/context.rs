@@ -103,6 +103,14 @@ impl Ctx {
                 }
             }
         };
+        let (notifier, local_messages) = match (config.local_messages, p.local_messages) {
+            (true, Some(l)) => (l.clone() as Arc<dyn Notifier>, Some(l)),
+            (true, None) => {
+                let l = Arc::new(LocalNotifier::new(p.table.clone(), p.crypto.clone(), clock.clone()));
+                (l.clone() as Arc<dyn Notifier>, Some(l))
+            }
+            (false, _) => (p.notifier, None),
+        };
         let tokens =
             Arc::new(TokenService::new(p.table.clone(), p.signer, clock.clone(), &config.api_base_url, TOKEN_AUDIENCE));
         let idp = BankIdClient::new(
@@ -122,9 +130,9 @@ impl Ctx {
             queue: p.queue,
             tokens,
             idp: Arc::new(idp),
-            notifier: p.notifier,
+            notifier,
             store: p.store,
-            local_messages: p.local_messages,
+            local_messages,
             clock,
             metrics,
             config,

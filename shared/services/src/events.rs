@@ -26,7 +26,7 @@ pub struct NewEvent {
 
 /// The outbox `Put` to add to the business transaction, and the event as it will be published.
 pub fn outbox_put(event: &NewEvent, now: OffsetDateTime) -> (TxOp, EventDetail) {
-    let event_id = drop_domain::ids::prefixed("evt", ulid::Ulid::new());
+    let event_id = drop_domain::ids::prefixed("evt", crate::ids::ulid());
     let detail = EventDetail {
         event_id: event_id.clone(),
         event_type: event.event_type.clone(),

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod crypto;
 pub mod dedupe;
 pub mod events;
+pub mod ids;
 pub mod queue;
 pub mod table;
 

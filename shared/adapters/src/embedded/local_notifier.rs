@@ -62,7 +62,7 @@ impl Notifier for LocalNotifier {
 
     async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
         let pk = self.pk(to.expose()).await?;
-        let sk = ulid::Ulid::new().to_string();
+        let sk = drop_services::ids::ulid().to_string();
         let now = self.clock.now();
         let body = self.crypto.encrypt_str(aad(&pk, &sk, "body"), body).await?;
         let item = Item::new(&pk, &sk)
