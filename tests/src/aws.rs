@@ -57,3 +57,16 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
     }
     req.send().await.expect("create table");
 }
+
+/// The ARN of an SQS queue.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn")
+}

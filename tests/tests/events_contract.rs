@@ -26,16 +26,7 @@ async fn sqs_queue() -> Option<QFx> {
     drop_tests::aws::endpoint()?;
     let client = aws_sdk_sqs::Client::new(&drop_tests::aws::config().await);
     let dlq = client.create_queue().queue_name(drop_tests::aws::unique("dlq")).send().await.unwrap().queue_url.unwrap();
-    let dlq_arn = client
-        .get_queue_attributes()
-        .queue_url(&dlq)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+    let dlq_arn = drop_tests::aws::queue_arn(&client, &dlq).await;
     let main = client
         .create_queue()
         .queue_name(drop_tests::aws::unique("main"))
@@ -161,16 +152,7 @@ async fn eventbridge_rule_delivers_to_sqs() {
     let bus_name = drop_tests::aws::unique("bus");
     eb.create_event_bus().name(&bus_name).send().await.unwrap();
     let url = sqs.create_queue().queue_name(drop_tests::aws::unique("target")).send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+    let arn = drop_tests::aws::queue_arn(&sqs, &url).await;
     eb.put_rule()
         .name("r")
         .event_bus_name(&bus_name)

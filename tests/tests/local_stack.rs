@@ -132,3 +132,50 @@ async fn the_binary_starts_prints_where_and_stops_on_ctrl_c() {
     assert!(out.contains("api ") && out.contains(&port.to_string()) && out.contains("canary-consumer"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_command_reports_intact_and_broken_chains() {
+    use drop_services::audit::{append, NewEntry};
+    let bin = drop_tests::bin_dir().join("drop-local");
+    assert!(bin.exists(), "run `cargo build -p drop-local` first");
+    let dir = std::env::temp_dir().join(drop_tests::aws::unique("drop-audit"));
+    let db = dir.join("local.db");
+    let store = drop_adapters::embedded::SqliteStore::open(db.to_str().unwrap()).unwrap();
+    let table = drop_adapters::embedded::SqliteTable::new(
+        store,
+        "drop-local-AuditTable",
+        std::sync::Arc::new(drop_services::SystemClock),
+    );
+    for i in 0..3 {
+        let e = NewEntry {
+            subject: "SYSTEM",
+            action: "test",
+            actor: "system",
+            ip: None,
+            details: serde_json::json!({"i": i}),
+        };
+        append(&table, "2026-11-24T00:00:00Z", e).await.unwrap();
+    }
+    let run = || {
+        std::process::Command::new(&bin)
+            .args(["audit-verify", "SYSTEM"])
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("DROP_DB_PATH", &db)
+            .env("DROP_KEY_FILE", dir.join("keys.json"))
+            .env("DROP_TEMPLATE", drop_tests::root().join("template.yaml"))
+            .output()
+            .unwrap()
+    };
+    let ok = run();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("SYSTEM: intact (3 entries)"));
+    use drop_services::Table;
+    let key = drop_services::table::Key::new("AUDIT#SYSTEM", "000000000002");
+    let mut item = table.get(&key).await.unwrap().unwrap();
+    item.set("action", "rewritten");
+    table.put(item, None).await.unwrap();
+    let bad = run();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("BROKEN at entry 2"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -8,6 +8,10 @@ async fn main() -> std::process::ExitCode {
         std::env::set_var("DROP_LOG_FORMAT", "text");
     }
     drop_runtime::logging::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("audit-verify") {
+        return audit_verify(&args[1..]).await;
+    }
     let opts = Options::from_env();
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
@@ -25,6 +29,41 @@ async fn main() -> std::process::ExitCode {
     println!("stopping…");
     stack.stop().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// `drop-local audit-verify <subject>…`: checks audit hash chains (a user id, or `SYSTEM`) on the
+/// storage the local stack uses (SQLite, or AWS with `AWS_ENDPOINT_URL`). Exit 1 if one is broken.
+async fn audit_verify(subjects: &[String]) -> std::process::ExitCode {
+    if subjects.is_empty() {
+        eprintln!("usage: drop-local audit-verify <user id | SYSTEM>...");
+        return std::process::ExitCode::from(2);
+    }
+    let ctx = match drop_local::stack::context(&Options::from_env()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("drop-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut broken = false;
+    for s in subjects {
+        match drop_services::audit::verify(ctx.audit.as_ref(), s).await {
+            Ok(drop_services::audit::Verdict::Intact { entries }) => println!("{s}: intact ({entries} entries)"),
+            Ok(drop_services::audit::Verdict::Broken { at_seq, reason }) => {
+                broken = true;
+                println!("{s}: BROKEN at entry {at_seq}: {reason}");
+            }
+            Err(e) => {
+                broken = true;
+                println!("{s}: could not be read: {e}");
+            }
+        }
+    }
+    if broken {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
 }
 
 async fn shutdown_signal() {

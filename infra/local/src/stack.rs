@@ -83,6 +83,16 @@ pub enum LocalError {
     Unregistered(String),
 }
 
+/// The functions' context without running the stack (for commands such as `audit-verify`).
+pub async fn context(opts: &Options) -> Result<Arc<Ctx>, LocalError> {
+    let template = Template::load(&opts.template)?;
+    let Prepared { env, .. } = prepare(opts, &template, &offline_overrides()).await?;
+    let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
+    let ctx =
+        Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?;
+    Ok(Arc::new(ctx))
+}
+
 pub struct Stack {
     pub addr: SocketAddr,
     pub ctx: Arc<Ctx>,

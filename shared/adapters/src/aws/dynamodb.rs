@@ -47,6 +47,20 @@ fn old_item(m: Option<&HashMap<String, Av>>, now: i64) -> Option<Box<Item>> {
     m.filter(|m| !m.is_empty()).and_then(|m| from_map(m).ok()).filter(|i| !i.is_expired(now)).map(Box::new)
 }
 
+/// Maps an operation's error; a failed condition carries the item as it is (if live).
+macro_rules! op_error {
+    ($variant:path, $e:expr, $now:expr) => {{
+        let e = $e;
+        match &e {
+            SdkError::ServiceError(s) => match s.err() {
+                $variant(c) => TableError::ConditionFailed { current: old_item(c.item(), $now) },
+                _ => sdk(&e),
+            },
+            _ => sdk(&e),
+        }
+    }};
+}
+
 struct Built {
     expr: Expr,
     update: String,
@@ -131,19 +145,9 @@ impl Table for DynamoTable {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(s)) if s.err().is_conditional_check_failed_exception() => {
-                let cur = match s.err() {
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => {
-                        old_item(c.item(), now)
-                    }
-                    _ => None,
-                };
-                Err(TableError::ConditionFailed { current: cur })
-            }
-            Err(e) => Err(sdk(&e)),
-        }
+        res.map(|_| ()).map_err(|e| {
+            op_error!(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException, e, now)
+        })
     }
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), TableError> {
@@ -161,19 +165,13 @@ impl Table for DynamoTable {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(s)) if s.err().is_conditional_check_failed_exception() => {
-                let cur = match s.err() {
-                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c) => {
-                        old_item(c.item(), now)
-                    }
-                    _ => None,
-                };
-                Err(TableError::ConditionFailed { current: cur })
-            }
-            Err(e) => Err(sdk(&e)),
-        }
+        res.map(|_| ()).map_err(|e| {
+            op_error!(
+                aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException,
+                e,
+                now
+            )
+        })
     }
 
     async fn update(&self, update: Update) -> Result<Item, TableError> {
@@ -195,16 +193,11 @@ impl Table for DynamoTable {
             .await;
         match res {
             Ok(out) => from_map(out.attributes().ok_or_else(|| TableError::Unavailable("no attributes".into()))?),
-            Err(SdkError::ServiceError(s)) if s.err().is_conditional_check_failed_exception() => {
-                let cur = match s.err() {
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => {
-                        old_item(c.item(), now)
-                    }
-                    _ => None,
-                };
-                Err(TableError::ConditionFailed { current: cur })
-            }
-            Err(e) => Err(sdk(&e)),
+            Err(e) => Err(op_error!(
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException,
+                e,
+                now
+            )),
         }
     }
 

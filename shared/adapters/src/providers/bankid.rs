@@ -45,16 +45,13 @@ fn provider(e: impl std::fmt::Display) -> AuthError {
     AuthError::Provider(e.to_string())
 }
 
+/// Characters kept as they are in a form-encoded value (RFC 3986 unreserved).
+const FORM: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// `application/x-www-form-urlencoded` encoding of one value.
 fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, FORM).to_string()
 }
 
 impl BankIdClient {
@@ -67,14 +64,9 @@ impl BankIdClient {
         Ok(BankIdClient { http, cfg, clock, discovery: RwLock::new(None), jwks: RwLock::new(None) })
     }
 
-    async fn discovery(&self) -> Result<Discovery, AuthError> {
-        if let Some(d) = self.discovery.read().await.clone() {
-            return Ok(d);
-        }
-        let url = format!("{}/.well-known/openid-configuration", self.cfg.issuer.trim_end_matches('/'));
-        let d: Discovery = self
-            .http
-            .get(&url)
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AuthError> {
+        self.http
+            .get(url)
             .send()
             .await
             .map_err(provider)?
@@ -82,7 +74,15 @@ impl BankIdClient {
             .map_err(provider)?
             .json()
             .await
-            .map_err(provider)?;
+            .map_err(provider)
+    }
+
+    async fn discovery(&self) -> Result<Discovery, AuthError> {
+        if let Some(d) = self.discovery.read().await.clone() {
+            return Ok(d);
+        }
+        let url = format!("{}/.well-known/openid-configuration", self.cfg.issuer.trim_end_matches('/'));
+        let d: Discovery = self.get_json(&url).await?;
         if d.issuer != self.cfg.issuer {
             return Err(AuthError::Provider("discovery issuer does not match the configured issuer".into()));
         }
@@ -97,17 +97,7 @@ impl BankIdClient {
             }
         }
         let d = self.discovery().await?;
-        let j: Jwks = self
-            .http
-            .get(&d.jwks_uri)
-            .send()
-            .await
-            .map_err(provider)?
-            .error_for_status()
-            .map_err(provider)?
-            .json()
-            .await
-            .map_err(provider)?;
+        let j: Jwks = self.get_json(&d.jwks_uri).await?;
         *self.jwks.write().await = Some(j.clone());
         Ok(j)
     }
