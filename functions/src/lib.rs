@@ -6,4 +6,5 @@ pub mod auth;
 pub mod openapi;
 pub mod platform;
 pub mod registry;
+pub mod remit;
 pub mod user;

@@ -20,10 +20,29 @@ use utoipa::OpenApi;
         crate::user::profile::update_profile,
         crate::user::settings::get_settings,
         crate::user::settings::put_settings,
+        crate::remit::accounts::link,
+        crate::remit::accounts::callback,
+        crate::remit::accounts::list,
+        crate::remit::accounts::remove,
+        crate::remit::recipients::create,
+        crate::remit::recipients::list,
+        crate::remit::recipients::remove,
+        crate::remit::payments::initiate,
+        crate::remit::payments::confirm,
+        crate::remit::payments::sca_callback,
+        crate::remit::payments::get,
+        crate::remit::payments::history,
+        crate::remit::payments::cancel,
+        crate::remit::webhooks::wise,
+        crate::remit::webhooks::thunes,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),
-         (name = "user", description = "The signed-in user's profile and settings"))
+         (name = "user", description = "The signed-in user's profile and settings"),
+         (name = "accounts", description = "Bank accounts linked through PSD2 consents"),
+         (name = "recipients", description = "Who money is sent to"),
+         (name = "payments", description = "Quotes, confirmation with SCA, history"),
+         (name = "webhooks", description = "Provider callbacks"))
 )]
 pub struct ApiDoc;
 

@@ -3,6 +3,7 @@
 
 use crate::auth::{callback, init, jwks, logout, refresh, register, verify};
 use crate::platform::{canary, health, key_rotation, openapi_doc};
+use crate::remit::{accounts, jobs, payments, recipients, webhooks};
 use crate::user::{profile, settings};
 use drop_domain::role::Role;
 use drop_runtime::function::{Access, LimitClass};
@@ -39,6 +40,92 @@ http!(PROFILE_UPDATE, "profile-update", "PATCH", "/api/user/profile", ANY_ROLE, 
 http!(SETTINGS_GET, "settings-get", "GET", "/api/user/settings", ANY_ROLE, Default, settings::get_handler);
 http!(SETTINGS_PUT, "settings-put", "PUT", "/api/user/settings", ANY_ROLE, Default, settings::put_handler);
 
+http!(ACCOUNTS_LINK, "accounts-link", "POST", "/api/user/accounts", ANY_ROLE, Default, accounts::link_handler);
+http!(
+    ACCOUNTS_CALLBACK,
+    "accounts-callback",
+    "GET",
+    "/api/user/accounts/callback",
+    Access::Public,
+    Login,
+    accounts::callback_handler
+);
+http!(ACCOUNTS_LIST, "accounts-list", "GET", "/api/user/accounts", ANY_ROLE, Default, accounts::list_handler);
+http!(
+    ACCOUNTS_DELETE,
+    "accounts-delete",
+    "DELETE",
+    "/api/user/accounts/{id}",
+    ANY_ROLE,
+    Default,
+    accounts::remove_handler
+);
+http!(
+    RECIPIENTS_CREATE,
+    "recipients-create",
+    "POST",
+    "/api/user/recipients",
+    ANY_ROLE,
+    Default,
+    recipients::create_handler
+);
+http!(RECIPIENTS_LIST, "recipients-list", "GET", "/api/user/recipients", ANY_ROLE, Default, recipients::list_handler);
+http!(
+    RECIPIENTS_DELETE,
+    "recipients-delete",
+    "DELETE",
+    "/api/user/recipients/{id}",
+    ANY_ROLE,
+    Default,
+    recipients::remove_handler
+);
+http!(
+    PAYMENT_INITIATE,
+    "payment-initiate",
+    "POST",
+    "/api/payment/initiate",
+    ANY_ROLE,
+    Default,
+    payments::initiate_handler
+);
+http!(PAYMENT_CONFIRM, "payment-confirm", "POST", "/api/payment/confirm", ANY_ROLE, Default, payments::confirm_handler);
+http!(
+    PAYMENT_SCA_CALLBACK,
+    "payment-sca-callback",
+    "GET",
+    "/api/payment/sca-callback",
+    Access::Public,
+    Login,
+    payments::sca_callback_handler
+);
+http!(PAYMENT_GET, "payment-get", "GET", "/api/payment/{id}", ANY_ROLE, Default, payments::get_handler);
+http!(PAYMENT_HISTORY, "payment-history", "GET", "/api/payment/history", ANY_ROLE, Default, payments::history_handler);
+http!(
+    PAYMENT_CANCEL,
+    "payment-cancel",
+    "POST",
+    "/api/payment/{id}/cancel",
+    ANY_ROLE,
+    Default,
+    payments::cancel_handler
+);
+http!(WEBHOOK_WISE, "webhook-wise", "POST", "/api/webhooks/wise", Access::Public, Default, webhooks::wise_handler);
+http!(
+    WEBHOOK_THUNES,
+    "webhook-thunes",
+    "POST",
+    "/api/webhooks/thunes",
+    Access::Public,
+    Default,
+    webhooks::thunes_handler
+);
+
+pub static PAYOUT_WORKER: FunctionDef =
+    FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
+
+pub static PAYMENT_RECONCILIATION: FunctionDef =
+    FunctionDef { name: "payment-reconciliation", kind: Kind::Schedule { handler: jobs::reconcile_handler } };
+
 pub static PIPELINE_CANARY: FunctionDef =
     FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler } };
 
@@ -62,6 +149,23 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PROFILE_UPDATE,
     &SETTINGS_GET,
     &SETTINGS_PUT,
+    &ACCOUNTS_LINK,
+    &ACCOUNTS_CALLBACK,
+    &ACCOUNTS_LIST,
+    &ACCOUNTS_DELETE,
+    &RECIPIENTS_CREATE,
+    &RECIPIENTS_LIST,
+    &RECIPIENTS_DELETE,
+    &PAYMENT_INITIATE,
+    &PAYMENT_CONFIRM,
+    &PAYMENT_SCA_CALLBACK,
+    &PAYMENT_GET,
+    &PAYMENT_HISTORY,
+    &PAYMENT_CANCEL,
+    &WEBHOOK_WISE,
+    &WEBHOOK_THUNES,
+    &PAYOUT_WORKER,
+    &PAYMENT_RECONCILIATION,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &CANARY_CONSUMER,

@@ -12,9 +12,12 @@ use std::time::Duration;
 fn expected_status(function: &str) -> u16 {
     match function {
         "auth-callback" => 400,
-        "auth-logout" => 204,
+        "auth-logout" | "webhook-thunes" => 204,
+        "accounts-callback" | "payment-sca-callback" => 404,
+        "webhook-wise" => 401,
         "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"
         | "settings-put" => 401,
+        f if f.starts_with("accounts-") || f.starts_with("recipients-") || f.starts_with("payment-") => 401,
         _ => 200,
     }
 }
@@ -22,7 +25,7 @@ fn expected_status(function: &str) -> u16 {
 async fn boot_all(aws: bool) {
     let opts = drop_tests::local_options(aws);
     let template = drop_local::template::Template::load(&opts.template).unwrap();
-    let sims = drop_simulators::start_all([127, 0, 0, 1], true).await.unwrap();
+    let sims = drop_simulators::start_all([127, 0, 0, 1], true, "http://127.0.0.1:3000").await.unwrap();
     let mut overrides = drop_local::stack::offline_overrides();
     overrides.extend(sims.iter().flat_map(|s| s.parameters.clone()));
     let prepared = drop_local::stack::prepare(&opts, &template, &overrides).await.unwrap();

@@ -130,6 +130,9 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ("BankIdIssuer".to_owned(), "http://127.0.0.1:3101/bankid".to_owned()),
         ("BankIdClientId".to_owned(), drop_simulators::bankid::CLIENT_ID.to_owned()),
         ("BankIdClientSecret".to_owned(), drop_simulators::bankid::CLIENT_SECRET.to_owned()),
+        ("WiseApiToken".to_owned(), drop_simulators::wise::TOKEN.to_owned()),
+        ("ThunesApiKey".to_owned(), drop_simulators::thunes::KEY.to_owned()),
+        ("ThunesApiSecret".to_owned(), drop_simulators::thunes::SECRET.to_owned()),
     ])
 }
 
@@ -202,9 +205,10 @@ impl Stack {
             .await
             .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
         let addr = listener.local_addr().map_err(|e| LocalError::Init(e.to_string()))?;
-        let simulators = drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators)
-            .await
-            .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
+        let simulators =
+            drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators, &format!("http://{addr}"))
+                .await
+                .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
         let mut overrides: BTreeMap<String, String> = simulators.iter().flat_map(|s| s.parameters.clone()).collect();
         overrides.insert("ApiBaseUrl".into(), format!("http://{addr}"));
         let Prepared { env, aws, resolved } = prepare(&opts, &template, &overrides).await?;

@@ -2,31 +2,77 @@
 //! PSD2 bank, Nets), each on its own port, started by `drop-local` and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
+pub mod bank;
 pub mod bankid;
+pub mod common;
+pub mod thunes;
+pub mod wise;
 
 use std::net::SocketAddr;
 
-/// A simulator to serve: its name, its preferred local port, its routes, and the template
-/// parameters the local stack points at it (parameter, value with `{addr}` for its address).
+/// A started simulator's routes and the template parameters pointing Drop at it.
+pub type Started = (axum::Router, Vec<(String, String)>);
+
+/// A simulator to serve: its name, its preferred local port, and how to start it. `start` gets
+/// the API's base URL (for webhooks) and returns the routes and the template parameters that
+/// point Drop at it (`{addr}` stands for the simulator's address).
 pub struct Simulator {
     pub name: &'static str,
     pub port: u16,
-    pub router: fn() -> axum::Router,
-    pub parameters: &'static [(&'static str, &'static str)],
+    pub start: fn(&str) -> Started,
+}
+
+fn p(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
 }
 
 /// Every simulator the local stack starts. Each provider issue adds its own here.
 pub fn all() -> Vec<Simulator> {
-    vec![Simulator {
-        name: "bankid",
-        port: 3101,
-        router: bankid::router,
-        parameters: &[
-            ("BankIdIssuer", "http://{addr}/bankid"),
-            ("BankIdClientId", bankid::CLIENT_ID),
-            ("BankIdClientSecret", bankid::CLIENT_SECRET),
-        ],
-    }]
+    vec![
+        Simulator {
+            name: "bankid",
+            port: 3101,
+            start: |_| {
+                let params = vec![
+                    p("BankIdIssuer", "http://{addr}/bankid"),
+                    p("BankIdClientId", bankid::CLIENT_ID),
+                    p("BankIdClientSecret", bankid::CLIENT_SECRET),
+                ];
+                (bankid::router(), params)
+            },
+        },
+        Simulator {
+            name: "bank",
+            port: 3102,
+            start: |_| (bank::router(), vec![p("BankBaseUrl", "http://{addr}/bank")]),
+        },
+        Simulator {
+            name: "wise",
+            port: 3103,
+            start: |api| {
+                let (router, public_key) = wise::start(api);
+                let params = vec![
+                    p("WiseBaseUrl", "http://{addr}/wise"),
+                    p("WiseApiToken", wise::TOKEN),
+                    p("WiseProfileId", &wise::PROFILE.to_string()),
+                    p("WiseWebhookPublicKey", &public_key),
+                ];
+                (router, params)
+            },
+        },
+        Simulator {
+            name: "thunes",
+            port: 3104,
+            start: |_| {
+                let params = vec![
+                    p("ThunesBaseUrl", "http://{addr}/thunes"),
+                    p("ThunesApiKey", thunes::KEY),
+                    p("ThunesApiSecret", thunes::SECRET),
+                ];
+                (thunes::router(), params)
+            },
+        },
+    ]
 }
 
 pub struct Running {
@@ -42,19 +88,19 @@ impl Running {
     }
 }
 
-/// Serves each simulator on `host:port`, or on free ports when `ephemeral` (tests).
-pub async fn start_all(host: [u8; 4], ephemeral: bool) -> std::io::Result<Vec<Running>> {
+/// Serves each simulator on `host:port`, or on free ports when `ephemeral` (tests). `api_base`
+/// is where simulators send webhooks and callbacks.
+pub async fn start_all(host: [u8; 4], ephemeral: bool, api_base: &str) -> std::io::Result<Vec<Running>> {
     let mut out = Vec::new();
     for sim in all() {
         let port = if ephemeral { 0 } else { sim.port };
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((host, port))).await?;
         let addr = listener.local_addr()?;
-        let app = (sim.router)();
+        let (app, params) = (sim.start)(api_base);
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let parameters =
-            sim.parameters.iter().map(|(k, v)| ((*k).to_owned(), v.replace("{addr}", &addr.to_string()))).collect();
+        let parameters = params.into_iter().map(|(k, v)| (k, v.replace("{addr}", &addr.to_string()))).collect();
         out.push(Running { name: sim.name, addr, parameters, task });
     }
     Ok(out)

@@ -2,12 +2,15 @@
 //! A test in `drop-tests` walks this crate's dependency graph and fails if one creeps in.
 
 pub mod age;
+pub mod bank_account;
 pub mod contact;
 pub mod event;
+pub mod fx;
 pub mod ids;
 pub mod keys;
 pub mod money;
 pub mod nin;
+pub mod payment;
 pub mod role;
 pub mod secret;
 pub mod time;

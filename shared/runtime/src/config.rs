@@ -39,6 +39,19 @@ pub struct Config {
     /// Keep SMS/e-mail in the table for `GET /_local/messages` instead of sending them (set by
     /// the local stack, whatever its adapters).
     pub local_messages: bool,
+    pub bank_base_url: String,
+    /// Drop's safeguarding account (BBAN), the creditor of PSD2 payments.
+    pub safeguarding_account: String,
+    pub wise_base_url: String,
+    pub wise_api_token: drop_domain::Secret<String>,
+    pub wise_profile_id: String,
+    /// Wise's webhook public key (SubjectPublicKeyInfo, base64 or PEM).
+    pub wise_webhook_public_key: String,
+    pub thunes_base_url: String,
+    pub thunes_api_key: String,
+    pub thunes_api_secret: drop_domain::Secret<String>,
+    /// NOK minor units.
+    pub limits_remit: drop_services::remit::limits::Limits,
 }
 
 /// Requests per minute, per client IP and per signed-in user.
@@ -113,6 +126,20 @@ impl Config {
             default_per_user: num("RATE_LIMIT_PER_USER", d.default_per_user)?,
         };
         let env = get("DROP_ENV").unwrap_or_else(|| "local".into());
+        let minor = |k: &'static str, default: i64| match get(k) {
+            None => Ok(default),
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).ok_or(ConfigError::Invalid(k, v)),
+        };
+        let dl = drop_services::remit::limits::Limits::default();
+        let limits_remit = drop_services::remit::limits::Limits {
+            per_payment: minor("LIMIT_PER_PAYMENT", dl.per_payment)?,
+            per_day: minor("LIMIT_PER_DAY", dl.per_day)?,
+            per_month: minor("LIMIT_PER_MONTH", dl.per_month)?,
+        };
+        let safeguarding_account = need("SAFEGUARDING_ACCOUNT")?;
+        if drop_domain::bank_account::kontonummer(&safeguarding_account).is_err() {
+            return Err(ConfigError::Invalid("SAFEGUARDING_ACCOUNT", "not a Norwegian account number".into()));
+        }
         let api_base_url = need("API_BASE_URL")?.trim_end_matches('/').to_owned();
         if !is_origin(&api_base_url) {
             return Err(ConfigError::Invalid("API_BASE_URL", "must be scheme://host[:port]".into()));
@@ -126,6 +153,16 @@ impl Config {
             bankid_client_secret: drop_domain::Secret::new(need("BANKID_CLIENT_SECRET")?),
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
             local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
+            bank_base_url: need("BANK_BASE_URL")?,
+            safeguarding_account,
+            wise_base_url: need("WISE_BASE_URL")?,
+            wise_api_token: drop_domain::Secret::new(need("WISE_API_TOKEN")?),
+            wise_profile_id: need("WISE_PROFILE_ID")?,
+            wise_webhook_public_key: need("WISE_WEBHOOK_PUBLIC_KEY")?,
+            thunes_base_url: need("THUNES_BASE_URL")?,
+            thunes_api_key: need("THUNES_API_KEY")?,
+            thunes_api_secret: drop_domain::Secret::new(need("THUNES_API_SECRET")?),
+            limits_remit,
             limits,
             env,
             table_name: need("TABLE_NAME")?,
@@ -157,7 +194,16 @@ mod tests {
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
-    const BASE: [(&str, &str); 7] = [
+    const BASE: [(&str, &str); 16] = [
+        ("BANK_BASE_URL", "http://127.0.0.1:3102/bank"),
+        ("SAFEGUARDING_ACCOUNT", "86011117947"),
+        ("WISE_BASE_URL", "http://127.0.0.1:3103/wise"),
+        ("WISE_API_TOKEN", "t"),
+        ("WISE_PROFILE_ID", "1"),
+        ("WISE_WEBHOOK_PUBLIC_KEY", "k"),
+        ("THUNES_BASE_URL", "http://127.0.0.1:3104/thunes"),
+        ("THUNES_API_KEY", "k"),
+        ("THUNES_API_SECRET", "s"),
         ("TABLE_NAME", "t"),
         ("AUDIT_TABLE_NAME", "a"),
         ("API_BASE_URL", "http://127.0.0.1:3000"),
@@ -187,7 +233,7 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         let mut v = BASE.to_vec();
-        v[6] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
+        v[15] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("FRONTEND_ORIGIN", _))));
         let mut v = BASE.to_vec();
         v.push(("DROP_ADAPTERS", "mongo"));
@@ -195,7 +241,7 @@ mod tests {
         let mut v = BASE.to_vec();
         v.push(("MAX_BODY_BYTES", "lots"));
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("MAX_BODY_BYTES", _))));
-        assert!(matches!(cfg(&BASE[..6]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
+        assert!(matches!(cfg(&BASE[..15]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
         let mut v = BASE.to_vec();
         v.push(("RATE_LIMIT_PER_IP", "0"));
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("RATE_LIMIT_PER_IP", _))));

@@ -24,6 +24,7 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
     pub tokens: Arc<TokenService>,
+    pub remit: Arc<drop_services::remit::payments::Remit>,
     pub idp: Arc<dyn IdentityProvider>,
     pub notifier: Arc<dyn Notifier>,
     /// Set when embedded: the SQLite store the tables and queues share.
@@ -123,7 +124,32 @@ impl Ctx {
             clock.clone(),
         )
         .map_err(|e| InitError::Keys(e.to_string()))?;
+        let init = |e: String| InitError::Keys(e);
+        let wise = drop_adapters::providers::wise::WiseClient::new(
+            &config.wise_base_url,
+            config.wise_api_token.clone(),
+            &config.wise_profile_id,
+        )
+        .map_err(init)?;
+        let thunes = drop_adapters::providers::thunes::ThunesClient::new(
+            &config.thunes_base_url,
+            &config.thunes_api_key,
+            &config.thunes_api_secret,
+        )
+        .map_err(init)?;
+        let bank = drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?;
+        let remit = Arc::new(drop_services::remit::payments::Remit {
+            table: p.table.clone(),
+            crypto: p.crypto.clone(),
+            clock: clock.clone(),
+            bank: Arc::new(bank),
+            providers: vec![Arc::new(wise), Arc::new(thunes)],
+            limits: config.limits_remit,
+            safeguarding: config.safeguarding_account.clone(),
+            api_base: config.api_base_url.clone(),
+        });
         Ok(Ctx {
+            remit,
             table: p.table,
             audit: p.audit,
             crypto: p.crypto,

@@ -207,6 +207,58 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<drop_services::remit::RemitError> for ApiError {
+    fn from(e: drop_services::remit::RemitError) -> Self {
+        use drop_services::remit::RemitError as R;
+        use StatusCode as S;
+        match e {
+            R::Invalid(field) => ApiError::invalid_field(field, format!("{field} is not valid")),
+            R::NotFound => ApiError::not_found(),
+            R::IllegalState(state) => {
+                ApiError::new(S::CONFLICT, "illegal-state", "Not possible now", format!("the payment is {state}"))
+            }
+            R::QuoteExpired => ApiError::new(S::CONFLICT, "quote-expired", "Quote expired", "ask for a new quote"),
+            R::Limit(which) => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "limit-exceeded",
+                "Limit exceeded",
+                format!("this would exceed your {which} limit"),
+            ),
+            R::NoQuote => ApiError::new(
+                S::SERVICE_UNAVAILABLE,
+                "no-quote",
+                "No quote",
+                "no payout provider could quote this now; try again",
+            ),
+            R::Provider(_) | R::Bank(_) => ApiError::unavailable("a payment partner did not answer; try again"),
+            R::BankRefused(_) => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "bank-refused",
+                "Refused",
+                "the bank or provider refused this payment",
+            ),
+            R::IdempotencyMismatch => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used for another request",
+            ),
+            R::InFlight => {
+                let mut e = ApiError::new(
+                    S::CONFLICT,
+                    "request-in-progress",
+                    "Request in progress",
+                    "the first request with this Idempotency-Key is still running",
+                );
+                e.headers.push(("retry-after", "1".into()));
+                e
+            }
+            R::Storage(t) => t.into(),
+            R::Crypto(c) => c.into(),
+        }
+    }
+}
+
 impl From<QueueError> for ApiError {
     fn from(_: QueueError) -> Self {
         ApiError::unavailable("queue is busy; try again")

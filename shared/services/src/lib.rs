@@ -7,8 +7,10 @@ pub mod clock;
 pub mod crypto;
 pub mod dedupe;
 pub mod events;
+pub mod idempotency;
 pub mod ids;
 pub mod queue;
+pub mod remit;
 pub mod table;
 
 pub use clock::{Clock, FixedClock, SystemClock};

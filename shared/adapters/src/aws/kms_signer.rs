@@ -27,38 +27,7 @@ fn err<E: std::fmt::Debug + aws_sdk_kms::error::ProvideErrorMetadata, R: std::fm
     }
 }
 
-/// Reads one DER element: (tag, content, rest).
-fn der(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (first as usize, rest)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        (rest[..n].iter().fold(0usize, |a, b| (a << 8) | *b as usize), &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-fn unsigned(int: &[u8]) -> Vec<u8> {
-    let start = int.iter().position(|b| *b != 0).unwrap_or(int.len().saturating_sub(1));
-    int[start..].to_vec()
-}
-
-/// Modulus and exponent from an X.509 SubjectPublicKeyInfo holding an RSA key.
-pub fn rsa_from_spki(spki: &[u8]) -> Option<RsaPublic> {
-    let (0x30, body, _) = der(spki)? else { return None };
-    let (0x30, _alg, rest) = der(body)? else { return None };
-    let (0x03, bits, _) = der(rest)? else { return None };
-    let (&0, key) = bits.split_first()? else { return None };
-    let (0x30, seq, _) = der(key)? else { return None };
-    let (0x02, n, rest) = der(seq)? else { return None };
-    let (0x02, e, _) = der(rest)? else { return None };
-    Some(RsaPublic { n: unsigned(n), e: unsigned(e) })
-}
+pub use drop_services::auth::jwt::rsa_from_spki;
 
 #[async_trait]
 impl TokenSigner for KmsSigner {

@@ -1,4 +1,8 @@
 //! Clients for external providers, speaking their real wire formats over HTTP (the same clients
 //! run against the simulators locally).
 
+pub mod bank;
 pub mod bankid;
+pub mod http;
+pub mod thunes;
+pub mod wise;

@@ -1,0 +1,86 @@
+//! `POST/GET /api/user/accounts`, `GET /api/user/accounts/callback`, `DELETE /api/user/accounts/{id}`.
+
+use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::remit::accounts;
+use http::StatusCode;
+use std::sync::Arc;
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaRedirect {
+    /// Send the browser here to approve at the bank.
+    pub sca_redirect_url: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountResponse {
+    pub id: String,
+    pub name: String,
+    pub currency: String,
+    /// IBAN, all but the last four characters hidden.
+    pub account: String,
+    pub consent_valid_until: String,
+}
+
+#[utoipa::path(post, path = "/api/user/accounts", tag = "accounts",
+    responses((status = 200, description = "Consent started at the bank", body = ScaRedirect), (status = 401), (status = 503)))]
+pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let user = req.principal()?.user_id.clone();
+    let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
+    let url = accounts::start(
+        ctx.table.as_ref(),
+        ctx.remit.bank.as_ref(),
+        &user,
+        &ip,
+        &ctx.config.api_base_url,
+        ctx.clock.epoch(),
+    )
+    .await?;
+    ApiResponse::json(StatusCode::OK, &ScaRedirect { sca_redirect_url: url })
+}
+
+#[utoipa::path(get, path = "/api/user/accounts/callback", tag = "accounts",
+    params(("state" = String, Query, description = "The link's one-time state")),
+    responses((status = 303, description = "Accounts stored; Location is the frontend")))]
+pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let state = req.query.get("state").ok_or_else(|| ApiError::invalid_field("state", "state is required"))?;
+    let front = &ctx.config.frontend_origin;
+    let location = match accounts::finish(
+        ctx.table.as_ref(),
+        &ctx.crypto,
+        ctx.remit.bank.as_ref(),
+        state,
+        ctx.clock.epoch(),
+    )
+    .await
+    {
+        Ok((_, n)) => format!("{front}/accounts?linked={n}"),
+        Err(drop_services::remit::RemitError::BankRefused(_)) => format!("{front}/accounts?error=refused"),
+        Err(e) => return Err(e.into()),
+    };
+    let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+    r.header("location", &location);
+    Ok(r)
+}
+
+#[utoipa::path(get, path = "/api/user/accounts", tag = "accounts",
+    responses((status = 200, description = "Linked accounts", body = [AccountResponse]), (status = 401)))]
+pub async fn list(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let list = accounts::list(ctx.table.as_ref(), &ctx.crypto, &req.principal()?.user_id).await?;
+    ApiResponse::json(StatusCode::OK, &list)
+}
+
+#[utoipa::path(delete, path = "/api/user/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 204, description = "Removed; the consent is revoked"), (status = 404)))]
+pub async fn remove(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = req.path_params.get("id").cloned().unwrap_or_default();
+    accounts::remove(ctx.table.as_ref(), ctx.remit.bank.as_ref(), &req.principal()?.user_id, &id).await?;
+    Ok(ApiResponse::empty(StatusCode::NO_CONTENT))
+}
+
+crate::handler!(link_handler, link);
+crate::handler!(callback_handler, callback);
+crate::handler!(list_handler, list);
+crate::handler!(remove_handler, remove);

@@ -1,0 +1,58 @@
+//! The payout worker (SQS: `payment.authorised` events) and the reconciliation schedule.
+
+use drop_domain::event::BusEnvelope;
+use drop_runtime::batch::Record;
+use drop_runtime::{ApiError, Ctx};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+async fn payout(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
+    let env: BusEnvelope =
+        serde_json::from_str(&record.body).map_err(|_| ApiError::bad_request("malformed-event", "not a bus event"))?;
+    if env.detail.event_type != "payment.authorised" {
+        return Err(ApiError::bad_request("unexpected-event", "not payment.authorised"));
+    }
+    match ctx.remit.payout(&env.detail.aggregate_id).await {
+        Ok(p) => {
+            tracing::info!(payment = %p.id, status = p.status.as_str(), "payout step");
+            Ok(())
+        }
+        // Retrying cannot help a payment that does not exist: acknowledge and log.
+        Err(drop_services::remit::RemitError::NotFound) => {
+            tracing::warn!(payment = %env.detail.aggregate_id, "payout for an unknown payment ignored");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn payout_handler(ctx: Arc<Ctx>, record: Record) -> BoxFuture<'static, Result<(), ApiError>> {
+    Box::pin(payout(ctx, record))
+}
+
+/// Default: payments resting 10 minutes in a non-final state are looked at.
+pub const STALE_AFTER_SECS: i64 = 600;
+
+async fn reconcile(ctx: Arc<Ctx>, event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let stale = event.get("staleAfterSeconds").and_then(|v| v.as_i64()).unwrap_or(STALE_AFTER_SECS).max(0);
+    let r = ctx.remit.reconcile(stale).await?;
+    ctx.metrics.record(
+        "payment-reconciliation",
+        &[
+            ("ReconExamined", f64::from(r.examined), "Count"),
+            ("ReconCancelled", f64::from(r.cancelled), "Count"),
+            ("ReconBankChecked", f64::from(r.bank_checked), "Count"),
+            ("ReconPayoutsRetried", f64::from(r.payouts_retried), "Count"),
+            ("ReconProvidersPolled", f64::from(r.providers_polled), "Count"),
+            ("ReconErrors", f64::from(r.errors), "Count"),
+        ],
+    );
+    Ok(serde_json::to_value(r).unwrap_or_default())
+}
+
+pub fn reconcile_handler(
+    ctx: Arc<Ctx>,
+    event: serde_json::Value,
+) -> BoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(reconcile(ctx, event))
+}

@@ -1,0 +1,242 @@
+//! Payments: initiate (quote), confirm (idempotent), the bank's SCA return, get, history, cancel.
+
+use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::idempotency::{self, Lock};
+use drop_services::remit::ports::Amount;
+use drop_services::remit::RemitError;
+use drop_services::table::TableError;
+use http::StatusCode;
+use std::sync::Arc;
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InitiateRequest {
+    pub recipient_id: String,
+    /// NOK minor units the user pays in total (fee included). Give this or `targetAmount`.
+    pub source_amount: Option<i64>,
+    /// Minor units of `targetCurrency` the recipient gets.
+    pub target_amount: Option<i64>,
+    pub target_currency: String,
+}
+
+/// A payment as the API shows it. Money is integer minor units.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentResponse {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// quoted, pending_authorisation, authorised, payout_submitted, completed, failed, cancelled, refunded
+    pub status: String,
+    /// wise or thunes
+    pub provider: String,
+    /// Decimal string.
+    pub rate: String,
+    pub fee: i64,
+    pub source_amount: i64,
+    pub target_amount: i64,
+    pub total_debit: i64,
+    pub source_currency: String,
+    pub target_currency: String,
+    pub recipient_id: String,
+    pub expires_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub account_id: Option<String>,
+    pub failure_reason: Option<String>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiateResponse {
+    pub payment_id: String,
+    pub provider: String,
+    pub rate: String,
+    pub fee: i64,
+    pub source_amount: i64,
+    pub target_amount: i64,
+    pub total_debit: i64,
+    pub target_currency: String,
+    pub expires_at: String,
+}
+
+#[utoipa::path(post, path = "/api/payment/initiate", tag = "payments", request_body = InitiateRequest,
+    responses((status = 201, description = "Quoted (the cheaper of Wise and Thunes); limits reserved", body = InitiateResponse),
+              (status = 400), (status = 401), (status = 422, description = "Over a limit"), (status = 503, description = "No provider could quote")))]
+pub async fn initiate(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let user = req.principal()?.user_id.clone();
+    let b: InitiateRequest = req.json()?;
+    let amount = match (b.source_amount, b.target_amount) {
+        (Some(s), None) => Amount::Source(s),
+        (None, Some(t)) => Amount::Target(t),
+        _ => return Err(ApiError::invalid_field("sourceAmount", "give exactly one of sourceAmount and targetAmount")),
+    };
+    let currency = drop_domain::Currency::parse(&b.target_currency)
+        .map_err(|_| ApiError::invalid_field("targetCurrency", "an ISO 4217 code"))?;
+    let p = ctx.remit.initiate(&user, &b.recipient_id, amount, currency).await?;
+    let body = InitiateResponse {
+        payment_id: p.id,
+        provider: p.provider.as_str().into(),
+        rate: p.rate,
+        fee: p.fee,
+        source_amount: p.source_amount,
+        target_amount: p.target_amount,
+        total_debit: p.total_debit,
+        target_currency: p.target_currency,
+        expires_at: p.expires_at,
+    };
+    ApiResponse::json(StatusCode::CREATED, &body)
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmRequest {
+    pub payment_id: String,
+    /// The linked account to pay from.
+    pub account_id: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmResponse {
+    pub payment_id: String,
+    pub status: String,
+    /// The bank's SCA page.
+    pub sca_redirect_url: String,
+}
+
+fn transient(e: &RemitError) -> bool {
+    matches!(
+        e,
+        RemitError::Provider(_)
+            | RemitError::Bank(_)
+            | RemitError::Storage(TableError::Unavailable(_) | TableError::Throttled)
+            | RemitError::Crypto(_)
+    )
+}
+
+#[utoipa::path(post, path = "/api/payment/confirm", tag = "payments", request_body = ConfirmRequest,
+    params(("Idempotency-Key" = String, Header, description = "Required; the same key replays the first response")),
+    responses((status = 200, description = "Payment initiation started", body = ConfirmResponse),
+              (status = 400, description = "No Idempotency-Key"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
+              (status = 422, description = "Same key, different body")))]
+pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let user = req.principal()?.user_id.clone();
+    let key = req
+        .header("idempotency-key")
+        .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "the Idempotency-Key header is required"))?
+        .to_owned();
+    if !idempotency::valid_key(&key) {
+        return Err(ApiError::invalid_field("Idempotency-Key", "1–64 characters of A–Z, a–z, 0–9, - and _"));
+    }
+    let b: ConfirmRequest = req.json()?;
+    let hash = drop_services::auth::sha256_hex(
+        serde_json::json!(["payment-confirm", b.payment_id, b.account_id]).to_string().as_bytes(),
+    );
+    let record = idempotency::key(&user, "payment-confirm", &key);
+    let now = ctx.clock.now();
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    match idempotency::lock(ctx.table.as_ref(), &record, &hash, now.unix_timestamp(), now_ms).await? {
+        Lock::Acquired => {}
+        Lock::Replay { status, body } => {
+            let st = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let ct = if st.is_success() { "application/json" } else { "application/problem+json" };
+            let mut r = ApiResponse::with_body(st, ct, body.into_bytes());
+            r.header("idempotent-replayed", "true");
+            return Ok(r);
+        }
+        Lock::InFlight => return Err(RemitError::InFlight.into()),
+        Lock::Mismatch => return Err(RemitError::IdempotencyMismatch.into()),
+    }
+    let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
+    match ctx.remit.confirm(&user, &b.payment_id, &b.account_id, &ip, Some((&record, &hash))).await {
+        Ok((_, body)) => Ok(ApiResponse::with_body(StatusCode::OK, "application/json", body.into_bytes())),
+        Err(e) if transient(&e) => {
+            let _ = idempotency::release(ctx.table.as_ref(), &record).await;
+            Err(e.into())
+        }
+        Err(e) => {
+            // A deterministic refusal is the answer for this key from now on.
+            let problem: ApiError = e.into();
+            let resp = problem.to_response(&req.path);
+            let body = String::from_utf8_lossy(&resp.body).into_owned();
+            let _ = ctx.table.update(idempotency::complete(&record, &hash, problem.status.as_u16(), &body)).await;
+            Err(problem)
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/payment/sca-callback", tag = "payments",
+    params(("payment" = String, Query, description = "Drop's payment id"), ("result" = Option<String>, Query, description = "nok when the bank sends the user back on failure")),
+    responses((status = 303, description = "Status read from the bank; Location is the frontend's payment page")))]
+pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = req.query.get("payment").ok_or_else(|| ApiError::invalid_field("payment", "payment is required"))?;
+    // The redirect is only a hint: the bank's status decides.
+    let status = match ctx.remit.check_bank(id).await {
+        Ok(p) => p.status.as_str().to_owned(),
+        Err(RemitError::NotFound) => return Err(ApiError::not_found()),
+        Err(e) => {
+            tracing::warn!(error = %e, "bank status not read at SCA return; reconciliation will");
+            "pending_authorisation".to_owned()
+        }
+    };
+    let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+    r.header("location", &format!("{}/payments/{id}?status={status}", ctx.config.frontend_origin));
+    Ok(r)
+}
+
+#[utoipa::path(get, path = "/api/payment/{id}", tag = "payments", params(("id" = String, Path, description = "Payment id")),
+    responses((status = 200, description = "The payment", body = PaymentResponse), (status = 404)))]
+pub async fn get(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = req.path_params.get("id").cloned().unwrap_or_default();
+    let p = ctx.remit.get(&req.principal()?.user_id, &id).await?;
+    ApiResponse::json(StatusCode::OK, &p)
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HistoryResponse {
+    pub items: Vec<PaymentResponse>,
+    /// Pass back as `cursor` for the next page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/payment/history", tag = "payments",
+    params(("limit" = Option<u32>, Query, description = "1–100, default 20"), ("cursor" = Option<String>, Query, description = "From the previous page"),
+           ("status" = Option<String>, Query, description = "Only this status"), ("type" = Option<String>, Query, description = "remittance or qr")),
+    responses((status = 200, description = "Newest first", body = HistoryResponse)))]
+pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let limit = match req.query.get("limit") {
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("limit", "1 to 100"))?,
+        None => 20,
+    };
+    let status = match req.query.get("status") {
+        Some(s) => Some(
+            drop_domain::payment::Status::parse(s)
+                .ok_or_else(|| ApiError::invalid_field("status", "a payment status"))?,
+        ),
+        None => None,
+    };
+    let kind = req.query.get("type").map(String::as_str);
+    let (items, cursor) =
+        ctx.remit.history(&req.principal()?.user_id, limit, req.query.get("cursor").cloned(), status, kind).await?;
+    ApiResponse::json(StatusCode::OK, &serde_json::json!({"items": items, "cursor": cursor}))
+}
+
+#[utoipa::path(post, path = "/api/payment/{id}/cancel", tag = "payments", params(("id" = String, Path, description = "Payment id")),
+    responses((status = 200, description = "Cancelled", body = PaymentResponse), (status = 409, description = "Already authorised")))]
+pub async fn cancel(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let id = req.path_params.get("id").cloned().unwrap_or_default();
+    let p = ctx.remit.cancel(&req.principal()?.user_id, &id).await?;
+    ApiResponse::json(StatusCode::OK, &p)
+}
+
+crate::handler!(initiate_handler, initiate);
+crate::handler!(confirm_handler, confirm);
+crate::handler!(sca_callback_handler, sca_callback);
+crate::handler!(get_handler, get);
+crate::handler!(history_handler, history);
+crate::handler!(cancel_handler, cancel);

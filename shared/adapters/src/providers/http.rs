@@ -1,0 +1,59 @@
+//! HTTP plumbing shared by the provider clients: one reqwest client per container, error
+//! classification (429/5xx/timeouts are transient, other 4xx are rejections), amounts.
+
+use drop_services::remit::ports::ProviderError;
+use std::time::Duration;
+
+pub fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(8))
+        .connect_timeout(Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Sends and reads a JSON answer, classifying failures.
+pub async fn json(req: reqwest::RequestBuilder) -> Result<serde_json::Value, ProviderError> {
+    let resp = req.send().await.map_err(|e| {
+        ProviderError::Transient(if e.is_timeout() { "timeout".into() } else { "connection failed".into() })
+    })?;
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+    if status.is_success() {
+        return Ok(body);
+    }
+    let code = body
+        .pointer("/errors/0/code")
+        .or_else(|| body.pointer("/tppMessages/0/code"))
+        .or_else(|| body.get("error"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("error")
+        .to_owned();
+    if status.as_u16() == 429 || status.is_server_error() || status.as_u16() == 408 {
+        Err(ProviderError::Transient(format!("{} {code}", status.as_u16())))
+    } else {
+        Err(ProviderError::Rejected(format!("{} {code}", status.as_u16())))
+    }
+}
+
+/// A decimal amount (JSON number or string) in minor units of a currency, rounded half away
+/// from zero.
+pub fn minor(v: &serde_json::Value, exponent: u32) -> Option<i64> {
+    let x = v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))?;
+    Some((x * 10f64.powi(exponent as i32)).round() as i64)
+}
+
+/// Minor units as a decimal string (`150000`, 2 → `"1500.00"`).
+pub fn decimal(minor: i64, exponent: u32) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let d = 10i64.pow(exponent);
+    format!("{}{}.{:0w$}", if minor < 0 { "-" } else { "" }, minor.abs() / d, minor.abs() % d, w = exponent as usize)
+}
+
+/// Seconds from now until an RFC 3339 time (0 if unreadable).
+pub fn epoch(v: &serde_json::Value) -> Option<i64> {
+    v.as_str().and_then(drop_domain::time::parse_rfc3339).map(|t| t.unix_timestamp())
+}

@@ -1,0 +1,81 @@
+//! Idempotency records for money-moving POSTs (`reference/platform.md` §1.6): a lock with the
+//! Powertools condition, the request hash, replay of the stored response, 409 while in flight,
+//! 422 for the same key with another body. Transient failures release the lock; deterministic
+//! outcomes are stored and replayed.
+
+use crate::table::{Cmp, Condition, Item, Key, Table, TableError, Update, TTL_ATTR};
+
+pub const EXPIRY_SECS: i64 = 24 * 3600;
+pub const LOCK_MS: i64 = 30_000;
+
+pub fn key(user_id: &str, route: &str, idempotency_key: &str) -> Key {
+    Key::new(format!("IDEM#{user_id}#{route}#{idempotency_key}"), "IDEM")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lock {
+    /// Go ahead; complete or release the record afterwards.
+    Acquired,
+    /// The first request's response, to send again.
+    Replay { status: u16, body: String },
+    /// The first request is still running.
+    InFlight,
+    /// Same key, different request.
+    Mismatch,
+}
+
+/// An idempotency key is 1–64 characters of `[A-Za-z0-9_-]` (UUIDs fit).
+pub fn valid_key(k: &str) -> bool {
+    !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, now_ms: i64) -> Result<Lock, TableError> {
+    let item = Item::new(&key.pk, &key.sk)
+        .with("status", "INPROGRESS")
+        .with("request_hash", request_hash)
+        .with("expiry", now + EXPIRY_SECS)
+        .with("in_progress_expiry", now_ms + LOCK_MS)
+        .with(TTL_ATTR, now + EXPIRY_SECS + 24 * 3600);
+    let cond = Condition::Or(vec![
+        Condition::absent(),
+        Condition::cmp("expiry", Cmp::Lt, now),
+        Condition::eq("status", "INPROGRESS").and(Condition::cmp("in_progress_expiry", Cmp::Lt, now_ms)),
+    ]);
+    match table.put(item, Some(cond)).await {
+        Ok(()) => Ok(Lock::Acquired),
+        Err(TableError::ConditionFailed { current: Some(old) }) => {
+            if old.s("request_hash") != Some(request_hash) {
+                return Ok(Lock::Mismatch);
+            }
+            match old.s("status") {
+                Some("COMPLETE") => Ok(Lock::Replay {
+                    status: old.n("response_status").unwrap_or(200) as u16,
+                    body: old.s("response_body").unwrap_or_default().to_owned(),
+                }),
+                _ => Ok(Lock::InFlight),
+            }
+        }
+        Err(TableError::ConditionFailed { current: None }) => Ok(Lock::InFlight),
+        Err(e) => Err(e),
+    }
+}
+
+/// The update that completes a record (put it in the same transaction as the effect).
+pub fn complete(key: &Key, request_hash: &str, status: u16, body: &str) -> Update {
+    Update::new(key.clone())
+        .set("status", "COMPLETE")
+        .set("response_status", i64::from(status))
+        .set("response_body", body)
+        .when(Condition::eq("status", "INPROGRESS").and(Condition::eq("request_hash", request_hash)))
+}
+
+/// Releases the lock after a transient failure, so a retry runs again.
+pub async fn release(table: &dyn Table, key: &Key) -> Result<(), TableError> {
+    table.delete(key, Some(Condition::eq("status", "INPROGRESS"))).await.or_else(|e| {
+        if e.is_condition_failed() {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })
+}

@@ -1,0 +1,41 @@
+//! Remittance: linked bank accounts (PSD2 AIS), recipients, quotes across Wise and Thunes, PSD2
+//! payment initiation, payout, webhooks, the ledger and limits.
+
+pub mod accounts;
+pub mod ledger;
+pub mod limits;
+pub mod payments;
+pub mod ports;
+pub mod recipients;
+
+use crate::table::TableError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemitError {
+    #[error("{0} is not valid")]
+    Invalid(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("the payment is {0}: that is not possible now")]
+    IllegalState(&'static str),
+    #[error("the quote has expired")]
+    QuoteExpired,
+    #[error("limit exceeded: {0}")]
+    Limit(&'static str),
+    #[error("no provider could quote")]
+    NoQuote,
+    #[error("provider: {0}")]
+    Provider(String),
+    #[error("bank: {0}")]
+    Bank(String),
+    #[error("bank refused: {0}")]
+    BankRefused(String),
+    #[error("idempotency key in use by another request")]
+    IdempotencyMismatch,
+    #[error("the first request with this key is still running")]
+    InFlight,
+    #[error("storage: {0}")]
+    Storage(#[from] TableError),
+    #[error("crypto: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}

@@ -1,0 +1,631 @@
+//! Payments: quote (both providers at once, cheapest wins, limits reserved), confirm (PSD2
+//! initiation under an idempotency key), the bank's verdict, payout, provider updates, cancel,
+//! history, reconciliation. Every status change goes through the domain's transition function
+//! as a conditional update, with its ledger postings and outbox event in the same transaction.
+
+use super::ledger::{self, Posting};
+use super::limits::{self, Limits};
+use super::ports::*;
+use super::{accounts, recipients, RemitError};
+use crate::events::{outbox_put, NewEvent};
+use crate::idempotency;
+use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
+use crate::Clock;
+use drop_domain::fx::Rate;
+use drop_domain::payment::{transition, Event, Status};
+use drop_domain::Currency;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const QUOTE_TTL_SECS: i64 = 15 * 60;
+
+pub struct Remit {
+    pub table: Arc<dyn Table>,
+    pub crypto: Arc<crate::crypto::Crypto>,
+    pub clock: Arc<dyn Clock>,
+    pub bank: Arc<dyn Bank>,
+    pub providers: Vec<Arc<dyn RemittanceProvider>>,
+    pub limits: Limits,
+    /// Drop's safeguarding account (BBAN) that payments credit.
+    pub safeguarding: String,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub id: String,
+    #[serde(skip)]
+    pub user_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: Status,
+    pub provider: ProviderName,
+    #[serde(skip)]
+    pub quote_id: String,
+    pub rate: String,
+    pub fee: i64,
+    /// What the user pays in total (fee included), in the source currency.
+    pub source_amount: i64,
+    pub target_amount: i64,
+    pub total_debit: i64,
+    pub source_currency: String,
+    pub target_currency: String,
+    pub recipient_id: String,
+    pub expires_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip)]
+    pub version: i64,
+    #[serde(skip)]
+    pub day: String,
+    #[serde(skip)]
+    pub month: String,
+    pub account_id: Option<String>,
+    #[serde(skip)]
+    pub bank_payment_id: Option<String>,
+    #[serde(skip)]
+    pub transfer_id: Option<String>,
+    pub failure_reason: Option<String>,
+    #[serde(skip)]
+    pub expires_epoch: i64,
+}
+
+fn sk_of(id: &str) -> String {
+    format!("PAY#{}", id.trim_start_matches("pay_"))
+}
+
+impl Payment {
+    fn key(&self) -> Key {
+        Key::new(format!("USER#{}", self.user_id), sk_of(&self.id))
+    }
+
+    fn from_item(i: &Item) -> Option<Payment> {
+        let epoch = |k: &str| {
+            i.n(k).and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339)
+        };
+        Some(Payment {
+            id: i.s("payment_id")?.to_owned(),
+            user_id: i.s("user_id")?.to_owned(),
+            kind: i.s("kind").unwrap_or("remittance").to_owned(),
+            status: Status::parse(i.s("status")?)?,
+            provider: ProviderName::parse(i.s("provider")?)?,
+            quote_id: i.s("quote_id")?.to_owned(),
+            rate: i.s("rate")?.to_owned(),
+            fee: i.n("fee")?,
+            source_amount: i.n("source")?,
+            target_amount: i.n("target")?,
+            total_debit: i.n("source")?,
+            source_currency: i.s("source_currency")?.to_owned(),
+            target_currency: i.s("target_currency")?.to_owned(),
+            recipient_id: i.s("recipient_id")?.to_owned(),
+            expires_at: epoch("quote_expires")?,
+            created_at: epoch("created_at")?,
+            updated_at: epoch("updated_at")?,
+            version: i.n("version")?,
+            day: i.s("limit_day")?.to_owned(),
+            month: i.s("limit_month")?.to_owned(),
+            account_id: i.s("account_id").map(str::to_owned),
+            bank_payment_id: i.s("bank_payment_id").map(str::to_owned),
+            transfer_id: i.s("transfer_id").map(str::to_owned),
+            failure_reason: i.s("failure_reason").map(str::to_owned),
+            expires_epoch: i.n("quote_expires")?,
+        })
+    }
+}
+
+fn provider_err(e: ProviderError) -> RemitError {
+    match e {
+        ProviderError::Transient(m) => RemitError::Provider(m),
+        ProviderError::Rejected(m) => RemitError::BankRefused(m),
+    }
+}
+
+/// Asks one provider, retrying a transient failure once, within a deadline.
+async fn ask(p: &dyn RemittanceProvider, req: &QuoteRequest) -> Option<Quote> {
+    for attempt in 0..2 {
+        match tokio::time::timeout(Duration::from_secs(4), p.quote(req)).await {
+            Ok(Ok(q)) if q.target > 0 && q.source > 0 => return Some(q),
+            Ok(Err(ProviderError::Transient(e))) | Ok(Err(ProviderError::Rejected(e))) => {
+                tracing::warn!(provider = p.name().as_str(), attempt, error = %e, "quote failed");
+            }
+            Ok(Ok(_)) => return None,
+            Err(_) => tracing::warn!(provider = p.name().as_str(), attempt, "quote timed out"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
+
+/// The cheaper quote: less paid per unit received; a tie goes to faster delivery.
+pub fn better(a: &Quote, b: &Quote) -> bool {
+    let lhs = i128::from(a.source) * i128::from(b.target);
+    let rhs = i128::from(b.source) * i128::from(a.target);
+    lhs < rhs || (lhs == rhs && a.delivery_hours < b.delivery_hours)
+}
+
+impl Remit {
+    fn now(&self) -> i64 {
+        self.clock.epoch()
+    }
+
+    async fn load(&self, user_id: &str, id: &str) -> Result<Payment, RemitError> {
+        if !id.starts_with("pay_") {
+            return Err(RemitError::NotFound);
+        }
+        let item =
+            self.table.get(&Key::new(format!("USER#{user_id}"), sk_of(id))).await?.ok_or(RemitError::NotFound)?;
+        Payment::from_item(&item).ok_or(RemitError::NotFound)
+    }
+
+    /// Finds a payment by id alone (bank and provider callbacks).
+    pub async fn find(&self, id: &str) -> Result<Payment, RemitError> {
+        let page = self.table.query(Query::partition(format!("PAYID#{id}")).on_index("gsi1").limit(1)).await?;
+        page.items.first().and_then(Payment::from_item).ok_or(RemitError::NotFound)
+    }
+
+    async fn find_by_transfer(&self, provider: ProviderName, transfer_id: &str) -> Result<Payment, RemitError> {
+        let page = self
+            .table
+            .query(Query::partition(format!("PAYXFER#{}#{transfer_id}", provider.as_str())).on_index("gsi3").limit(1))
+            .await?;
+        page.items.first().and_then(Payment::from_item).ok_or(RemitError::NotFound)
+    }
+
+    pub async fn get(&self, user_id: &str, id: &str) -> Result<Payment, RemitError> {
+        self.load(user_id, id).await
+    }
+
+    /// Quotes both providers concurrently, keeps the cheapest, reserves the limits and stores a
+    /// `quoted` payment.
+    pub async fn initiate(
+        &self,
+        user_id: &str,
+        recipient_id: &str,
+        amount: Amount,
+        target: Currency,
+    ) -> Result<Payment, RemitError> {
+        let beneficiary = recipients::beneficiary(self.table.as_ref(), &self.crypto, user_id, recipient_id).await?;
+        if beneficiary.currency != target {
+            return Err(RemitError::Invalid("targetCurrency"));
+        }
+        match amount {
+            Amount::Source(a) | Amount::Target(a) if a <= 0 => return Err(RemitError::Invalid("amount")),
+            Amount::Source(a) if a > self.limits.per_payment => return Err(RemitError::Limit("per payment")),
+            _ => {}
+        }
+        let req = QuoteRequest {
+            source_currency: Currency::NOK,
+            target_currency: target,
+            amount,
+            country: beneficiary.country.clone(),
+        };
+        let asks = self.providers.iter().map(|p| ask(p.as_ref(), &req));
+        let quotes: Vec<Quote> = futures::future::join_all(asks).await.into_iter().flatten().collect();
+        let best = quotes.iter().fold(None::<&Quote>, |acc, q| match acc {
+            Some(b) if !better(q, b) => Some(b),
+            _ => Some(q),
+        });
+        let q = best.ok_or(RemitError::NoQuote)?.clone();
+        if q.source > self.limits.per_payment {
+            return Err(RemitError::Limit("per payment"));
+        }
+        let now = self.now();
+        let (day, month) = limits::periods(self.clock.now());
+        let id = format!("pay_{}", ulid::Ulid::new());
+        let pk = format!("USER#{user_id}");
+        let expires = q.expires_at.min(now + QUOTE_TTL_SECS);
+        let item = Item::new(&pk, sk_of(&id))
+            .with("payment_id", id.clone())
+            .with("user_id", user_id)
+            .with("kind", "remittance")
+            .with("status", Status::Quoted.as_str())
+            .with("provider", q.provider.as_str())
+            .with("quote_id", q.quote_id.clone())
+            .with("rate", q.rate.to_decimal_string())
+            .with("fee", q.fee)
+            .with("source", q.source)
+            .with("target", q.target)
+            .with("source_currency", "NOK")
+            .with("target_currency", target.as_str())
+            .with("recipient_id", recipient_id)
+            .with("quote_expires", expires)
+            .with("created_at", now)
+            .with("updated_at", now)
+            .with("version", 1)
+            .with("limit_day", day.clone())
+            .with("limit_month", month.clone())
+            .with("gsi1pk", format!("PAYID#{id}"))
+            .with("gsi1sk", "PAY")
+            .with("gsi2pk", format!("PAYSTATUS#{}", Status::Quoted.as_str()))
+            .with("gsi2sk", format!("{now:012}#{id}"));
+        let mut ops = limits::reserve(user_id, q.source, &day, &month, self.limits);
+        ops.push(TxOp::Put { item: item.clone(), condition: Some(Condition::absent()) });
+        match self.table.transact(ops).await {
+            Ok(()) => Payment::from_item(&item).ok_or(RemitError::NotFound),
+            Err(TableError::TransactionCanceled { reasons }) => Err(match reasons.as_slice() {
+                [Some(CancelReason::ConditionFailed { .. }), ..] => RemitError::Limit("daily"),
+                [_, Some(CancelReason::ConditionFailed { .. }), ..] => RemitError::Limit("monthly"),
+                _ => RemitError::Storage(TableError::Unavailable("quote not stored".into())),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The conditional update for one transition, plus anything else to set.
+    fn step(
+        &self,
+        p: &Payment,
+        event: Event,
+        extra: Vec<(&str, crate::table::Value)>,
+    ) -> Result<(Update, Status), RemitError> {
+        let to = transition(p.status, event).map_err(|_| RemitError::IllegalState(p.status.as_str()))?;
+        let now = self.now();
+        let mut u = Update::new(p.key())
+            .set("status", to.as_str())
+            .set("updated_at", now)
+            .set("gsi2pk", format!("PAYSTATUS#{}", to.as_str()))
+            .set("gsi2sk", format!("{now:012}#{}", p.id))
+            .add("version", 1)
+            .when(Condition::eq("status", p.status.as_str()).and(Condition::eq("version", p.version)));
+        for (k, v) in extra {
+            u.set.insert(k.to_owned(), v);
+        }
+        Ok((u, to))
+    }
+
+    fn event(&self, p: &Payment, to: Status) -> TxOp {
+        let e = NewEvent {
+            event_type: format!("payment.{}", to.as_str()),
+            aggregate_type: "payment".into(),
+            aggregate_id: p.id.clone(),
+            payload: serde_json::json!({"user_id": p.user_id, "status": to.as_str(), "amount_minor": p.source_amount, "currency": p.source_currency}),
+        };
+        outbox_put(&e, self.clock.now()).0
+    }
+
+    async fn apply(&self, ops: Vec<TxOp>) -> Result<(), RemitError> {
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(()),
+            Err(TableError::TransactionCanceled { .. }) => Err(RemitError::IllegalState("changed meanwhile")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Confirms a quoted payment: starts payment initiation at the user's bank. `idem` is the
+    /// idempotency record to complete in the same transaction (with the response body).
+    pub async fn confirm(
+        &self,
+        user_id: &str,
+        payment_id: &str,
+        account_id: &str,
+        psu_ip: &str,
+        idem: Option<(&Key, &str)>,
+    ) -> Result<(Payment, String), RemitError> {
+        let p = self.load(user_id, payment_id).await?;
+        if p.status != Status::Quoted {
+            return Err(RemitError::IllegalState(p.status.as_str()));
+        }
+        if self.now() > p.expires_epoch {
+            return Err(RemitError::QuoteExpired);
+        }
+        let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
+        // Claim the payment for this confirmation, so two keys cannot both start a bank payment.
+        let claim = idem.map(|(k, _)| k.pk.clone()).unwrap_or_else(|| "direct".into());
+        let claimed = Update::new(p.key()).set("confirm_claim", claim.clone()).when(
+            Condition::eq("status", "quoted")
+                .and(Condition::NotExists("confirm_claim".into()).or(Condition::eq("confirm_claim", claim.as_str()))),
+        );
+        if let Err(e) = self.table.update(claimed).await {
+            return Err(if e.is_condition_failed() { RemitError::IllegalState("being confirmed") } else { e.into() });
+        }
+        let order = PaymentOrder {
+            end_to_end_id: p.id.trim_start_matches("pay_").chars().take(35).collect(),
+            debtor_bban: debtor,
+            amount: p.source_amount,
+            currency: Currency::NOK,
+            creditor_bban: self.safeguarding.clone(),
+            creditor_name: "Drop AS".into(),
+            remittance: format!("Drop {}", p.id),
+        };
+        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base, p.id);
+        let started =
+            self.bank.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
+        let p = self.load(user_id, payment_id).await?;
+        let (u, to) = self.step(
+            &p,
+            Event::Confirm,
+            vec![
+                ("account_id", account_id.into()),
+                ("bank_payment_id", started.id.clone().into()),
+                ("sca_url", started.sca_url.clone().into()),
+            ],
+        )?;
+        let body = serde_json::json!({"paymentId": p.id, "status": to.as_str(), "scaRedirectUrl": started.sca_url})
+            .to_string();
+        let mut ops = vec![TxOp::Update(u)];
+        if let Some((key, hash)) = idem {
+            ops.push(TxOp::Update(idempotency::complete(key, hash, 200, &body)));
+        }
+        self.apply(ops).await?;
+        Ok((self.load(user_id, payment_id).await?, body))
+    }
+
+    /// Reads the bank's status and moves a pending payment on: authorised (funds received,
+    /// payout queued through the outbox) or cancelled (limits released).
+    pub async fn check_bank(&self, payment_id: &str) -> Result<Payment, RemitError> {
+        let p = self.find(payment_id).await?;
+        if p.status != Status::PendingAuthorisation {
+            return Ok(p);
+        }
+        let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
+        let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+        match classify(&status) {
+            BankPaymentState::Pending => {}
+            BankPaymentState::Authorised => {
+                let (u, to) = self.step(&p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
+                let at = drop_domain::time::rfc3339(self.clock.now());
+                let posting = Posting {
+                    debit: ledger::safeguarding(),
+                    credit: ledger::customer(&p.user_id),
+                    amount: p.source_amount,
+                    currency: Currency::NOK,
+                    reference: p.id.clone(),
+                    kind: "funds_received",
+                };
+                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
+                ops.extend(ledger::ops(&[posting], &at));
+                self.apply(ops).await?;
+            }
+            BankPaymentState::Failed => {
+                let (u, _) = self.step(
+                    &p,
+                    Event::BankRejected,
+                    vec![("bank_status", status.clone().into()), ("failure_reason", format!("bank {status}").into())],
+                )?;
+                let mut ops = vec![TxOp::Update(u)];
+                ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+                self.apply(ops).await?;
+            }
+        }
+        self.find(payment_id).await
+    }
+
+    fn provider(&self, name: ProviderName) -> Result<&Arc<dyn RemittanceProvider>, RemitError> {
+        self.providers
+            .iter()
+            .find(|p| p.name() == name)
+            .ok_or(RemitError::Provider(format!("{} not configured", name.as_str())))
+    }
+
+    /// The payout: creates and funds the provider transfer (idempotent on the payment id) and
+    /// records it. Redelivery after it happened is a no-op.
+    pub async fn payout(&self, payment_id: &str) -> Result<Payment, RemitError> {
+        let p = self.find(payment_id).await?;
+        if p.status != Status::Authorised {
+            return Ok(p);
+        }
+        let beneficiary =
+            recipients::beneficiary(self.table.as_ref(), &self.crypto, &p.user_id, &p.recipient_id).await?;
+        let rate = Rate::parse(&p.rate).ok_or(RemitError::Invalid("rate"))?;
+        let quote = Quote {
+            provider: p.provider,
+            quote_id: p.quote_id.clone(),
+            rate,
+            fee: p.fee,
+            source: p.source_amount,
+            target: p.target_amount,
+            delivery_hours: 0,
+            expires_at: p.expires_epoch,
+        };
+        let callback_url = format!("{}/api/webhooks/{}", self.api_base, p.provider.as_str());
+        let req = TransferRequest { payment_id: p.id.clone(), quote, beneficiary, callback_url };
+        let at = drop_domain::time::rfc3339(self.clock.now());
+        match self.provider(p.provider)?.submit(&req).await {
+            Ok(transfer_id) => {
+                let xfer = format!("PAYXFER#{}#{transfer_id}", p.provider.as_str());
+                let (u, to) = self.step(
+                    &p,
+                    Event::PayoutSubmitted,
+                    vec![("transfer_id", transfer_id.into()), ("gsi3pk", xfer.into()), ("gsi3sk", "PAY".into())],
+                )?;
+                let principal = p.source_amount - p.fee;
+                let postings = [
+                    Posting {
+                        debit: ledger::customer(&p.user_id),
+                        credit: ledger::provider(p.provider.as_str()),
+                        amount: principal,
+                        currency: Currency::NOK,
+                        reference: p.id.clone(),
+                        kind: "payout",
+                    },
+                    Posting {
+                        debit: ledger::customer(&p.user_id),
+                        credit: ledger::fees(),
+                        amount: p.fee,
+                        currency: Currency::NOK,
+                        reference: p.id.clone(),
+                        kind: "fee",
+                    },
+                ];
+                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
+                ops.extend(ledger::ops(&postings, &at));
+                self.apply(ops).await?;
+            }
+            Err(ProviderError::Rejected(reason)) => {
+                let (u, to) = self.step(
+                    &p,
+                    Event::SubmissionRejected,
+                    vec![("failure_reason", format!("submission rejected: {reason}").into())],
+                )?;
+                self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
+            }
+            Err(ProviderError::Transient(e)) => return Err(RemitError::Provider(e)),
+        }
+        self.find(payment_id).await
+    }
+
+    /// A provider's word on a transfer (webhook or poll).
+    pub async fn payout_update(
+        &self,
+        provider: ProviderName,
+        transfer_id: &str,
+        state: PayoutState,
+    ) -> Result<Option<Payment>, RemitError> {
+        let p = match self.find_by_transfer(provider, transfer_id).await {
+            Ok(p) => p,
+            Err(RemitError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if p.status != Status::PayoutSubmitted {
+            return Ok(Some(p));
+        }
+        let at = drop_domain::time::rfc3339(self.clock.now());
+        match state {
+            PayoutState::InProgress => return Ok(Some(p)),
+            PayoutState::Completed => {
+                let (u, to) = self.step(&p, Event::PayoutCompleted, vec![])?;
+                self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
+            }
+            PayoutState::Failed => {
+                let (u, to) = self.step(&p, Event::PayoutFailed, vec![("failure_reason", "payout failed".into())])?;
+                let principal = p.source_amount - p.fee;
+                let postings = [
+                    Posting {
+                        debit: ledger::provider(p.provider.as_str()),
+                        credit: ledger::customer(&p.user_id),
+                        amount: principal,
+                        currency: Currency::NOK,
+                        reference: p.id.clone(),
+                        kind: "payout_reversed",
+                    },
+                    Posting {
+                        debit: ledger::fees(),
+                        credit: ledger::customer(&p.user_id),
+                        amount: p.fee,
+                        currency: Currency::NOK,
+                        reference: p.id.clone(),
+                        kind: "fee_reversed",
+                    },
+                ];
+                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
+                ops.extend(ledger::ops(&postings, &at));
+                self.apply(ops).await?;
+            }
+        }
+        Ok(Some(self.find(&p.id).await?))
+    }
+
+    /// Polls a provider for a transfer's state and applies it.
+    pub async fn poll_payout(&self, p: &Payment) -> Result<(), RemitError> {
+        let Some(tid) = &p.transfer_id else { return Ok(()) };
+        let state = self.provider(p.provider)?.state(tid).await.map_err(provider_err)?;
+        self.payout_update(p.provider, tid, state).await.map(|_| ())
+    }
+
+    /// Cancels before authorisation and gives the limit back.
+    pub async fn cancel(&self, user_id: &str, payment_id: &str) -> Result<Payment, RemitError> {
+        let p = self.load(user_id, payment_id).await?;
+        let (u, _) = self.step(&p, Event::Cancel, vec![("failure_reason", "cancelled".into())])?;
+        let mut ops = vec![TxOp::Update(u)];
+        ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+        self.apply(ops).await?;
+        self.load(user_id, payment_id).await
+    }
+
+    /// Newest first, optionally one status; `cursor` pages on.
+    pub async fn history(
+        &self,
+        user_id: &str,
+        limit: u32,
+        cursor: Option<String>,
+        status: Option<Status>,
+        kind: Option<&str>,
+    ) -> Result<(Vec<Payment>, Option<String>), RemitError> {
+        let mut out = Vec::new();
+        let mut cursor = cursor;
+        loop {
+            let page = self
+                .table
+                .query(
+                    Query::partition(format!("USER#{user_id}"))
+                        .prefix("PAY#")
+                        .backward()
+                        .limit(limit.clamp(1, 100))
+                        .after(cursor.take()),
+                )
+                .await?;
+            for p in page.items.iter().filter_map(Payment::from_item) {
+                if status.is_none_or(|s| s == p.status)
+                    && kind.is_none_or(|k| k == p.kind)
+                    && out.len() < limit as usize
+                {
+                    out.push(p);
+                }
+            }
+            match page.cursor {
+                Some(c) if out.len() < limit as usize => cursor = Some(c),
+                other => return Ok((out, other)),
+            }
+        }
+    }
+
+    /// Payments resting in a non-final state longer than `stale_secs` are re-read from the bank
+    /// or provider and moved on; quotes past expiry are cancelled. Returns counts per action.
+    pub async fn reconcile(&self, stale_secs: i64) -> Result<Reconciled, RemitError> {
+        let now = self.now();
+        let mut r = Reconciled::default();
+        for status in [Status::Quoted, Status::PendingAuthorisation, Status::Authorised, Status::PayoutSubmitted] {
+            let cutoff = format!("{:012}", now - stale_secs);
+            let page = self
+                .table
+                .query(
+                    Query::partition(format!("PAYSTATUS#{}", status.as_str()))
+                        .on_index("gsi2")
+                        .between("0", cutoff)
+                        .limit(100),
+                )
+                .await?;
+            for p in page.items.iter().filter_map(Payment::from_item) {
+                r.examined += 1;
+                let outcome = match status {
+                    Status::Quoted if now > p.expires_epoch => {
+                        self.cancel(&p.user_id, &p.id).await.map(|_| r.cancelled += 1)
+                    }
+                    Status::PendingAuthorisation => self.check_bank(&p.id).await.map(|_| r.bank_checked += 1),
+                    Status::Authorised => self.payout(&p.id).await.map(|_| r.payouts_retried += 1),
+                    Status::PayoutSubmitted => self.poll_payout(&p).await.map(|_| r.providers_polled += 1),
+                    _ => Ok(()),
+                };
+                if let Err(e) = outcome {
+                    r.errors += 1;
+                    tracing::warn!(payment = %p.id, error = %e, "reconciliation step failed");
+                }
+            }
+        }
+        Ok(r)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciled {
+    pub examined: u32,
+    pub cancelled: u32,
+    pub bank_checked: u32,
+    pub payouts_retried: u32,
+    pub providers_polled: u32,
+    pub errors: u32,
+}
+
+impl Remit {
+    /// A provider's callback is a hint: re-read the transfer from the provider and apply that.
+    pub async fn refresh_transfer(
+        &self,
+        provider: ProviderName,
+        transfer_id: &str,
+    ) -> Result<Option<Payment>, RemitError> {
+        let state = self.provider(provider)?.state(transfer_id).await.map_err(provider_err)?;
+        self.payout_update(provider, transfer_id, state).await
+    }
+}

@@ -1,0 +1,170 @@
+//! Ports to the outside: the PSD2 bank (AIS and PIS) and the payout providers.
+
+use async_trait::async_trait;
+use drop_domain::fx::Rate;
+use drop_domain::{Currency, Secret};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// 429, 5xx, timeouts: worth retrying.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// A definitive refusal.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderName {
+    Wise,
+    Thunes,
+}
+
+impl ProviderName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Wise => "wise",
+            ProviderName::Thunes => "thunes",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "wise" => Some(ProviderName::Wise),
+            "thunes" => Some(ProviderName::Thunes),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amount {
+    Source(i64),
+    Target(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct QuoteRequest {
+    pub source_currency: Currency,
+    pub target_currency: Currency,
+    pub amount: Amount,
+    /// ISO 3166 alpha-2 of the recipient.
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    pub provider: ProviderName,
+    pub quote_id: String,
+    pub rate: Rate,
+    /// In the source currency.
+    pub fee: i64,
+    pub source: i64,
+    pub target: i64,
+    /// Hours until the money arrives, as the provider estimates.
+    pub delivery_hours: i64,
+    pub expires_at: i64,
+}
+
+impl Quote {
+    /// What the user pays per unit received (lower is better), as a comparable fraction.
+    pub fn cost_key(&self) -> (i128, i64) {
+        // source / target, compared by cross-multiplication elsewhere; here scaled.
+        ((i128::from(self.source) * 1_000_000_000) / i128::from(self.target.max(1)), self.delivery_hours)
+    }
+}
+
+/// Where the money goes (decrypted only for the provider call).
+#[derive(Debug, Clone)]
+pub struct Beneficiary {
+    pub name: Secret<String>,
+    pub country: String,
+    pub currency: Currency,
+    pub iban: Option<Secret<String>>,
+    pub account_number: Option<Secret<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransferRequest {
+    /// Drop's payment id: the provider's idempotency key.
+    pub payment_id: String,
+    pub quote: Quote,
+    pub beneficiary: Beneficiary,
+    /// Where the provider sends status callbacks (Thunes).
+    pub callback_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+#[async_trait]
+pub trait RemittanceProvider: Send + Sync {
+    fn name(&self) -> ProviderName;
+    async fn quote(&self, req: &QuoteRequest) -> Result<Quote, ProviderError>;
+    /// Creates (idempotently, keyed by the payment id) and funds the transfer; returns its id.
+    async fn submit(&self, req: &TransferRequest) -> Result<String, ProviderError>;
+    async fn state(&self, transfer_id: &str) -> Result<PayoutState, ProviderError>;
+}
+
+#[derive(Debug, Clone)]
+pub struct BankAccount {
+    pub resource_id: String,
+    pub iban: Option<Secret<String>>,
+    pub bban: Option<Secret<String>>,
+    pub currency: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Redirected {
+    pub id: String,
+    pub sca_url: String,
+}
+
+/// Berlin Group classes of a payment's `transactionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankPaymentState {
+    Pending,
+    Authorised,
+    Failed,
+}
+
+pub fn classify(transaction_status: &str) -> BankPaymentState {
+    match transaction_status {
+        "ACTC" | "ACCP" | "ACFC" | "ACWC" | "ACWP" | "PDNG" | "ACSP" | "ACSC" | "ACCC" => BankPaymentState::Authorised,
+        "RJCT" | "CANC" => BankPaymentState::Failed,
+        _ => BankPaymentState::Pending,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentOrder {
+    pub end_to_end_id: String,
+    pub debtor_bban: Secret<String>,
+    pub amount: i64,
+    pub currency: Currency,
+    pub creditor_bban: String,
+    pub creditor_name: String,
+    pub remittance: String,
+}
+
+#[async_trait]
+pub trait Bank: Send + Sync {
+    async fn create_consent(&self, psu_ip: &str, redirect: &str) -> Result<Redirected, ProviderError>;
+    /// (consentStatus, validUntil)
+    async fn consent(&self, consent_id: &str) -> Result<(String, String), ProviderError>;
+    async fn accounts(&self, consent_id: &str) -> Result<Vec<BankAccount>, ProviderError>;
+    async fn delete_consent(&self, consent_id: &str) -> Result<(), ProviderError>;
+    async fn initiate(
+        &self,
+        order: &PaymentOrder,
+        psu_ip: &str,
+        redirect_ok: &str,
+        redirect_nok: &str,
+    ) -> Result<Redirected, ProviderError>;
+    async fn payment_status(&self, bank_payment_id: &str) -> Result<String, ProviderError>;
+}

@@ -1,0 +1,221 @@
+//! Recipients: who money is sent to. Names and account numbers are stored encrypted; countries
+//! with IBANs need a valid IBAN of that country (Norway also takes a kontonummer), others an
+//! account number.
+
+use super::ports::Beneficiary;
+use super::RemitError;
+use crate::auth::users::aad;
+use crate::crypto::Crypto;
+use crate::table::{Condition, Item, Key, Query, Table};
+use drop_domain::bank_account;
+use drop_domain::{Currency, Secret};
+
+pub const SUPPORTED: [&str; 8] = ["EUR", "USD", "GBP", "SEK", "DKK", "PLN", "PHP", "INR"];
+
+#[derive(Debug, Clone)]
+pub struct NewRecipient {
+    pub name: String,
+    pub country: String,
+    pub currency: String,
+    pub iban: Option<String>,
+    pub account_number: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientView {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub currency: String,
+    /// The account, all but the last four characters hidden.
+    pub account: String,
+}
+
+fn sk(id: &str) -> String {
+    format!("RECIPIENT#{id}")
+}
+
+fn valid_name(n: &str) -> bool {
+    let n = n.trim();
+    (2..=70).contains(&n.chars().count())
+        && n.split_whitespace().count() >= 2
+        && n.split_whitespace().all(|w| w.chars().count() > 1 || w.ends_with('.'))
+        && n.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+}
+
+fn mask(account: &str) -> String {
+    let n = account.chars().count();
+    account.chars().enumerate().map(|(i, c)| if i + 4 < n { '•' } else { c }).collect()
+}
+
+/// Validates and normalises; returns (name, country, currency, iban, account number).
+/// A checked recipient: name, country, currency, IBAN or account number.
+type Checked = (String, String, Currency, Option<String>, Option<String>);
+
+fn validate(r: &NewRecipient) -> Result<Checked, RemitError> {
+    if !valid_name(&r.name) {
+        return Err(RemitError::Invalid("name"));
+    }
+    let country = r.country.trim().to_uppercase();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(RemitError::Invalid("country"));
+    }
+    let currency = Currency::parse(r.currency.trim()).map_err(|_| RemitError::Invalid("currency"))?;
+    if !SUPPORTED.contains(&currency.as_str()) {
+        return Err(RemitError::Invalid("currency"));
+    }
+    let iban_country = bank_account::uses_iban(&country);
+    match (&r.iban, &r.account_number) {
+        (Some(i), None) => {
+            let iban = bank_account::iban(i).map_err(|_| RemitError::Invalid("iban"))?;
+            if bank_account::iban_country(&iban) != country {
+                return Err(RemitError::Invalid("iban"));
+            }
+            Ok((r.name.trim().to_owned(), country, currency, Some(iban), None))
+        }
+        (None, Some(a)) if country == "NO" => {
+            let k = bank_account::kontonummer(a).map_err(|_| RemitError::Invalid("accountNumber"))?;
+            Ok((r.name.trim().to_owned(), country, currency, None, Some(k)))
+        }
+        (None, Some(_)) if iban_country => Err(RemitError::Invalid("iban")),
+        (None, Some(a)) => {
+            let a: String = a.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+            if !(4..=34).contains(&a.len()) || !a.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(RemitError::Invalid("accountNumber"));
+            }
+            Ok((r.name.trim().to_owned(), country, currency, None, Some(a.to_uppercase())))
+        }
+        (Some(_), Some(_)) | (None, None) => Err(RemitError::Invalid("iban")),
+    }
+}
+
+pub async fn create(
+    table: &dyn Table,
+    crypto: &Crypto,
+    user_id: &str,
+    r: &NewRecipient,
+    now: i64,
+) -> Result<RecipientView, RemitError> {
+    let (name, country, currency, iban, account) = validate(r)?;
+    let id = format!("rcp_{}", ulid::Ulid::new());
+    let pk = format!("USER#{user_id}");
+    let sk = sk(&id);
+    let mut item = Item::new(&pk, &sk)
+        .with("country", country.clone())
+        .with("currency", currency.as_str())
+        .with("created_at", now);
+    item.set("name", crypto.encrypt(aad(&pk, &sk, "name"), name.as_bytes()).await?);
+    let shown = iban.clone().or(account.clone()).unwrap_or_default();
+    if let Some(i) = &iban {
+        item.set("iban", crypto.encrypt(aad(&pk, &sk, "iban"), i.as_bytes()).await?);
+    }
+    if let Some(a) = &account {
+        item.set("account_number", crypto.encrypt(aad(&pk, &sk, "account_number"), a.as_bytes()).await?);
+    }
+    table.put(item, Some(Condition::absent())).await?;
+    Ok(RecipientView { id, name, country, currency: currency.as_str().to_owned(), account: mask(&shown) })
+}
+
+async fn dec(crypto: &Crypto, item: &Item, attr: &str) -> Result<Option<Secret<String>>, RemitError> {
+    let (pk, sk) = (item.s("pk").unwrap_or_default(), item.s("sk").unwrap_or_default());
+    match item.s(attr) {
+        Some(ct) => Ok(Some(crypto.decrypt_str(aad(pk, sk, attr), ct).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn beneficiary_of(crypto: &Crypto, item: &Item) -> Result<Beneficiary, RemitError> {
+    Ok(Beneficiary {
+        name: dec(crypto, item, "name").await?.ok_or(RemitError::NotFound)?,
+        country: item.s("country").unwrap_or_default().to_owned(),
+        currency: Currency::parse(item.s("currency").unwrap_or_default()).map_err(|_| RemitError::NotFound)?,
+        iban: dec(crypto, item, "iban").await?,
+        account_number: dec(crypto, item, "account_number").await?,
+    })
+}
+
+pub async fn beneficiary(
+    table: &dyn Table,
+    crypto: &Crypto,
+    user_id: &str,
+    id: &str,
+) -> Result<Beneficiary, RemitError> {
+    let item = table.get(&Key::new(format!("USER#{user_id}"), sk(id))).await?.ok_or(RemitError::NotFound)?;
+    beneficiary_of(crypto, &item).await
+}
+
+pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<Vec<RecipientView>, RemitError> {
+    let page = table.query(Query::partition(format!("USER#{user_id}")).prefix("RECIPIENT#").limit(200)).await?;
+    let mut out = Vec::new();
+    for item in &page.items {
+        let b = beneficiary_of(crypto, item).await?;
+        let shown = b.iban.as_ref().or(b.account_number.as_ref()).map(|s| s.expose().clone()).unwrap_or_default();
+        out.push(RecipientView {
+            id: item.s("sk").unwrap_or_default().trim_start_matches("RECIPIENT#").to_owned(),
+            name: b.name.expose().clone(),
+            country: b.country,
+            currency: b.currency.as_str().to_owned(),
+            account: mask(&shown),
+        });
+    }
+    Ok(out)
+}
+
+pub async fn delete(table: &dyn Table, user_id: &str, id: &str) -> Result<(), RemitError> {
+    table.delete(&Key::new(format!("USER#{user_id}"), sk(id)), Some(Condition::present())).await.map_err(|e| {
+        if e.is_condition_failed() {
+            RemitError::NotFound
+        } else {
+            e.into()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(name: &str, country: &str, currency: &str, iban: Option<&str>, acct: Option<&str>) -> NewRecipient {
+        NewRecipient {
+            name: name.into(),
+            country: country.into(),
+            currency: currency.into(),
+            iban: iban.map(Into::into),
+            account_number: acct.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn validation_per_country() {
+        assert!(validate(&r("Ola Nordmann", "DE", "EUR", Some("DE89370400440532013000"), None)).is_ok());
+        assert!(validate(&r("Ola Nordmann", "NO", "EUR", None, Some("8601.11.17947"))).is_ok());
+        assert!(validate(&r("Juan dela Cruz", "PH", "PHP", None, Some("1234567890"))).is_ok());
+        assert!(matches!(
+            validate(&r("Ola Nordmann", "DE", "EUR", None, Some("12345678"))),
+            Err(RemitError::Invalid("iban"))
+        ));
+        assert!(matches!(
+            validate(&r("Ola Nordmann", "FR", "EUR", Some("DE89370400440532013000"), None)),
+            Err(RemitError::Invalid("iban"))
+        ));
+        assert!(matches!(
+            validate(&r("Ola", "DE", "EUR", Some("DE89370400440532013000"), None)),
+            Err(RemitError::Invalid("name"))
+        ));
+        assert!(matches!(
+            validate(&r("Ola N0rdmann", "DE", "EUR", Some("DE89370400440532013000"), None)),
+            Err(RemitError::Invalid("name"))
+        ));
+        assert!(matches!(
+            validate(&r("Ola Nordmann", "DEU", "EUR", Some("DE89370400440532013000"), None)),
+            Err(RemitError::Invalid("country"))
+        ));
+        assert!(matches!(
+            validate(&r("Ola Nordmann", "DE", "XYZ", Some("DE89370400440532013000"), None)),
+            Err(RemitError::Invalid("currency"))
+        ));
+        assert!(matches!(validate(&r("Ola Nordmann", "DE", "EUR", None, None)), Err(RemitError::Invalid("iban"))));
+        assert_eq!(mask("DE89370400440532013000"), "••••••••••••••••••3000");
+    }
+}
