@@ -29,6 +29,15 @@ async fn ctx() -> Arc<Ctx> {
         "BANKID_ISSUER" => Some("http://127.0.0.1:3101/bankid".into()),
         "BANKID_CLIENT_ID" => Some("drop-local".into()),
         "BANKID_CLIENT_SECRET" => Some("s".into()),
+        "BANK_BASE_URL" => Some("http://127.0.0.1:3102/bank".into()),
+        "SAFEGUARDING_ACCOUNT" => Some("86011117947".into()),
+        "WISE_BASE_URL" => Some("http://127.0.0.1:3103/wise".into()),
+        "WISE_API_TOKEN" => Some("t".into()),
+        "WISE_PROFILE_ID" => Some("1".into()),
+        "WISE_WEBHOOK_PUBLIC_KEY" => Some("k".into()),
+        "THUNES_BASE_URL" => Some("http://127.0.0.1:3104/thunes".into()),
+        "THUNES_API_KEY" => Some("k".into()),
+        "THUNES_API_SECRET" => Some("s".into()),
         _ => None,
     })
     .unwrap();
