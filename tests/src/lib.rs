@@ -1,6 +1,7 @@
 //! Shared test support: AWS peer fixtures (moto), a Lambda Runtime API emulator, and helpers.
 
 pub mod aws;
+pub mod flow;
 pub mod runtime_api;
 
 /// The workspace root (for `template.yaml`, `events/`, `infra/`).
@@ -30,5 +31,8 @@ pub fn local_options(aws: bool) -> drop_local::Options {
     o.poll_every = std::time::Duration::from_millis(50);
     o.run_schedules = false;
     o.ephemeral_simulators = true;
+    // Tests poll quickly; the limits themselves are tested with the login class.
+    o.env.insert("RATE_LIMIT_PER_USER".into(), "100000".into());
+    o.env.insert("RATE_LIMIT_PER_IP".into(), "100000".into());
     o
 }

@@ -7,100 +7,11 @@ use base64::Engine;
 use drop_local::Stack;
 use drop_services::audit::{self, Verdict};
 use drop_services::auth::jwt;
-use reqwest::redirect::Policy;
+use drop_tests::flow::{client, cookie, login, onboard, start, with_access, ADULT, EMAIL};
 use reqwest::StatusCode;
 use std::sync::Arc;
 
-const ADULT: &str = "13097248022";
 const CHILD: &str = "15021951940";
-const PHONE: &str = "+4791234567";
-const EMAIL: &str = "kari.test@example.no";
-
-struct Session {
-    access: String,
-    refresh: String,
-    location: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
-}
-
-fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (k, rest) = c.split_once('=')?;
-        (k == name).then(|| rest.split(';').next().unwrap_or_default().to_owned())
-    })
-}
-
-/// init → BankID authorize with `sim_nnin` → callback. Ok(session) or Err(the callback response).
-async fn login(base: &str, nnin: &str) -> Result<Session, reqwest::Response> {
-    let c = client();
-    let init: serde_json::Value =
-        c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
-    let url = init["authorizeUrl"].as_str().expect("authorizeUrl").to_owned();
-    assert!(url.contains("code_challenge_method=S256") && url.contains("state=") && url.contains("nonce="));
-    let auth = c.get(format!("{url}&sim_nnin={nnin}")).send().await.unwrap();
-    assert_eq!(auth.status(), StatusCode::SEE_OTHER);
-    let callback = auth.headers()["location"].to_str().unwrap().to_owned();
-    assert!(callback.starts_with(base), "{callback}");
-    let resp = c.get(&callback).send().await.unwrap();
-    if resp.status() != StatusCode::SEE_OTHER {
-        return Err(resp);
-    }
-    Ok(Session {
-        access: cookie(&resp, "__Host-drop_at").expect("access cookie"),
-        refresh: cookie(&resp, "__Secure-drop_rt").expect("refresh cookie"),
-        location: resp.headers()["location"].to_str().unwrap().to_owned(),
-    })
-}
-
-fn with_access(rb: reqwest::RequestBuilder, s: &Session) -> reqwest::RequestBuilder {
-    rb.header("cookie", format!("__Host-drop_at={}", s.access))
-}
-
-async fn start(aws: bool) -> (Stack, String) {
-    let stack = Stack::start(drop_tests::local_options(aws)).await.unwrap();
-    let base = format!("http://{}", stack.addr);
-    (stack, base)
-}
-
-async fn onboard(base: &str, s: &Session) {
-    let c = client();
-    let r = with_access(c.post(format!("{base}/api/auth/register")), s)
-        .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"phone": "91 23 45 67", "email": EMAIL}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
-    let msgs: serde_json::Value =
-        c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
-    let body = msgs[0]["body"].as_str().expect("an SMS was sent");
-    let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
-    assert_eq!(code.len(), 6, "{body}");
-    // A wrong code first: refused, and counted.
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
-        .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"code": wrong}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
-        .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let p: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(p["status"], "active");
-    assert_eq!(p["phone"], PHONE);
-    assert_eq!(p["phoneVerified"], true);
-    assert_eq!(p["email"], EMAIL);
-}
 
 /// Every stored string of both tables, SQLite or DynamoDB.
 async fn stored_text(stack: &Stack, aws: bool) -> String {
@@ -458,7 +369,11 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
             "/api/openapi.json",
             "/api/auth/bankid/init",
             "/api/auth/bankid/callback",
-            "/.well-known/jwks.json"
+            "/.well-known/jwks.json",
+            "/api/user/accounts/callback",
+            "/api/payment/sca-callback",
+            "/api/webhooks/wise",
+            "/api/webhooks/thunes",
         ]
     );
     stack.stop().await;

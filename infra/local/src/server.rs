@@ -121,13 +121,15 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     to_axum(drop_runtime::http::handle(state.ctx.clone(), def.name, route, handler, api).await)
 }
 
+/// Runs a scheduled function now with `event` as its input.
 pub async fn trigger(
     ctx: &Arc<Ctx>,
     schedules: &BTreeMap<String, ScheduleHandler>,
     function: &str,
+    event: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
     let handler = schedules.get(function).ok_or_else(ApiError::not_found)?;
-    handler(ctx.clone(), serde_json::json!({"source": "local.trigger"})).await
+    handler(ctx.clone(), event).await
 }
 
 async fn local_tool(
@@ -152,7 +154,12 @@ async fn local_tool(
             ApiResponse::json(StatusCode::OK, &local.list(to).await?)
         }
         (&Method::POST, ["schedules", name]) => {
-            let out = trigger(&state.ctx, &state.schedules, name).await?;
+            // Query parameters become fields of the event (numbers where they parse).
+            let mut event = serde_json::json!({"source": "local.trigger"});
+            for (k, v) in query {
+                event[k] = v.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| v.clone().into());
+            }
+            let out = trigger(&state.ctx, &state.schedules, name, event).await?;
             ApiResponse::json(StatusCode::OK, &out)
         }
         _ => Err(ApiError::not_found()),

@@ -39,6 +39,8 @@ pub struct Options {
     pub run_schedules: bool,
     /// Simulators on free ports instead of their fixed ones (tests).
     pub ephemeral_simulators: bool,
+    /// Extra environment for the functions (overrides the template's).
+    pub env: BTreeMap<String, String>,
 }
 
 impl Options {
@@ -58,6 +60,7 @@ impl Options {
             poll_every: Duration::from_millis(200),
             run_schedules: var("DROP_LOCAL_SCHEDULES").as_deref() != Some("off"),
             ephemeral_simulators: false,
+            env: BTreeMap::new(),
         }
     }
 }
@@ -189,6 +192,7 @@ pub async fn prepare(
     env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
     env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
     env.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
+    env.extend(opts.env.clone());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
     Ok(Prepared { env, aws, resolved })
 }
@@ -334,9 +338,15 @@ impl Stack {
         Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules })
     }
 
+    /// The address of a running simulator.
+    pub fn simulator(&self, name: &str) -> Option<SocketAddr> {
+        self.simulators.iter().find(|s| s.name == name).map(|s| s.addr)
+    }
+
     /// Runs a scheduled function now.
     pub async fn trigger(&self, function: &str) -> Result<serde_json::Value, ApiError> {
-        crate::server::trigger(&self.ctx, &self.schedules, function).await
+        crate::server::trigger(&self.ctx, &self.schedules, function, serde_json::json!({"source": "local.trigger"}))
+            .await
     }
 
     pub async fn stop(self) {

@@ -576,7 +576,8 @@ impl Remit {
         let now = self.now();
         let mut r = Reconciled::default();
         for status in [Status::Quoted, Status::PendingAuthorisation, Status::Authorised, Status::PayoutSubmitted] {
-            let cutoff = format!("{:012}", now - stale_secs);
+            // Sort keys are `<updated_at>#<id>`: `~` sorts after `#`, so the cutoff second is included.
+            let cutoff = format!("{:012}~", now - stale_secs);
             let page = self
                 .table
                 .query(

@@ -1,0 +1,99 @@
+//! Driving the local stack like the frontend: BankID login through the simulator, onboarding.
+
+use drop_local::Stack;
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+
+pub const ADULT: &str = "13097248022";
+pub const PHONE: &str = "+4791234567";
+pub const EMAIL: &str = "kari.test@example.no";
+
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub location: String,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+pub fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (k, rest) = c.split_once('=')?;
+        (k == name).then(|| rest.split(';').next().unwrap_or_default().to_owned())
+    })
+}
+
+/// init → BankID authorize with `sim_nnin` → callback. Ok(session) or Err(the callback response).
+pub async fn login(base: &str, nnin: &str) -> Result<Session, reqwest::Response> {
+    let c = client();
+    let init: serde_json::Value =
+        c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
+    let url = init["authorizeUrl"].as_str().expect("authorizeUrl").to_owned();
+    assert!(url.contains("code_challenge_method=S256") && url.contains("state=") && url.contains("nonce="));
+    let auth = c.get(format!("{url}&sim_nnin={nnin}")).send().await.unwrap();
+    assert_eq!(auth.status(), StatusCode::SEE_OTHER);
+    let callback = auth.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(base), "{callback}");
+    let resp = c.get(&callback).send().await.unwrap();
+    if resp.status() != StatusCode::SEE_OTHER {
+        return Err(resp);
+    }
+    Ok(Session {
+        access: cookie(&resp, "__Host-drop_at").expect("access cookie"),
+        refresh: cookie(&resp, "__Secure-drop_rt").expect("refresh cookie"),
+        location: resp.headers()["location"].to_str().unwrap().to_owned(),
+    })
+}
+
+pub fn with_access(rb: reqwest::RequestBuilder, s: &Session) -> reqwest::RequestBuilder {
+    rb.header("cookie", format!("__Host-drop_at={}", s.access))
+}
+
+pub async fn start(aws: bool) -> (Stack, String) {
+    start_with(crate::local_options(aws)).await
+}
+
+pub async fn start_with(opts: drop_local::Options) -> (Stack, String) {
+    let stack = Stack::start(opts).await.unwrap();
+    let base = format!("http://{}", stack.addr);
+    (stack, base)
+}
+
+pub async fn onboard(base: &str, s: &Session) {
+    let c = client();
+    let r = with_access(c.post(format!("{base}/api/auth/register")), s)
+        .header("x-requested-with", "fetch")
+        .json(&serde_json::json!({"phone": "91 23 45 67", "email": EMAIL}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
+    let msgs: serde_json::Value =
+        c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
+    let body = msgs[0]["body"].as_str().expect("an SMS was sent");
+    let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
+    assert_eq!(code.len(), 6, "{body}");
+    // A wrong code first: refused, and counted.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
+        .header("x-requested-with", "fetch")
+        .json(&serde_json::json!({"code": wrong}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
+        .header("x-requested-with", "fetch")
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["status"], "active");
+    assert_eq!(p["phone"], PHONE);
+    assert_eq!(p["phoneVerified"], true);
+    assert_eq!(p["email"], EMAIL);
+}

@@ -1,0 +1,305 @@
+//! Remittance end to end through the local stack over HTTP, with the bank, Wise and Thunes
+//! simulators: link an account, add a recipient, quote (both providers, cheapest wins), confirm
+//! with an Idempotency-Key, SCA, payout, webhooks, completed; history and ledger agree. Races on
+//! one key and on the daily limit; forged webhooks; provider outages and reconciliation.
+
+use drop_tests::flow::{client, login, onboard, start, start_with, with_access, Session, ADULT};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn ready(base: &str) -> Session {
+    let s = login(base, ADULT).await.map_err(|r| r.status()).expect("login");
+    onboard(base, &s).await;
+    s
+}
+
+fn post(base: &str, path: &str, s: &Session) -> reqwest::RequestBuilder {
+    with_access(client().post(format!("{base}{path}")), s).header("x-requested-with", "fetch")
+}
+
+async fn get_json(base: &str, path: &str, s: &Session) -> Value {
+    with_access(client().get(format!("{base}{path}")), s).send().await.unwrap().json().await.unwrap()
+}
+
+/// Follows a 303 chain by hand (bank → our callback) and returns the final Location.
+async fn follow(url: &str) -> String {
+    let c = client();
+    let mut url = url.to_owned();
+    for _ in 0..4 {
+        // The frontend is not running in tests: its URL is the answer.
+        if url.starts_with("http://localhost:5173") {
+            return url;
+        }
+        let r = c.get(&url).send().await.unwrap();
+        if r.status() != StatusCode::SEE_OTHER {
+            return url;
+        }
+        url = r.headers()["location"].to_str().unwrap().to_owned();
+    }
+    url
+}
+
+async fn link_account(base: &str, s: &Session) -> String {
+    let r = post(base, "/api/user/accounts", s).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let done = follow(&format!("{sca}?sim_result=approve")).await;
+    assert!(done.ends_with("/accounts?linked=2"), "{done}");
+    let accounts = get_json(base, "/api/user/accounts", s).await;
+    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    assert!(accounts[0]["account"].as_str().unwrap().starts_with("•"), "masked");
+    accounts[0]["id"].as_str().unwrap().to_owned()
+}
+
+async fn add_recipient(base: &str, s: &Session) -> String {
+    let r = post(base, "/api/user/recipients", s)
+        .json(
+            &json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89 3704 0044 0532 0130 00"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn initiate(base: &str, s: &Session, recipient: &str, nok_minor: i64) -> reqwest::Response {
+    post(base, "/api/payment/initiate", s)
+        .json(&json!({"recipientId": recipient, "sourceAmount": nok_minor, "targetCurrency": "EUR"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn confirm(base: &str, s: &Session, payment: &str, account: &str, key: &str) -> reqwest::Response {
+    post(base, "/api/payment/confirm", s)
+        .header("idempotency-key", key)
+        .json(&json!({"paymentId": payment, "accountId": account}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn wait_status(base: &str, s: &Session, payment: &str, want: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = get_json(base, &format!("/api/payment/{payment}"), s).await;
+        if last["status"] == want {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("payment never reached {want}: {last}");
+}
+
+async fn fault(url: &str, fault: &str) {
+    let r = client().post(url).json(&json!({"fault": fault})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+}
+
+fn sim(stack: &drop_local::Stack, name: &str) -> String {
+    format!("http://{}/{name}", stack.simulator(name).expect("simulator running"))
+}
+
+/// Pays `nok_minor` to the recipient all the way; returns the payment at `completed`.
+async fn pay(base: &str, s: &Session, recipient: &str, account: &str, nok_minor: i64, expect_provider: &str) -> Value {
+    let r = initiate(base, s, recipient, nok_minor).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let q: Value = r.json().await.unwrap();
+    assert_eq!(q["provider"], expect_provider, "{q}");
+    assert_eq!(q["totalDebit"], nok_minor);
+    assert!(q["targetAmount"].as_i64().unwrap() > 0 && q["fee"].as_i64().unwrap() > 0);
+    let id = q["paymentId"].as_str().unwrap().to_owned();
+    let c = confirm(base, s, &id, account, &ulid::Ulid::new().to_string()).await;
+    assert_eq!(c.status(), StatusCode::OK);
+    let sca = c.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let back = follow(&format!("{sca}?sim_result=approve")).await;
+    assert!(back.contains(&format!("/payments/{id}")), "{back}");
+    wait_status(base, s, &id, "completed").await
+}
+
+async fn flow(aws: bool) {
+    let (stack, base) = start(aws).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let recipient = add_recipient(&base, &s).await;
+    // Small amounts: Thunes is cheaper; large: Wise.
+    let small = pay(&base, &s, &recipient, &account, 150_000, "thunes").await;
+    let large = pay(&base, &s, &recipient, &account, 2_000_000, "wise").await;
+    // History: newest first, and it agrees with the ledger.
+    let h = get_json(&base, "/api/payment/history?limit=10", &s).await;
+    let items = h["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"], large["id"]);
+    assert_eq!(items[1]["id"], small["id"]);
+    for p in [&small, &large] {
+        let journal =
+            drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), p["id"].as_str().unwrap()).await.unwrap();
+        let sum = |kind: &str| journal.iter().filter(|j| j.kind == kind).map(|j| j.amount).sum::<i64>();
+        assert_eq!(sum("funds_received"), p["totalDebit"].as_i64().unwrap());
+        assert_eq!(sum("fee"), p["fee"].as_i64().unwrap());
+        assert_eq!(sum("payout") + sum("fee"), sum("funds_received"), "everything received was paid out or earned");
+    }
+    let user = jwt_sub(&s.access);
+    assert_eq!(
+        drop_services::remit::ledger::balance(stack.ctx.table.as_ref(), &format!("customer:{user}:NOK")).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        drop_services::remit::ledger::balance(stack.ctx.table.as_ref(), "safeguarding:NOK").await.unwrap(),
+        -2_150_000,
+        "assets are debit-normal"
+    );
+    let fees = drop_services::remit::ledger::balance(stack.ctx.table.as_ref(), "revenue:fees:NOK").await.unwrap();
+    assert_eq!(fees, small["fee"].as_i64().unwrap() + large["fee"].as_i64().unwrap());
+    // A forged Wise webhook changes nothing.
+    let forged = json!({"data": {"resource": {"type": "transfer", "id": 1, "profile_id": 1, "account_id": 0}, "current_state": "bounced_back", "previous_state": "outgoing_payment_sent", "occurred_at": "2026-11-24T12:00:00Z"}, "event_type": "transfers#state-change", "schema_version": "2.0.0"});
+    let r = client()
+        .post(format!("{base}/api/webhooks/wise"))
+        .header("x-signature-sha256", "AAAA")
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get_json(&base, &format!("/api/payment/{}", large["id"].as_str().unwrap()), &s).await["status"],
+        "completed"
+    );
+    stack.stop().await;
+}
+
+fn jwt_sub(token: &str) -> String {
+    drop_services::auth::jwt::parse(token).unwrap().claims["sub"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remittance_end_to_end_embedded() {
+    flow(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remittance_end_to_end_on_aws() {
+    if drop_tests::aws::endpoint().is_some() {
+        flow(true).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_confirms_with_one_key_make_one_bank_payment() {
+    let (stack, base) = start(false).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let recipient = add_recipient(&base, &s).await;
+    let q: Value = initiate(&base, &s, &recipient, 300_000).await.json().await.unwrap();
+    let id = q["paymentId"].as_str().unwrap().to_owned();
+    // Without a key: 400. Then the race.
+    let r = post(&base, "/api/payment/confirm", &s)
+        .json(&json!({"paymentId": id, "accountId": account}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let key = "7d1f0b6e-5a0e-4f55-9d61-3f7a4c2b9e10";
+    let calls = (0..50).map(|_| {
+        let (base, id, account) = (base.clone(), id.clone(), account.clone());
+        let access = s.access.clone();
+        async move {
+            let s = Session { access, refresh: String::new(), location: String::new() };
+            let r = confirm(&base, &s, &id, &account, key).await;
+            (r.status(), r.text().await.unwrap())
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    let ok: std::collections::BTreeSet<String> = results
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::OK)
+        .map(|(_, b)| serde_json::from_str::<Value>(b).unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ok.len(), 1, "one bank payment: {results:?}");
+    assert!(results.iter().all(|(st, _)| *st == StatusCode::OK || *st == StatusCode::CONFLICT), "{results:?}");
+    // Later: the same key replays; another body is 422.
+    let again = confirm(&base, &s, &id, &account, key).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let other = confirm(&base, &s, &id, "acc_other", key).await;
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // One payout.
+    let sca = ok.into_iter().next().unwrap();
+    follow(&format!("{sca}?sim_result=approve")).await;
+    wait_status(&base, &s, &id, "completed").await;
+    let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &id).await.unwrap();
+    assert_eq!(journal.iter().filter(|j| j.kind == "payout").count(), 1);
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_initiates_cannot_overdraw_the_daily_limit() {
+    let mut opts = drop_tests::local_options(false);
+    opts.env.insert("LIMIT_PER_DAY".into(), "1000000".into());
+    let (stack, base) = start_with(opts).await;
+    let s = ready(&base).await;
+    let recipient = add_recipient(&base, &s).await;
+    let calls = (0..50).map(|_| {
+        let (base, recipient, access) = (base.clone(), recipient.clone(), s.access.clone());
+        async move {
+            let s = Session { access, refresh: String::new(), location: String::new() };
+            initiate(&base, &s, &recipient, 100_000).await.status()
+        }
+    });
+    let statuses = futures::future::join_all(calls).await;
+    let created = statuses.iter().filter(|st| **st == StatusCode::CREATED).count();
+    let refused = statuses.iter().filter(|st| **st == StatusCode::UNPROCESSABLE_ENTITY).count();
+    assert_eq!(created, 10, "NOK 10,000 a day at NOK 1,000 each: {statuses:?}");
+    assert_eq!(created + refused, 50);
+    // Cancelling gives the reservation back.
+    let h = get_json(&base, "/api/payment/history?limit=1", &s).await;
+    let id = h["items"][0]["id"].as_str().unwrap().to_owned();
+    let r = post(&base, &format!("/api/payment/{id}/cancel"), &s).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(initiate(&base, &s, &recipient, 100_000).await.status(), StatusCode::CREATED);
+    assert_eq!(initiate(&base, &s, &recipient, 100_000).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A cancelled payment cannot be cancelled or confirmed again.
+    assert_eq!(
+        post(&base, &format!("/api/payment/{id}/cancel"), &s).send().await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outages_fall_back_fail_cleanly_and_reconciliation_unsticks() {
+    let (stack, base) = start(false).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let recipient = add_recipient(&base, &s).await;
+    let (wise, thunes, bank) = (sim(&stack, "wise"), sim(&stack, "thunes"), sim(&stack, "bank"));
+    // Wise down: the large payment goes to Thunes.
+    fault(&format!("{wise}/_sim/fault"), "server_error").await;
+    let q: Value = initiate(&base, &s, &recipient, 2_000_000).await.json().await.unwrap();
+    assert_eq!(q["provider"], "thunes");
+    // Both down: a clean 503, nothing stored.
+    fault(&format!("{thunes}/_sim/fault"), "too_many_requests").await;
+    let r = initiate(&base, &s, &recipient, 2_000_000).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://problems.drop.no/no-quote");
+    fault(&format!("{wise}/_sim/fault"), "none").await;
+    fault(&format!("{thunes}/_sim/fault"), "none").await;
+    // The bank is down when the user comes back from SCA: the payment waits...
+    let id = q["paymentId"].as_str().unwrap().to_owned();
+    let c: Value = confirm(&base, &s, &id, &account, "k-outage").await.json().await.unwrap();
+    fault(&format!("{bank}/_sim/fault"), "server_error").await;
+    follow(&format!("{}?sim_result=approve", c["scaRedirectUrl"].as_str().unwrap())).await;
+    assert_eq!(get_json(&base, &format!("/api/payment/{id}"), &s).await["status"], "pending_authorisation");
+    // ... and reconciliation moves it on once the bank answers.
+    fault(&format!("{bank}/_sim/fault"), "none").await;
+    let r = client()
+        .post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    wait_status(&base, &s, &id, "completed").await;
+    stack.stop().await;
+}
