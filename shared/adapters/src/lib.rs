@@ -2,6 +2,7 @@
 //! `embedded` (SQLite, a local key file), chosen by the composition root in `drop-runtime`.
 
 pub mod aws;
+pub mod counting;
 pub mod cursor;
 pub mod embedded;
 pub mod providers;

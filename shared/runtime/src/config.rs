@@ -39,6 +39,8 @@ pub struct Config {
     /// Keep SMS/e-mail in the table for `GET /_local/messages` instead of sending them (set by
     /// the local stack, whatever its adapters).
     pub local_messages: bool,
+    /// Count table round trips (`DROP_COUNT_TABLE_CALLS`), for the benchmark.
+    pub count_table_calls: bool,
     pub bank_base_url: String,
     /// Drop's safeguarding account (BBAN), the creditor of PSD2 payments.
     pub safeguarding_account: String,
@@ -153,6 +155,7 @@ impl Config {
             bankid_client_secret: drop_domain::Secret::new(need("BANKID_CLIENT_SECRET")?),
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
             local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
+            count_table_calls: flag("DROP_COUNT_TABLE_CALLS", false)?,
             bank_base_url: need("BANK_BASE_URL")?,
             safeguarding_account,
             wise_base_url: need("WISE_BASE_URL")?,

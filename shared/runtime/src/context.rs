@@ -31,6 +31,8 @@ pub struct Ctx {
     pub store: Option<SqliteStore>,
     /// Set when embedded: the kept messages (`GET /_local/messages`).
     pub local_messages: Option<Arc<LocalNotifier>>,
+    /// Table round trips so far (main and audit), when counting is on.
+    pub table_calls: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// The audience of access tokens.
@@ -104,6 +106,13 @@ impl Ctx {
                 }
             }
         };
+        let mut p = p;
+        let table_calls = config.count_table_calls.then(|| Arc::new(std::sync::atomic::AtomicU64::new(0)));
+        if let Some(calls) = &table_calls {
+            use drop_adapters::counting::CountingTable;
+            p.table = Arc::new(CountingTable::new(p.table.clone(), calls.clone()));
+            p.audit = Arc::new(CountingTable::new(p.audit.clone(), calls.clone()));
+        }
         let (notifier, local_messages) = match (config.local_messages, p.local_messages) {
             (true, Some(l)) => (l.clone() as Arc<dyn Notifier>, Some(l)),
             (true, None) => {
@@ -159,6 +168,7 @@ impl Ctx {
             notifier,
             store: p.store,
             local_messages,
+            table_calls,
             clock,
             metrics,
             config,

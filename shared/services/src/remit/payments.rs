@@ -316,9 +316,11 @@ impl Remit {
             Condition::eq("status", "quoted")
                 .and(Condition::NotExists("confirm_claim".into()).or(Condition::eq("confirm_claim", claim.as_str()))),
         );
-        if let Err(e) = self.table.update(claimed).await {
-            return Err(if e.is_condition_failed() { RemitError::IllegalState("being confirmed") } else { e.into() });
-        }
+        let claimed = match self.table.update(claimed).await {
+            Ok(item) => Payment::from_item(&item).ok_or(RemitError::NotFound)?,
+            Err(e) if e.is_condition_failed() => return Err(RemitError::IllegalState("being confirmed")),
+            Err(e) => return Err(e.into()),
+        };
         let order = PaymentOrder {
             end_to_end_id: p.id.trim_start_matches("pay_").chars().take(35).collect(),
             debtor_bban: debtor,
@@ -331,7 +333,8 @@ impl Remit {
         let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base, p.id);
         let started =
             self.bank.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
-        let p = self.load(user_id, payment_id).await?;
+        // The claim returned the payment as it is now (the claim does not change its version).
+        let p = claimed;
         let (u, to) = self.step(
             &p,
             Event::Confirm,

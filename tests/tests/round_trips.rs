@@ -1,0 +1,145 @@
+//! Sequential table round trips per route (main and audit table), counted by a `Table`
+//! decorator while one user goes through login, onboarding, linking, a recipient, a quote, a
+//! confirmation and the SCA return. Prints the figures (`-- --nocapture`) and holds each route to
+//! a budget, so a change that adds round trips to a hot path fails here.
+
+use drop_tests::flow::{client, cookie, start_with, with_access, ADULT, EMAIL, PHONE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn round_trips_per_route() {
+    let mut opts = drop_tests::local_options(false);
+    opts.env.insert("DROP_COUNT_TABLE_CALLS".into(), "true".into());
+    // Background work (relay, pollers) only at start, so it does not blur the counts.
+    opts.poll_every = Duration::from_secs(3600);
+    let (stack, base) = start_with(opts).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let calls = stack.ctx.table_calls.clone().expect("counting on");
+    let c = client();
+    let mut rows: Vec<(&str, u64, u64)> = Vec::new();
+    let mut measure = |route: &'static str, budget: u64, before: u64| {
+        let n = calls.load(Ordering::SeqCst) - before;
+        rows.push((route, n, budget));
+    };
+    let now = || calls.load(Ordering::SeqCst);
+
+    let b = now();
+    let init: Value = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
+    measure("POST /api/auth/bankid/init", 2, b);
+    let auth = c.get(format!("{}&sim_nnin={ADULT}", init["authorizeUrl"].as_str().unwrap())).send().await.unwrap();
+    let callback = auth.headers()["location"].to_str().unwrap().to_owned();
+    let b = now();
+    let r = c.get(&callback).send().await.unwrap();
+    measure("GET /api/auth/bankid/callback (new user)", 11, b);
+    let access = cookie(&r, "__Host-drop_at").unwrap();
+    let s = drop_tests::flow::Session { access, refresh: String::new(), location: String::new() };
+    let b = now();
+    assert_eq!(
+        with_access(c.get(format!("{base}/api/user/profile")), &s).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    measure("GET /api/user/profile", 4, b);
+    let b = now();
+    let r = with_access(c.post(format!("{base}/api/auth/register")), &s)
+        .header("x-requested-with", "x")
+        .json(&json!({"phone": PHONE, "email": EMAIL}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    measure("POST /api/auth/register", 4, b);
+    let msgs: Value =
+        c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
+    let code: String = msgs[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
+    let b = now();
+    let r = with_access(c.post(format!("{base}/api/auth/verify")), &s)
+        .header("x-requested-with", "x")
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    measure("POST /api/auth/verify", 9, b);
+    let b = now();
+    let sca: Value = with_access(c.post(format!("{base}/api/user/accounts")), &s)
+        .header("x-requested-with", "x")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    measure("POST /api/user/accounts", 3, b);
+    let bank = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let back =
+        bank.get(format!("{}?sim_result=approve", sca["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
+    let b = now();
+    c.get(back.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    measure("GET /api/user/accounts/callback (2 accounts)", 5, b);
+    let b = now();
+    let accounts: Value =
+        with_access(c.get(format!("{base}/api/user/accounts")), &s).send().await.unwrap().json().await.unwrap();
+    measure("GET /api/user/accounts", 3, b);
+    let b = now();
+    let rcp: Value = with_access(c.post(format!("{base}/api/user/recipients")), &s)
+        .header("x-requested-with", "x")
+        .json(&json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    measure("POST /api/user/recipients", 3, b);
+    let b = now();
+    let q: Value = with_access(c.post(format!("{base}/api/payment/initiate")), &s)
+        .header("x-requested-with", "x")
+        .json(&json!({"recipientId": rcp["id"], "sourceAmount": 150000, "targetCurrency": "EUR"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    measure("POST /api/payment/initiate", 4, b);
+    let b = now();
+    let conf: Value = with_access(c.post(format!("{base}/api/payment/confirm")), &s)
+        .header("x-requested-with", "x")
+        .header("idempotency-key", "round-trips-1")
+        .json(&json!({"paymentId": q["paymentId"], "accountId": accounts[0]["id"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    measure("POST /api/payment/confirm", 8, b);
+    let back =
+        bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
+    let b = now();
+    c.get(back.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    measure("GET /api/payment/sca-callback", 4, b);
+    let id = q["paymentId"].as_str().unwrap();
+    let b = now();
+    with_access(c.get(format!("{base}/api/payment/{id}")), &s).send().await.unwrap();
+    measure("GET /api/payment/{id}", 3, b);
+    let b = now();
+    with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap();
+    measure("GET /api/payment/history", 3, b);
+    let b = now();
+    c.get(format!("{base}/api/health")).send().await.unwrap();
+    measure("GET /api/health", 2, b);
+
+    println!("\n| route | table round trips | budget |\n|---|---:|---:|");
+    for (route, n, budget) in &rows {
+        println!("| {route} | {n} | {budget} |");
+    }
+    for (route, n, budget) in &rows {
+        assert!(n <= budget, "{route}: {n} round trips, budget {budget}");
+        assert!(*n >= 1 || route.contains("health"), "{route} touched no table? {n}");
+    }
+    stack.stop().await;
+}
