@@ -97,3 +97,30 @@ pub async fn onboard(base: &str, s: &Session) {
     assert_eq!(p["phoneVerified"], true);
     assert_eq!(p["email"], EMAIL);
 }
+
+/// Every stored string of both tables, SQLite or DynamoDB.
+pub async fn stored_text(stack: &Stack, aws: bool) -> String {
+    if aws {
+        let client = aws_sdk_dynamodb::Client::new(&crate::aws::config().await);
+        let mut all = String::new();
+        for table in [&stack.ctx.config.table_name, &stack.ctx.config.audit_table_name] {
+            let mut start = None;
+            loop {
+                let out = client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
+                for item in out.items() {
+                    all.push_str(&format!("{item:?}\n"));
+                }
+                match out.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+        }
+        all
+    } else {
+        let conn = rusqlite::Connection::open(&stack.ctx.config.db_path).unwrap();
+        let mut st = conn.prepare("SELECT pk || ' ' || sk || ' ' || body FROM items").unwrap();
+        let rows: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        rows.join("\n")
+    }
+}

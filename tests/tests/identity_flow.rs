@@ -7,38 +7,11 @@ use base64::Engine;
 use drop_local::Stack;
 use drop_services::audit::{self, Verdict};
 use drop_services::auth::jwt;
-use drop_tests::flow::{client, cookie, login, onboard, start, with_access, ADULT, EMAIL};
+use drop_tests::flow::{client, cookie, login, onboard, start, stored_text, with_access, ADULT, EMAIL};
 use reqwest::StatusCode;
 use std::sync::Arc;
 
 const CHILD: &str = "15021951940";
-
-/// Every stored string of both tables, SQLite or DynamoDB.
-async fn stored_text(stack: &Stack, aws: bool) -> String {
-    if aws {
-        let client = aws_sdk_dynamodb::Client::new(&drop_tests::aws::config().await);
-        let mut all = String::new();
-        for table in [&stack.ctx.config.table_name, &stack.ctx.config.audit_table_name] {
-            let mut start = None;
-            loop {
-                let out = client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
-                for item in out.items() {
-                    all.push_str(&format!("{item:?}\n"));
-                }
-                match out.last_evaluated_key() {
-                    Some(k) if !k.is_empty() => start = Some(k.clone()),
-                    _ => break,
-                }
-            }
-        }
-        all
-    } else {
-        let conn = rusqlite::Connection::open(&stack.ctx.config.db_path).unwrap();
-        let mut st = conn.prepare("SELECT pk || ' ' || sk || ' ' || body FROM items").unwrap();
-        let rows: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-        rows.join("\n")
-    }
-}
 
 async fn full_flow(aws: bool) {
     let (stack, base) = start(aws).await;

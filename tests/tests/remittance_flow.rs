@@ -3,7 +3,7 @@
 //! with an Idempotency-Key, SCA, payout, webhooks, completed; history and ledger agree. Races on
 //! one key and on the daily limit; forged webhooks; provider outages and reconciliation.
 
-use drop_tests::flow::{client, login, onboard, start, start_with, with_access, Session, ADULT};
+use drop_tests::flow::{client, login, onboard, start, start_with, stored_text, with_access, Session, ADULT};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -167,6 +167,20 @@ async fn flow(aws: bool) {
         get_json(&base, &format!("/api/payment/{}", large["id"].as_str().unwrap()), &s).await["status"],
         "completed"
     );
+    // No account number or recipient name in plaintext anywhere at rest.
+    let text = stored_text(&stack, aws).await;
+    assert!(text.contains("RECIPIENT#") && text.contains("ACCOUNT#"));
+    for pii in ["DE89370400440532013000", "DE89 3704", "86011117947", "90412263056", "NO9386011117947", "Ola Nordmann"]
+    {
+        assert!(!text.contains(pii), "plaintext {pii} stored");
+    }
+    // Removing an account leaves the other.
+    let del = || {
+        with_access(client().delete(format!("{base}/api/user/accounts/{account}")), &s).header("x-requested-with", "x")
+    };
+    assert_eq!(del().send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(get_json(&base, "/api/user/accounts", &s).await.as_array().unwrap().len(), 1);
+    assert_eq!(del().send().await.unwrap().status(), StatusCode::NOT_FOUND);
     stack.stop().await;
 }
 
