@@ -317,3 +317,42 @@ async fn outages_fall_back_fail_cleanly_and_reconciliation_unsticks() {
     wait_status(&base, &s, &id, "completed").await;
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_payout_fails_and_is_refunded_by_reconciliation() {
+    let (stack, base) = start(false).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let recipient = add_recipient(&base, &s).await;
+    let q: Value = initiate(&base, &s, &recipient, 2_000_000).await.json().await.unwrap();
+    assert_eq!(q["provider"], "wise");
+    let id = q["paymentId"].as_str().unwrap().to_owned();
+    // Wise refuses to fund the transfer.
+    fault(&format!("{}/_sim/fault", sim(&stack, "wise")), "reject").await;
+    let c: Value = confirm(&base, &s, &id, &account, "k-refund").await.json().await.unwrap();
+    follow(&format!("{}?sim_result=approve", c["scaRedirectUrl"].as_str().unwrap())).await;
+    let failed = wait_status(&base, &s, &id, "failed").await;
+    assert!(failed["failureReason"].as_str().unwrap().contains("rejected"), "{failed}");
+    let r = client()
+        .post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["refunded"], 1);
+    wait_status(&base, &s, &id, "refunded").await;
+    let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &id).await.unwrap();
+    let sum = |kind: &str| journal.iter().filter(|j| j.kind == kind).map(|j| j.amount).sum::<i64>();
+    assert_eq!(sum("funds_received"), 2_000_000);
+    assert_eq!(sum("refund"), 2_000_000);
+    let user = jwt_sub(&s.access);
+    assert_eq!(
+        drop_services::remit::ledger::balance(stack.ctx.table.as_ref(), &format!("customer:{user}:NOK")).await.unwrap(),
+        0
+    );
+    // Refunded is final.
+    assert_eq!(
+        post(&base, &format!("/api/payment/{id}/cancel"), &s).send().await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    stack.stop().await;
+}

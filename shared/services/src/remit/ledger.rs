@@ -18,7 +18,7 @@ pub struct Posting {
     pub currency: Currency,
     /// What it belongs to (a payment id).
     pub reference: String,
-    /// Why: `funds_received`, `payout`, `fee`, `payout_reversed`, `fee_reversed`.
+    /// Why: `funds_received`, `payout`, `fee`, `payout_reversed`, `fee_reversed`, `refund`.
     pub kind: &'static str,
 }
 
@@ -99,6 +99,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "fee" => "fee",
                     "payout_reversed" => "payout_reversed",
                     "fee_reversed" => "fee_reversed",
+                    "refund" => "refund",
                     _ => "other",
                 },
             })

@@ -526,6 +526,30 @@ impl Remit {
         self.payout_update(p.provider, tid, state).await.map(|_| ())
     }
 
+    /// A payment that failed after the user's money arrived is refunded: the money Drop owes the
+    /// user leaves the safeguarding account (the outbound transfer itself is an operations task:
+    /// no refund rail is integrated yet). Reconciliation calls this for `failed` payments.
+    pub async fn refund(&self, payment_id: &str) -> Result<Payment, RemitError> {
+        let p = self.find(payment_id).await?;
+        if p.status != Status::Failed {
+            return Ok(p);
+        }
+        let (u, to) = self.step(&p, Event::Refunded, vec![])?;
+        let at = drop_domain::time::rfc3339(self.clock.now());
+        let posting = Posting {
+            debit: ledger::customer(&p.user_id),
+            credit: ledger::safeguarding(),
+            amount: p.source_amount,
+            currency: Currency::NOK,
+            reference: p.id.clone(),
+            kind: "refund",
+        };
+        let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
+        ops.extend(ledger::ops(&[posting], &at));
+        self.apply(ops).await?;
+        self.find(payment_id).await
+    }
+
     /// Cancels before authorisation and gives the limit back.
     pub async fn cancel(&self, user_id: &str, payment_id: &str) -> Result<Payment, RemitError> {
         let p = self.load(user_id, payment_id).await?;
@@ -578,7 +602,9 @@ impl Remit {
     pub async fn reconcile(&self, stale_secs: i64) -> Result<Reconciled, RemitError> {
         let now = self.now();
         let mut r = Reconciled::default();
-        for status in [Status::Quoted, Status::PendingAuthorisation, Status::Authorised, Status::PayoutSubmitted] {
+        for status in
+            [Status::Quoted, Status::PendingAuthorisation, Status::Authorised, Status::PayoutSubmitted, Status::Failed]
+        {
             // Sort keys are `<updated_at>#<id>`: `~` sorts after `#`, so the cutoff second is included.
             let cutoff = format!("{:012}~", now - stale_secs);
             let page = self
@@ -599,6 +625,7 @@ impl Remit {
                     Status::PendingAuthorisation => self.check_bank(&p.id).await.map(|_| r.bank_checked += 1),
                     Status::Authorised => self.payout(&p.id).await.map(|_| r.payouts_retried += 1),
                     Status::PayoutSubmitted => self.poll_payout(&p).await.map(|_| r.providers_polled += 1),
+                    Status::Failed => self.refund(&p.id).await.map(|_| r.refunded += 1),
                     _ => Ok(()),
                 };
                 if let Err(e) = outcome {
@@ -619,6 +646,7 @@ pub struct Reconciled {
     pub bank_checked: u32,
     pub payouts_retried: u32,
     pub providers_polled: u32,
+    pub refunded: u32,
     pub errors: u32,
 }
 
