@@ -12,6 +12,7 @@ pub mod money;
 pub mod nin;
 pub mod payment;
 pub mod role;
+pub mod screening;
 pub mod secret;
 pub mod time;
 
