@@ -46,6 +46,30 @@ pub struct PaymentResponse {
     pub failure_reason: Option<String>,
 }
 
+impl From<drop_services::remit::payments::Payment> for PaymentResponse {
+    fn from(p: drop_services::remit::payments::Payment) -> Self {
+        PaymentResponse {
+            id: p.id,
+            kind: p.kind,
+            status: p.status.as_str().to_owned(),
+            provider: p.provider.as_str().to_owned(),
+            rate: p.rate,
+            fee: p.fee,
+            source_amount: p.source_amount,
+            target_amount: p.target_amount,
+            total_debit: p.total_debit,
+            source_currency: p.source_currency,
+            target_currency: p.target_currency,
+            recipient_id: p.recipient_id,
+            expires_at: p.expires_at,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            account_id: p.account_id,
+            failure_reason: p.failure_reason,
+        }
+    }
+}
+
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InitiateResponse {
@@ -190,7 +214,7 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
 pub async fn get(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     let p = ctx.remit.get(&req.principal()?.user_id, &id).await?;
-    ApiResponse::json(StatusCode::OK, &p)
+    ApiResponse::json(StatusCode::OK, &PaymentResponse::from(p))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -223,7 +247,8 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let kind = req.query.get("type").map(String::as_str);
     let (items, cursor) =
         ctx.remit.history(&req.principal()?.user_id, limit, req.query.get("cursor").cloned(), status, kind).await?;
-    ApiResponse::json(StatusCode::OK, &serde_json::json!({"items": items, "cursor": cursor}))
+    let items = items.into_iter().map(PaymentResponse::from).collect();
+    ApiResponse::json(StatusCode::OK, &HistoryResponse { items, cursor })
 }
 
 #[utoipa::path(post, path = "/api/payment/{id}/cancel", tag = "payments", params(("id" = String, Path, description = "Payment id")),
@@ -231,7 +256,7 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
 pub async fn cancel(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     let p = ctx.remit.cancel(&req.principal()?.user_id, &id).await?;
-    ApiResponse::json(StatusCode::OK, &p)
+    ApiResponse::json(StatusCode::OK, &PaymentResponse::from(p))
 }
 
 crate::handler!(initiate_handler, initiate);

@@ -31,17 +31,14 @@ pub struct Remit {
     pub api_base: String,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A payment as stored (the HTTP layer decides what the API shows).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Payment {
     pub id: String,
-    #[serde(skip)]
     pub user_id: String,
-    #[serde(rename = "type")]
     pub kind: String,
     pub status: Status,
     pub provider: ProviderName,
-    #[serde(skip)]
     pub quote_id: String,
     pub rate: String,
     pub fee: i64,
@@ -55,19 +52,13 @@ pub struct Payment {
     pub expires_at: String,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(skip)]
     pub version: i64,
-    #[serde(skip)]
     pub day: String,
-    #[serde(skip)]
     pub month: String,
     pub account_id: Option<String>,
-    #[serde(skip)]
     pub bank_payment_id: Option<String>,
-    #[serde(skip)]
     pub transfer_id: Option<String>,
     pub failure_reason: Option<String>,
-    #[serde(skip)]
     pub expires_epoch: i64,
 }
 
