@@ -4,6 +4,7 @@
 //! Facts: `reference/compliance.md` §2.
 
 pub mod distance;
+pub mod index;
 pub mod matcher;
 pub mod normalize;
 
