@@ -1,6 +1,7 @@
 //! Drop's Lambda handlers (a library) and the registry of functions. Each binary in `src/bin` is a
 //! three-line `main` that runs one registry entry; the local stack runs the same entries.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod openapi;

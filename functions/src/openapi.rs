@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         crate::remit::payments::cancel,
         crate::remit::webhooks::wise,
         crate::remit::webhooks::thunes,
+        crate::admin::alerts,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),
@@ -42,7 +43,8 @@ use utoipa::OpenApi;
          (name = "accounts", description = "Bank accounts linked through PSD2 consents"),
          (name = "recipients", description = "Who money is sent to"),
          (name = "payments", description = "Quotes, confirmation with SCA, history"),
-         (name = "webhooks", description = "Provider callbacks"))
+         (name = "webhooks", description = "Provider callbacks"),
+         (name = "admin", description = "Compliance staff"))
 )]
 pub struct ApiDoc;
 

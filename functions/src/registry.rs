@@ -119,6 +119,15 @@ http!(
     Default,
     webhooks::thunes_handler
 );
+http!(
+    ADMIN_ALERTS,
+    "admin-alerts",
+    "GET",
+    "/api/admin/alerts",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::admin::alerts_handler
+);
 
 pub static PAYOUT_WORKER: FunctionDef =
     FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
@@ -164,6 +173,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_CANCEL,
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
+    &ADMIN_ALERTS,
     &PAYOUT_WORKER,
     &PAYMENT_RECONCILIATION,
     &PIPELINE_CANARY,

@@ -17,7 +17,13 @@ fn expected_status(function: &str) -> u16 {
         "webhook-wise" => 401,
         "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"
         | "settings-put" => 401,
-        f if f.starts_with("accounts-") || f.starts_with("recipients-") || f.starts_with("payment-") => 401,
+        f if f.starts_with("accounts-")
+            || f.starts_with("recipients-")
+            || f.starts_with("payment-")
+            || f == "admin-alerts" =>
+        {
+            401
+        }
         _ => 200,
     }
 }

@@ -71,10 +71,40 @@ async fn login(ctx: &Ctx, code: &str, state: &str) -> Result<(users::UserRecord,
     let nin = login::admit(&claims, rules, ctx.clock.now())?;
     let now = ctx.clock.epoch();
     let user = users::find_or_create(ctx.table.as_ref(), &ctx.crypto, &nin, &claims, now).await?;
+    if user.created {
+        screen_new_user(ctx, &user.user_id, &claims, now).await;
+    }
     let (session, refresh_token) = refresh::start(ctx.table.as_ref(), &user.user_id, user.role, now).await?;
     let access =
         ctx.tokens.issue(&Principal { user_id: user.user_id.clone(), role: user.role, sid: session.family }).await?;
     Ok((user, access, refresh_token))
+}
+
+/// Sign-up screening: a potential hit raises an alert for compliance; the user is not told.
+async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now: i64) {
+    let mut names = Vec::new();
+    if let Some(n) = &claims.name {
+        names.push(n.expose().clone());
+    }
+    if let (Some(g), Some(f)) = (&claims.given_name, &claims.family_name) {
+        names.push(format!("{} {}", g.expose(), f.expose()));
+    }
+    let birth = claims.birthdate.as_deref().and_then(drop_domain::screening::index::parse_birth);
+    let party = drop_domain::screening::Party { names, birth, countries: vec!["no".into()], gender: None };
+    match drop_services::screening::screen(
+        ctx.table.as_ref(),
+        &ctx.screener,
+        "user",
+        user_id,
+        "onboarding",
+        &party,
+        now,
+    )
+    .await
+    {
+        Ok(v) => tracing::info!(verdict = ?v, "sign-up screened"),
+        Err(e) => tracing::error!(error = %e, "sign-up screening not stored"),
+    }
 }
 
 pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {

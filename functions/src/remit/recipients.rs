@@ -32,10 +32,34 @@ pub struct RecipientResponse {
 }
 
 #[utoipa::path(post, path = "/api/user/recipients", tag = "recipients", request_body = RecipientRequest,
-    responses((status = 201, description = "Created", body = RecipientResponse), (status = 400), (status = 401)))]
+    responses((status = 201, description = "Created", body = RecipientResponse), (status = 400), (status = 401), (status = 403, description = "Blocked by sanctions screening")))]
 pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: RecipientRequest = req.json()?;
+    // Screened before it exists: a confirmed hit blocks it, a potential hit raises an alert.
+    let party = drop_domain::screening::Party {
+        names: vec![b.name.clone()],
+        countries: vec![b.country.to_lowercase()],
+        ..Default::default()
+    };
+    let verdict = drop_services::screening::screen(
+        ctx.table.as_ref(),
+        &ctx.screener,
+        "recipient",
+        &user,
+        "recipient",
+        &party,
+        ctx.clock.epoch(),
+    )
+    .await?;
+    if matches!(verdict, drop_services::screening::Verdict::ConfirmedHit { .. }) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "recipient-blocked",
+            "Recipient not allowed",
+            "payments to this recipient are not possible",
+        ));
+    }
     let r = NewRecipient {
         name: b.name,
         country: b.country,

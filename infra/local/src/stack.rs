@@ -192,6 +192,12 @@ pub async fn prepare(
     env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
     env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
     env.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
+    // The synthetic screening fixture, unless the operator points at a real list.
+    if env.get("SCREENING_LIST").is_none_or(|v| v.is_empty()) {
+        env.insert("SCREENING_LIST".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/../screening/fixture.csv").into());
+        env.insert("SCREENING_DATASET".into(), "drop-fixture".into());
+        env.insert("SCREENING_VERSION".into(), "2026-11-24".into());
+    }
     env.extend(opts.env.clone());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
     Ok(Prepared { env, aws, resolved })

@@ -54,6 +54,10 @@ pub struct Config {
     pub thunes_api_secret: drop_domain::Secret<String>,
     /// NOK minor units.
     pub limits_remit: drop_services::remit::limits::Limits,
+    /// The sanctions/PEP list file (csv, jsonl or snapshot) and its name and version.
+    pub screening_list: Option<std::path::PathBuf>,
+    pub screening_dataset: String,
+    pub screening_version: String,
 }
 
 /// Requests per minute, per client IP and per signed-in user.
@@ -156,6 +160,9 @@ impl Config {
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
             local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
             count_table_calls: flag("DROP_COUNT_TABLE_CALLS", false)?,
+            screening_list: get("SCREENING_LIST").map(std::path::PathBuf::from),
+            screening_dataset: get("SCREENING_DATASET").unwrap_or_else(|| "unnamed".into()),
+            screening_version: get("SCREENING_VERSION").unwrap_or_else(|| "unversioned".into()),
             bank_base_url: need("BANK_BASE_URL")?,
             safeguarding_account,
             wise_base_url: need("WISE_BASE_URL")?,

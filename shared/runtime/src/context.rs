@@ -25,6 +25,7 @@ pub struct Ctx {
     pub metrics: Metrics,
     pub tokens: Arc<TokenService>,
     pub remit: Arc<drop_services::remit::payments::Remit>,
+    pub screener: Arc<drop_services::screening::Screener>,
     pub idp: Arc<dyn IdentityProvider>,
     pub notifier: Arc<dyn Notifier>,
     /// Set when embedded: the SQLite store the tables and queues share.
@@ -157,7 +158,23 @@ impl Ctx {
             safeguarding: config.safeguarding_account.clone(),
             api_base: config.api_base_url.clone(),
         });
+        let screener = match &config.screening_list {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| InitError::Storage(format!("screening list {}: {e}", path.display())))?;
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                drop_services::screening::Screener::load(
+                    name,
+                    &bytes,
+                    &config.screening_dataset,
+                    &config.screening_version,
+                )
+                .map_err(InitError::Storage)?
+            }
+            None => drop_services::screening::Screener::none(),
+        };
         Ok(Ctx {
+            screener: Arc::new(screener),
             remit,
             table: p.table,
             audit: p.audit,

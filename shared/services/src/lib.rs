@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod queue;
 pub mod remit;
+pub mod screening;
 pub mod table;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -370,3 +370,20 @@ fx-3,Company,\"Northwind Trading, Ltd\",Northwind,,cy,,,,,,fixture,,,
         assert_eq!(Index::from_snapshot(b"nope").err(), Some(LoadError::Snapshot));
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_fixture_loads_and_matches() {
+        let text = include_str!("../../../../infra/screening/fixture.csv");
+        let ix = Index::from_simple_csv(text, "drop-fixture", "2026-11-24").unwrap();
+        assert_eq!(ix.len(), 8);
+        let q =
+            Party { names: vec!["Ivan Petrovich Sidorov".into()], countries: vec!["ru".into()], ..Party::default() };
+        let hits = ix.search(&q, ScoreConfig::default());
+        assert_eq!(hits[0].entry_id, "drop-fx-0001", "{hits:?}");
+        assert!(hits[0].score >= 0.95, "{hits:?}");
+    }
+}
