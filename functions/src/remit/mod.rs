@@ -7,8 +7,6 @@ pub mod payments;
 pub mod recipients;
 pub mod webhooks;
 
-use futures::future::BoxFuture;
-
 /// Wraps an async handler into the registry's function-pointer shape.
 #[macro_export]
 macro_rules! handler {
@@ -21,5 +19,3 @@ macro_rules! handler {
         }
     };
 }
-
-pub type HandlerFuture = BoxFuture<'static, Result<drop_runtime::ApiResponse, drop_runtime::ApiError>>;

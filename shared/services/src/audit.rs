@@ -161,7 +161,7 @@ pub async fn verify(table: &dyn Table, subject: &str) -> Result<Verdict, TableEr
     Ok(Verdict::Intact { entries: expected - 1 })
 }
 
-/// Every chain's subject (for a full verification run).
+/// All readable entries of one chain, oldest first.
 pub async fn read_chain(table: &dyn Table, subject: &str) -> Result<Vec<Entry>, TableError> {
     let pk = chain_pk(subject);
     let mut out = Vec::new();

@@ -124,11 +124,6 @@ pub async fn revoke_by_token(table: &dyn Table, token: &str) -> Result<Option<St
     Ok(item.s("user_id").map(str::to_owned))
 }
 
-/// Whether a session family is still active (used to reject access tokens after logout).
-pub async fn is_active(table: &dyn Table, family: &str) -> Result<bool, AuthError> {
-    Ok(table.get(&Key::new(family_pk(family), "FAMILY")).await?.is_some_and(|f| f.s("status") == Some("active")))
-}
-
 /// The user and family a refresh token belongs to (for auditing a reuse).
 pub async fn owner(table: &dyn Table, token: &str) -> Result<Option<(String, String)>, AuthError> {
     let item = table.get(&Key::new(token_pk(token), "RT")).await?;

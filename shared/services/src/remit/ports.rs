@@ -66,14 +66,6 @@ pub struct Quote {
     pub expires_at: i64,
 }
 
-impl Quote {
-    /// What the user pays per unit received (lower is better), as a comparable fraction.
-    pub fn cost_key(&self) -> (i128, i64) {
-        // source / target, compared by cross-multiplication elsewhere; here scaled.
-        ((i128::from(self.source) * 1_000_000_000) / i128::from(self.target.max(1)), self.delivery_hours)
-    }
-}
-
 /// Where the money goes (decrypted only for the provider call).
 #[derive(Debug, Clone)]
 pub struct Beneficiary {
