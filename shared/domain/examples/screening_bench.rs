@@ -182,15 +182,16 @@ fn main() {
     let total = t_all.elapsed().as_secs_f64();
     lat.sort_by(f64::total_cmp);
 
-    // AML rules over a 50-transfer history.
-    let hist: Vec<aml::Past> = (0..50)
-        .map(|i| aml::Past {
+    // AML rules over aggregates of a 50-movement history.
+    let mut hist = aml::Aggregates::default();
+    for m in (0..50).map(|i| aml::Movement {
             at: 1_800_000_000 - i * 86_400,
             amount: 100_000 + i * 1_000,
             recipient: format!("r{}", i % 7),
             incoming: i % 10 == 0,
-        })
-        .collect();
+        }) {
+        hist.record(&m, &aml::Params::default());
+    }
     let profile = aml::Profile { account_opened_at: 1_700_000_000 };
     let (lists, params) = (aml::CountryLists::default(), aml::Params::default());
     let runs = 20_000;
