@@ -10,7 +10,7 @@ use std::sync::Arc;
               (status = 401), (status = 403, description = "Not an admin")))]
 pub async fn alerts(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let limit = req.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(50);
-    let list = drop_services::screening::alerts(ctx.table.as_ref(), limit).await?;
+    let list = drop_services::alerts::list(ctx.table.as_ref(), limit).await?;
     ApiResponse::json(StatusCode::OK, &list)
 }
 

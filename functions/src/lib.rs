@@ -8,4 +8,5 @@ pub mod openapi;
 pub mod platform;
 pub mod registry;
 pub mod remit;
+pub mod rescreen;
 pub mod user;

@@ -132,6 +132,12 @@ http!(
 pub static PAYOUT_WORKER: FunctionDef =
     FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
 
+pub static PAYMENT_MONITOR: FunctionDef =
+    FunctionDef { name: "payment-monitor", kind: Kind::Sqs { handler: jobs::monitor_handler } };
+
+pub static SCREENING_RESCREEN: FunctionDef =
+    FunctionDef { name: "screening-rescreen", kind: Kind::Schedule { handler: crate::rescreen::handler } };
+
 pub static PAYMENT_RECONCILIATION: FunctionDef =
     FunctionDef { name: "payment-reconciliation", kind: Kind::Schedule { handler: jobs::reconcile_handler } };
 
@@ -175,7 +181,9 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &WEBHOOK_THUNES,
     &ADMIN_ALERTS,
     &PAYOUT_WORKER,
+    &PAYMENT_MONITOR,
     &PAYMENT_RECONCILIATION,
+    &SCREENING_RESCREEN,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &CANARY_CONSUMER,

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod flow;
+pub mod pay;
 pub mod runtime_api;
 
 /// The workspace root (for `template.yaml`, `events/`, `infra/`).

@@ -64,6 +64,7 @@ async fn boot_all(aws: bool) {
             (Kind::Schedule { .. }, Some(Outcome::Response(r))) => match def.name {
                 "pipeline-canary" => r["eventId"].as_str().is_some_and(|s| s.starts_with("evt_")),
                 "signing-key-rotation" => r["created"].as_str().is_some_and(|s| s.starts_with('k')),
+                "screening-rescreen" => r["list"].as_str().is_some_and(|s| s.starts_with("drop-fixture@")),
                 _ => r.is_object(),
             },
             _ => false,

@@ -3,94 +3,15 @@
 //! with an Idempotency-Key, SCA, payout, webhooks, completed; history and ledger agree. Races on
 //! one key and on the daily limit; forged webhooks; provider outages and reconciliation.
 
-use drop_tests::flow::{client, login, onboard, start, start_with, stored_text, with_access, Session, ADULT};
+use drop_tests::flow::{client, start, start_with, stored_text, with_access, Session};
+use drop_tests::pay::{confirm, follow, get_json, initiate, link_account, post, ready, wait_status};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-async fn ready(base: &str) -> Session {
-    let s = login(base, ADULT).await.map_err(|r| r.status()).expect("login");
-    onboard(base, &s).await;
-    s
-}
-
-fn post(base: &str, path: &str, s: &Session) -> reqwest::RequestBuilder {
-    with_access(client().post(format!("{base}{path}")), s).header("x-requested-with", "fetch")
-}
-
-async fn get_json(base: &str, path: &str, s: &Session) -> Value {
-    with_access(client().get(format!("{base}{path}")), s).send().await.unwrap().json().await.unwrap()
-}
-
-/// Follows a 303 chain by hand (bank → our callback) and returns the final Location.
-async fn follow(url: &str) -> String {
-    let c = client();
-    let mut url = url.to_owned();
-    for _ in 0..4 {
-        // The frontend is not running in tests: its URL is the answer.
-        if url.starts_with("http://localhost:5173") {
-            return url;
-        }
-        let r = c.get(&url).send().await.unwrap();
-        if r.status() != StatusCode::SEE_OTHER {
-            return url;
-        }
-        url = r.headers()["location"].to_str().unwrap().to_owned();
-    }
-    url
-}
-
-async fn link_account(base: &str, s: &Session) -> String {
-    let r = post(base, "/api/user/accounts", s).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
-    let done = follow(&format!("{sca}?sim_result=approve")).await;
-    assert!(done.ends_with("/accounts?linked=2"), "{done}");
-    let accounts = get_json(base, "/api/user/accounts", s).await;
-    assert_eq!(accounts.as_array().unwrap().len(), 2);
-    assert!(accounts[0]["account"].as_str().unwrap().starts_with("•"), "masked");
-    accounts[0]["id"].as_str().unwrap().to_owned()
-}
 
 async fn add_recipient(base: &str, s: &Session) -> String {
-    let r = post(base, "/api/user/recipients", s)
-        .json(
-            &json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89 3704 0044 0532 0130 00"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
-}
-
-async fn initiate(base: &str, s: &Session, recipient: &str, nok_minor: i64) -> reqwest::Response {
-    post(base, "/api/payment/initiate", s)
-        .json(&json!({"recipientId": recipient, "sourceAmount": nok_minor, "targetCurrency": "EUR"}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn confirm(base: &str, s: &Session, payment: &str, account: &str, key: &str) -> reqwest::Response {
-    post(base, "/api/payment/confirm", s)
-        .header("idempotency-key", key)
-        .json(&json!({"paymentId": payment, "accountId": account}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn wait_status(base: &str, s: &Session, payment: &str, want: &str) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        last = get_json(base, &format!("/api/payment/{payment}"), s).await;
-        if last["status"] == want {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("payment never reached {want}: {last}");
+    let body =
+        json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89 3704 0044 0532 0130 00"});
+    drop_tests::pay::add_recipient(base, s, body).await
 }
 
 async fn fault(url: &str, fault: &str) {

@@ -116,7 +116,8 @@ async fn round_trips_per_route() {
         .json()
         .await
         .unwrap();
-    measure("POST /api/payment/confirm", 8, b);
+    // + the user profile (hold, account age) and the recipient (screened again) for the checks.
+    measure("POST /api/payment/confirm", 10, b);
     let back =
         bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();

@@ -91,17 +91,14 @@ async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now
     }
     let birth = claims.birthdate.as_deref().and_then(drop_domain::screening::index::parse_birth);
     let party = drop_domain::screening::Party { names, birth, countries: vec!["no".into()], gender: None };
-    match drop_services::screening::screen(
-        ctx.table.as_ref(),
-        &ctx.screener,
-        "user",
+    let subject = drop_services::screening::Subject {
+        subject_type: "user",
+        subject_id: user_id,
         user_id,
-        "onboarding",
-        &party,
-        now,
-    )
-    .await
-    {
+        trigger: "onboarding",
+        alert_id: None,
+    };
+    match drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, now).await {
         Ok(v) => tracing::info!(verdict = ?v, "sign-up screened"),
         Err(e) => tracing::error!(error = %e, "sign-up screening not stored"),
     }

@@ -3,6 +3,7 @@
 use drop_domain::event::BusEnvelope;
 use drop_runtime::batch::Record;
 use drop_runtime::{ApiError, Ctx};
+use drop_services::remit::monitoring::Monitored;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -28,6 +29,26 @@ async fn payout(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
 
 pub fn payout_handler(ctx: Arc<Ctx>, record: Record) -> BoxFuture<'static, Result<(), ApiError>> {
     Box::pin(payout(ctx, record))
+}
+
+async fn monitor(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
+    let env: BusEnvelope =
+        serde_json::from_str(&record.body).map_err(|_| ApiError::bad_request("malformed-event", "not a bus event"))?;
+    let d = &env.detail;
+    let at = drop_domain::time::parse_rfc3339(&d.occurred_at)
+        .ok_or_else(|| ApiError::bad_request("malformed-event", "occurred_at is not RFC 3339"))?
+        .unix_timestamp();
+    let result = ctx.remit.monitor_event(&d.event_id, &d.event_type, &d.aggregate_id, at).await?;
+    tracing::info!(payment = %d.aggregate_id, event = %d.event_type, result = ?result, "payment monitored");
+    if let Monitored::Recorded(Some(outcome)) = result {
+        let flagged = if outcome >= drop_domain::aml::Outcome::Review { 1.0 } else { 0.0 };
+        ctx.metrics.record("payment-monitor", &[("AmlEvaluated", 1.0, "Count"), ("AmlFlagged", flagged, "Count")]);
+    }
+    Ok(())
+}
+
+pub fn monitor_handler(ctx: Arc<Ctx>, record: Record) -> BoxFuture<'static, Result<(), ApiError>> {
+    Box::pin(monitor(ctx, record))
 }
 
 /// Default: payments resting 10 minutes in a non-final state are looked at.

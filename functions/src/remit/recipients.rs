@@ -42,16 +42,17 @@ pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
         countries: vec![b.country.to_lowercase()],
         ..Default::default()
     };
-    let verdict = drop_services::screening::screen(
-        ctx.table.as_ref(),
-        &ctx.screener,
-        "recipient",
-        &user,
-        "recipient",
-        &party,
-        ctx.clock.epoch(),
-    )
-    .await?;
+    let id = recipients::new_id();
+    let subject = drop_services::screening::Subject {
+        subject_type: "recipient",
+        subject_id: &id,
+        user_id: &user,
+        trigger: "recipient",
+        alert_id: None,
+    };
+    let verdict =
+        drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, ctx.clock.epoch())
+            .await?;
     if matches!(verdict, drop_services::screening::Verdict::ConfirmedHit { .. }) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -67,7 +68,7 @@ pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
         iban: b.iban,
         account_number: b.account_number,
     };
-    let view = recipients::create(ctx.table.as_ref(), &ctx.crypto, &user, &r, ctx.clock.epoch()).await?;
+    let view = recipients::create(ctx.table.as_ref(), &ctx.crypto, &user, &id, &r, ctx.clock.epoch()).await?;
     ApiResponse::json(StatusCode::CREATED, &view)
 }
 

@@ -185,14 +185,14 @@ fn main() {
     // AML rules over aggregates of a 50-movement history.
     let mut hist = aml::Aggregates::default();
     for m in (0..50).map(|i| aml::Movement {
-            at: 1_800_000_000 - i * 86_400,
-            amount: 100_000 + i * 1_000,
-            recipient: format!("r{}", i % 7),
-            incoming: i % 10 == 0,
-        }) {
+        at: 1_800_000_000 - i * 86_400,
+        amount: 100_000 + i * 1_000,
+        recipient: format!("r{}", i % 7),
+        incoming: i % 10 == 0,
+    }) {
         hist.record(&m, &aml::Params::default());
     }
-    let profile = aml::Profile { account_opened_at: 1_700_000_000 };
+    let profile = aml::Profile { account_opened_at: 1_700_000_000, held: false };
     let (lists, params) = (aml::CountryLists::default(), aml::Params::default());
     let runs = 20_000;
     let t = Instant::now();

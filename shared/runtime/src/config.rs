@@ -54,6 +54,8 @@ pub struct Config {
     pub thunes_api_secret: drop_domain::Secret<String>,
     /// NOK minor units.
     pub limits_remit: drop_services::remit::limits::Limits,
+    /// AML scorecard thresholds (AML_REVIEW_AT, AML_BLOCK_AT, AML_DECLINE_AT; 0 = never decline).
+    pub aml: drop_domain::aml::Params,
     /// The sanctions/PEP list file (csv, jsonl or snapshot) and its name and version.
     pub screening_list: Option<std::path::PathBuf>,
     pub screening_dataset: String,
@@ -142,6 +144,21 @@ impl Config {
             per_day: minor("LIMIT_PER_DAY", dl.per_day)?,
             per_month: minor("LIMIT_PER_MONTH", dl.per_month)?,
         };
+        let da = drop_domain::aml::Params::default();
+        let score = |k: &'static str, default: i32| match get(k) {
+            None => Ok(default),
+            Some(v) => v.parse::<i32>().ok().filter(|n| (0..=100_000).contains(n)).ok_or(ConfigError::Invalid(k, v)),
+        };
+        let decline = score("AML_DECLINE_AT", 0)?;
+        let aml = drop_domain::aml::Params {
+            review_at: score("AML_REVIEW_AT", da.review_at)?.max(1),
+            block_at: score("AML_BLOCK_AT", da.block_at)?.max(1),
+            decline_at: (decline > 0).then_some(decline),
+            ..da
+        };
+        if aml.review_at > aml.block_at || aml.decline_at.is_some_and(|d| d < aml.block_at) {
+            return Err(ConfigError::Invalid("AML_BLOCK_AT", "review ≤ block ≤ decline".into()));
+        }
         let safeguarding_account = need("SAFEGUARDING_ACCOUNT")?;
         if drop_domain::bank_account::kontonummer(&safeguarding_account).is_err() {
             return Err(ConfigError::Invalid("SAFEGUARDING_ACCOUNT", "not a Norwegian account number".into()));
@@ -173,6 +190,7 @@ impl Config {
             thunes_api_key: need("THUNES_API_KEY")?,
             thunes_api_secret: drop_domain::Secret::new(need("THUNES_API_SECRET")?),
             limits_remit,
+            aml,
             limits,
             env,
             table_name: need("TABLE_NAME")?,

@@ -148,16 +148,6 @@ impl Ctx {
         )
         .map_err(init)?;
         let bank = drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?;
-        let remit = Arc::new(drop_services::remit::payments::Remit {
-            table: p.table.clone(),
-            crypto: p.crypto.clone(),
-            clock: clock.clone(),
-            bank: Arc::new(bank),
-            providers: vec![Arc::new(wise), Arc::new(thunes)],
-            limits: config.limits_remit,
-            safeguarding: config.safeguarding_account.clone(),
-            api_base: config.api_base_url.clone(),
-        });
         let screener = match &config.screening_list {
             Some(path) => {
                 let bytes = std::fs::read(path)
@@ -173,8 +163,21 @@ impl Ctx {
             }
             None => drop_services::screening::Screener::none(),
         };
+        let screener = Arc::new(screener);
+        let remit = Arc::new(drop_services::remit::payments::Remit {
+            table: p.table.clone(),
+            crypto: p.crypto.clone(),
+            clock: clock.clone(),
+            bank: Arc::new(bank),
+            providers: vec![Arc::new(wise), Arc::new(thunes)],
+            limits: config.limits_remit,
+            safeguarding: config.safeguarding_account.clone(),
+            api_base: config.api_base_url.clone(),
+            screener: screener.clone(),
+            monitor: drop_services::monitor::Monitor { params: config.aml.clone(), lists: Default::default() },
+        });
         Ok(Ctx {
-            screener: Arc::new(screener),
+            screener,
             remit,
             table: p.table,
             audit: p.audit,

@@ -237,6 +237,12 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "Refused",
                 "the bank or provider refused this payment",
             ),
+            R::Declined => ApiError::new(
+                S::FORBIDDEN,
+                "payment-declined",
+                "Payment declined",
+                "this payment cannot be made; contact support",
+            ),
             R::IdempotencyMismatch => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
@@ -255,6 +261,15 @@ impl From<drop_services::remit::RemitError> for ApiError {
             }
             R::Storage(t) => t.into(),
             R::Crypto(c) => c.into(),
+        }
+    }
+}
+
+impl From<drop_services::rescreen::RescreenError> for ApiError {
+    fn from(e: drop_services::rescreen::RescreenError) -> Self {
+        match e {
+            drop_services::rescreen::RescreenError::Storage(e) => e.into(),
+            drop_services::rescreen::RescreenError::Crypto(e) => e.into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Drop's use cases and the ports (traits) they need. Adapters live in `drop-adapters`.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod canary;
@@ -9,8 +10,10 @@ pub mod dedupe;
 pub mod events;
 pub mod idempotency;
 pub mod ids;
+pub mod monitor;
 pub mod queue;
 pub mod remit;
+pub mod rescreen;
 pub mod screening;
 pub mod table;
 

@@ -1,9 +1,11 @@
-//! Sanctions/PEP screening of people: users at sign-up, recipients on creation. A potential hit
-//! raises an alert (for compliance staff only); a hit at or above the confirmation score blocks a
-//! recipient. Alerts record the score, the algorithm and the list's dataset and version — and no
-//! PII of ours (the matched list entries are public list data).
+//! Sanctions/PEP screening of people: users at sign-up, recipients on creation and at every
+//! payment, everyone again when a new list version arrives. A potential hit raises an alert (for
+//! compliance staff only); a hit at or above the confirmation score blocks. Alerts record the
+//! score, the algorithm and the list's dataset and version — and no PII of ours (the matched list
+//! entries are public list data).
 
-use crate::table::{Item, Query, Table, TableError};
+use crate::alerts::{self, NewAlert};
+use crate::table::{Table, TableError, TxOp};
 use drop_domain::screening::index::{Hit, Index};
 use drop_domain::screening::{Party, ScoreConfig};
 
@@ -39,6 +41,11 @@ impl Screener {
     pub fn screen(&self, party: &Party) -> Option<Vec<Hit>> {
         self.index.as_ref().map(|ix| ix.search(party, self.config))
     }
+
+    /// `(dataset, version)` of the loaded list.
+    pub fn list_version(&self) -> Option<(&str, &str)> {
+        self.index.as_ref().map(|ix| (ix.dataset.as_str(), ix.version.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,23 +63,49 @@ pub enum Verdict {
     NotScreened,
 }
 
-/// Screens a party and stores an alert for potential hits.
-pub async fn screen(
-    table: &dyn Table,
-    screener: &Screener,
-    subject_type: &str,
-    subject_id: &str,
-    trigger: &str,
-    party: &Party,
-    now: i64,
-) -> Result<Verdict, TableError> {
+impl Verdict {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::NoHit => "no_hit",
+            Verdict::PotentialHit { .. } => "potential_hit",
+            Verdict::ConfirmedHit { .. } => "confirmed_hit",
+            Verdict::NotScreened => "not_screened",
+        }
+    }
+
+    /// What the AML decision makes of it: no list means fail closed.
+    pub fn for_aml(&self) -> drop_domain::aml::Screening {
+        use drop_domain::aml::Screening as S;
+        match self {
+            Verdict::NoHit => S::NoHit,
+            Verdict::PotentialHit { .. } => S::PotentialHit,
+            Verdict::ConfirmedHit { .. } => S::ConfirmedHit,
+            Verdict::NotScreened => S::Error,
+        }
+    }
+}
+
+/// Who is screened, why, and where the alert goes.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    pub user_id: &'a str,
+    pub trigger: &'a str,
+    /// A fixed alert id makes a rerun idempotent; None draws a new one.
+    pub alert_id: Option<String>,
+}
+
+/// Screens a party without storing anything: the verdict and, for a potential hit, the alert to
+/// store (in the caller's transaction).
+pub fn assess(screener: &Screener, subject: &Subject<'_>, party: &Party, now: i64) -> (Verdict, Option<TxOp>) {
     let Some(hits) = screener.screen(party) else {
-        tracing::warn!(subject_type, trigger, "screening skipped: no list loaded");
-        return Ok(Verdict::NotScreened);
+        tracing::warn!(subject_type = subject.subject_type, trigger = subject.trigger, "not screened: no list loaded");
+        return (Verdict::NotScreened, None);
     };
     let potential: Vec<&Hit> = hits.iter().filter(|h| h.potential_match).collect();
-    let Some(best) = potential.first() else { return Ok(Verdict::NoHit) };
-    let alert_id = format!("alr_{}", crate::ids::ulid());
+    let Some(best) = potential.first() else { return (Verdict::NoHit, None) };
+    let alert_id = subject.alert_id.clone().unwrap_or_else(alerts::new_id);
     // Only the list side of each hit: entry ids, captions, scores, how tokens matched.
     let entries: Vec<serde_json::Value> = potential
         .iter()
@@ -85,40 +118,38 @@ pub async fn screen(
         })
         .collect();
     let confirmed = best.score >= CONFIRMED_AT;
-    let item = Item::new(format!("ALERT#{alert_id}"), "ALERT")
-        .with("alert_id", alert_id.clone())
-        .with("kind", "screening")
-        .with("subject_type", subject_type)
-        .with("subject_id", subject_id)
-        .with("trigger", trigger)
-        .with("score", (best.score * 1000.0).round() as i64)
-        .with("confirmed", confirmed)
-        .with("algorithm", ALGORITHM)
-        .with("dataset", best.dataset.clone())
-        .with("version", best.version.clone())
-        .with("entries", serde_json::Value::Array(entries).to_string())
-        .with("status", "open")
-        .with("created_at", now)
-        .with("gsi1pk", "ALERTS")
-        .with("gsi1sk", alert_id.clone());
-    table.put(item, None).await?;
-    Ok(if confirmed { Verdict::ConfirmedHit { alert_id } } else { Verdict::PotentialHit { alert_id } })
+    let alert = NewAlert {
+        kind: "screening",
+        subject_type: subject.subject_type,
+        subject_id: subject.subject_id,
+        user_id: subject.user_id,
+        trigger: subject.trigger,
+        outcome: if confirmed { "confirmed_hit" } else { "potential_hit" },
+        score: (best.score * 1000.0).round() as i64,
+        algorithm: ALGORITHM,
+        dataset: &best.dataset,
+        version: &best.version,
+        details: serde_json::Value::Array(entries),
+    };
+    let op = alert.put(&alert_id, now);
+    let verdict = if confirmed { Verdict::ConfirmedHit { alert_id } } else { Verdict::PotentialHit { alert_id } };
+    (verdict, Some(op))
 }
 
-/// Newest first.
-pub async fn alerts(table: &dyn Table, limit: u32) -> Result<Vec<serde_json::Value>, TableError> {
-    let page = table.query(Query::partition("ALERTS").on_index("gsi1").backward().limit(limit.clamp(1, 200))).await?;
-    Ok(page
-        .items
-        .iter()
-        .map(|i| {
-            serde_json::json!({
-                "id": i.s("alert_id"), "kind": i.s("kind"), "subjectType": i.s("subject_type"), "subjectId": i.s("subject_id"),
-                "trigger": i.s("trigger"), "score": i.n("score").map(|s| s as f64 / 1000.0), "confirmed": i.get("confirmed") == Some(&crate::table::Value::Bool(true)),
-                "algorithm": i.s("algorithm"), "dataset": i.s("dataset"), "version": i.s("version"), "status": i.s("status"),
-                "entries": i.s("entries").and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok()),
-                "createdAt": i.n("created_at").and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339),
-            })
-        })
-        .collect())
+/// Screens a party and stores the alert for a potential hit.
+pub async fn screen(
+    table: &dyn Table,
+    screener: &Screener,
+    subject: &Subject<'_>,
+    party: &Party,
+    now: i64,
+) -> Result<Verdict, TableError> {
+    let (verdict, op) = assess(screener, subject, party, now);
+    if let Some(TxOp::Put { item, condition }) = op {
+        match table.put(item, condition).await {
+            Err(e) if e.is_condition_failed() => {}
+            other => other?,
+        }
+    }
+    Ok(verdict)
 }

@@ -61,6 +61,8 @@ impl Transfer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
     pub account_opened_at: i64,
+    /// An earlier decision holds this user's transfers until compliance releases them.
+    pub held: bool,
 }
 
 /// Versioned high-risk country lists.

@@ -25,7 +25,13 @@ fn nok(minor: i64) -> String {
 
 /// Rules over the transfer and the profile alone: cheap enough for the confirm request.
 pub fn cheap(t: &Transfer, profile: &Profile, lists: &CountryLists, p: &Params) -> Vec<RuleResult> {
-    let mut out = Vec::with_capacity(3);
+    let mut out = Vec::with_capacity(4);
+    // HOLD: an earlier alert froze this user's transfers.
+    out.push(if profile.held {
+        r("hold", RuleOutcome::Forced { outcome: Outcome::BlockAndReview }, "transfers held by an earlier alert".into())
+    } else {
+        miss("hold", "no hold".into())
+    });
     // LARGE (Tazama 091 re-parameterised).
     out.push(if t.amount >= p.large_absolute {
         hit("large", 100, format!("{} is at or above {}", nok(t.amount), nok(p.large_absolute)))
@@ -79,7 +85,7 @@ pub fn behavioural(t: &Transfer, a: &Aggregates, profile: &Profile, p: &Params) 
     } else {
         let found = p.structuring_thresholds.iter().zip(w.near).find_map(|(&threshold, earlier)| {
             let n = earlier + i64::from(aggregates::near(t.amount, threshold, p.structuring_band));
-            (n >= 2).then(|| (n, threshold))
+            (n >= 2).then_some((n, threshold))
         });
         match found {
             Some((n, threshold)) => hit(
@@ -163,18 +169,18 @@ fn large_vs_history(t: &Transfer, a: &Aggregates, p: &Params) -> RuleResult {
     let amount = t.amount as f64 / 100.0;
     if std <= 1.0 {
         return if amount >= mean * p.large_flat_ratio {
-            hit(
-                "large_vs_history",
-                100,
-                format!("{} against an unvarying NOK {mean:.0} in {days} days", nok(t.amount)),
-            )
+            hit("large_vs_history", 100, format!("{} against an unvarying NOK {mean:.0} in {days} days", nok(t.amount)))
         } else {
             miss("large_vs_history", format!("{} against an unvarying NOK {mean:.0}", nok(t.amount)))
         };
     }
     let z = (amount - mean) / std;
     if z >= p.large_z {
-        hit("large_vs_history", 200, format!("{} is {z:.1} standard deviations above the {days}-day mean", nok(t.amount)))
+        hit(
+            "large_vs_history",
+            200,
+            format!("{} is {z:.1} standard deviations above the {days}-day mean", nok(t.amount)),
+        )
     } else {
         miss("large_vs_history", format!("{z:.1} standard deviations from the {days}-day mean"))
     }
@@ -204,7 +210,7 @@ mod tests {
     }
 
     fn old() -> Profile {
-        Profile { account_opened_at: T0 - 400 * DAY }
+        Profile { account_opened_at: T0 - 400 * DAY, held: false }
     }
 
     fn run(tr: &Transfer, h: &[Movement]) -> Decision {
@@ -283,7 +289,7 @@ mod tests {
 
     #[test]
     fn new_account_and_dormancy() {
-        let young = Profile { account_opened_at: T0 - 10 * DAY };
+        let young = Profile { account_opened_at: T0 - 10 * DAY, held: false };
         let lists = CountryLists::default();
         let d = evaluate(&t(2_000_000), &agg(&[]), &young, &lists, Screening::NoHit, &Params::default());
         assert_eq!(rule(&d, "new_account"), RuleOutcome::Hit { weight: 200 });
@@ -322,7 +328,7 @@ mod tests {
         let d = run(&t(2_000_000), &active());
         assert_eq!(d.score, 200, "{:?}", d.results);
         assert_eq!(d.outcome, Outcome::Review);
-        let young = Profile { account_opened_at: T0 - 5 * DAY };
+        let young = Profile { account_opened_at: T0 - 5 * DAY, held: false };
         let lists = CountryLists::default();
         let d = evaluate(&t(2_000_000), &agg(&active()), &young, &lists, Screening::NoHit, &Params::default());
         assert_eq!(d.score, 400);
@@ -339,6 +345,9 @@ mod tests {
             evaluate(&t(2_000_000), &agg(&active()), &young, &lists, Screening::NoHit, &strict).outcome,
             Outcome::Decline
         );
-        assert_eq!(d.results.len(), 11, "every rule answers, hit or not");
+        assert_eq!(d.results.len(), 12, "every rule answers, hit or not");
+        let held = Profile { held: true, ..old() };
+        let d = evaluate(&t(250_000), &agg(&active()), &held, &lists, Screening::NoHit, &Params::default());
+        assert_eq!((d.score, d.outcome), (0, Outcome::BlockAndReview));
     }
 }

@@ -13,6 +13,8 @@ use drop_domain::Secret;
 /// The table name bound into ciphertexts: logical, so data survives a physical rename.
 pub const AAD_TABLE: &str = "main";
 pub const PROFILE_SK: &str = "PROFILE";
+/// Every user's profile is listed under this gsi3 partition, for re-screening.
+pub const SCREEN_PARTITION: &str = "SCREEN#user";
 
 pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
@@ -83,7 +85,9 @@ pub async fn find_or_create(
             .with("nin_kind", nin.kind().as_str())
             .with("phone_verified", false)
             .with("email_verified", false)
-            .with("created_at", now);
+            .with("created_at", now)
+            .with("gsi3pk", SCREEN_PARTITION)
+            .with("gsi3sk", user_id.clone());
         put_enc(crypto, &mut profile, "nin", Some(&Secret::new(nin.digits()))).await?;
         put_enc(crypto, &mut profile, "pid", claims.pid.as_ref()).await?;
         put_enc(crypto, &mut profile, "name", claims.name.as_ref()).await?;

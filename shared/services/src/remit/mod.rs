@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod ledger;
 pub mod limits;
+pub mod monitoring;
 pub mod payments;
 pub mod ports;
 pub mod recipients;
@@ -30,6 +31,9 @@ pub enum RemitError {
     Bank(String),
     #[error("bank refused: {0}")]
     BankRefused(String),
+    /// Blocked by screening or monitoring; the user is not told why (tipping-off).
+    #[error("declined by screening or monitoring")]
+    Declined,
     #[error("idempotency key in use by another request")]
     IdempotencyMismatch,
     #[error("the first request with this key is still running")]

@@ -29,6 +29,9 @@ pub struct Remit {
     /// Drop's safeguarding account (BBAN) that payments credit.
     pub safeguarding: String,
     pub api_base: String,
+    /// The sanctions list payments' recipients are screened against.
+    pub screener: Arc<crate::screening::Screener>,
+    pub monitor: crate::monitor::Monitor,
 }
 
 /// A payment as stored (the HTTP layer decides what the API shows).
@@ -312,6 +315,16 @@ impl Remit {
             Err(e) if e.is_condition_failed() => return Err(RemitError::IllegalState("being confirmed")),
             Err(e) => return Err(e.into()),
         };
+        // Screening and the cheap rules, before the bank is asked.
+        let check = self.precheck(&claimed).await?;
+        if check.outcome >= drop_domain::aml::Outcome::BlockAndReview {
+            let (u, _) = self.step(&claimed, Event::Cancel, vec![("failure_reason", "declined".into())])?;
+            let mut ops = vec![TxOp::Update(u)];
+            ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+            ops.extend(check.ops);
+            self.apply(ops).await?;
+            return Err(RemitError::Declined);
+        }
         let order = PaymentOrder {
             end_to_end_id: p.id.trim_start_matches("pay_").chars().take(35).collect(),
             debtor_bban: debtor,
@@ -338,6 +351,7 @@ impl Remit {
         let body = serde_json::json!({"paymentId": p.id, "status": to.as_str(), "scaRedirectUrl": started.sca_url})
             .to_string();
         let mut ops = vec![TxOp::Update(u)];
+        ops.extend(check.ops);
         if let Some((key, hash)) = idem {
             ops.push(TxOp::Update(idempotency::complete(key, hash, 200, &body)));
         }

@@ -90,21 +90,35 @@ fn validate(r: &NewRecipient) -> Result<Checked, RemitError> {
     }
 }
 
+pub fn new_id() -> String {
+    format!("rcp_{}", ulid::Ulid::new())
+}
+
+/// Every recipient is listed under this gsi3 partition, for re-screening.
+pub const SCREEN_PARTITION: &str = "SCREEN#recipient";
+
+/// Stores a recipient under an id from [`new_id`] (screened before it exists).
 pub async fn create(
     table: &dyn Table,
     crypto: &Crypto,
     user_id: &str,
+    id: &str,
     r: &NewRecipient,
     now: i64,
 ) -> Result<RecipientView, RemitError> {
     let (name, country, currency, iban, account) = validate(r)?;
-    let id = format!("rcp_{}", ulid::Ulid::new());
+    if !id.starts_with("rcp_") {
+        return Err(RemitError::Invalid("id"));
+    }
+    let id = id.to_owned();
     let pk = format!("USER#{user_id}");
     let sk = sk(&id);
     let mut item = Item::new(&pk, &sk)
         .with("country", country.clone())
         .with("currency", currency.as_str())
-        .with("created_at", now);
+        .with("created_at", now)
+        .with("gsi3pk", SCREEN_PARTITION)
+        .with("gsi3sk", format!("{user_id}#{id}"));
     item.set("name", crypto.encrypt(aad(&pk, &sk, "name"), name.as_bytes()).await?);
     let shown = iban.clone().or(account.clone()).unwrap_or_default();
     if let Some(i) = &iban {

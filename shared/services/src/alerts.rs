@@ -1,0 +1,95 @@
+//! Alerts for compliance staff: sanctions/PEP screening hits and AML monitoring outcomes. An alert
+//! records what decided it (rule results or matched list entries), the score, the algorithm or
+//! scorecard and the list dataset and version — never PII of ours. Listed newest first through
+//! gsi1 (`ALERTS`); users never see them (tipping-off, hvitvaskingsloven § 28).
+
+use crate::table::{Condition, Item, Query, Table, TableError, TxOp};
+
+#[derive(Debug, Clone)]
+pub struct NewAlert<'a> {
+    /// `screening` or `aml`.
+    pub kind: &'a str,
+    /// `user`, `recipient` or `payment`.
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    /// The user the subject belongs to.
+    pub user_id: &'a str,
+    /// `onboarding`, `recipient`, `confirm`, `monitor` or `rescreen`.
+    pub trigger: &'a str,
+    /// `potential_hit`, `confirmed_hit`, `review`, `block_and_review` or `decline`.
+    pub outcome: &'a str,
+    /// Screening: the best match × 1000. AML: the rule score.
+    pub score: i64,
+    pub algorithm: &'a str,
+    pub dataset: &'a str,
+    pub version: &'a str,
+    /// Matched list entries (screening) or rule results (AML).
+    pub details: serde_json::Value,
+}
+
+pub fn new_id() -> String {
+    format!("alr_{}", crate::ids::ulid())
+}
+
+impl NewAlert<'_> {
+    /// The alert as a put that never overwrites (a deterministic id makes a rerun a no-op).
+    pub fn put(&self, alert_id: &str, now: i64) -> TxOp {
+        let item = Item::new(format!("ALERT#{alert_id}"), "ALERT")
+            .with("alert_id", alert_id)
+            .with("kind", self.kind)
+            .with("subject_type", self.subject_type)
+            .with("subject_id", self.subject_id)
+            .with("user_id", self.user_id)
+            .with("trigger", self.trigger)
+            .with("outcome", self.outcome)
+            .with("score", self.score)
+            .with("algorithm", self.algorithm)
+            .with("dataset", self.dataset)
+            .with("version", self.version)
+            .with("details", self.details.to_string())
+            .with("status", "open")
+            .with("created_at", now)
+            .with("gsi1pk", "ALERTS")
+            .with("gsi1sk", alert_id);
+        TxOp::Put { item, condition: Some(Condition::absent()) }
+    }
+}
+
+/// Stores an alert; an alert with this id already there is left as it is.
+pub async fn raise(table: &dyn Table, alert: &NewAlert<'_>, alert_id: &str, now: i64) -> Result<(), TableError> {
+    let TxOp::Put { item, condition } = alert.put(alert_id, now) else { return Ok(()) };
+    match table.put(item, condition).await {
+        Err(e) if e.is_condition_failed() => Ok(()),
+        other => other,
+    }
+}
+
+fn view(i: &Item) -> serde_json::Value {
+    let kind = i.s("kind").unwrap_or_default();
+    let details = i.s("details").and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok());
+    let score = match (kind, i.n("score")) {
+        ("screening", Some(s)) => serde_json::json!(s as f64 / 1000.0),
+        (_, Some(s)) => serde_json::json!(s),
+        (_, None) => serde_json::Value::Null,
+    };
+    let outcome = i.s("outcome").unwrap_or_default();
+    let mut v = serde_json::json!({
+        "id": i.s("alert_id"), "kind": kind, "subjectType": i.s("subject_type"), "subjectId": i.s("subject_id"),
+        "userId": i.s("user_id"), "trigger": i.s("trigger"), "outcome": outcome, "score": score,
+        "algorithm": i.s("algorithm"), "dataset": i.s("dataset"), "version": i.s("version"), "status": i.s("status"),
+        "createdAt": i.n("created_at").and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339),
+    });
+    if kind == "screening" {
+        v["confirmed"] = serde_json::Value::Bool(outcome == "confirmed_hit");
+        v["entries"] = details.unwrap_or_default();
+    } else {
+        v["rules"] = details.unwrap_or_default();
+    }
+    v
+}
+
+/// Newest first.
+pub async fn list(table: &dyn Table, limit: u32) -> Result<Vec<serde_json::Value>, TableError> {
+    let page = table.query(Query::partition("ALERTS").on_index("gsi1").backward().limit(limit.clamp(1, 200))).await?;
+    Ok(page.items.iter().map(view).collect())
+}

@@ -1,0 +1,143 @@
+//! Payment screening. Inside confirm (`precheck`): the recipient screened against the current
+//! list and the cheap rules over the transfer and the profile; block-and-review or decline stops
+//! the payment before the bank is asked. After the money moved (`monitor_event`, the SQS consumer
+//! of payment events): the behavioural rules over the user's rolling aggregates, then the
+//! aggregates, the decision, an alert and a hold on further transfers in one transaction with the
+//! consumer's once-only marker.
+
+use super::payments::{Payment, Remit};
+use super::{recipients, RemitError};
+use crate::alerts;
+use crate::auth::users::PROFILE_SK;
+use crate::dedupe;
+use crate::monitor::{self, ScreeningNote, HOLD_ATTR};
+use crate::screening::{self, Subject};
+use crate::table::{CancelReason, Key, TableError, TxOp};
+use drop_domain::aml::{self, Movement, Outcome};
+use drop_domain::screening::Party;
+
+pub const CONSUMER: &str = "payment-monitor";
+
+/// The decision inside confirm and what to write with the payment's next step.
+pub struct Precheck {
+    pub outcome: Outcome,
+    pub ops: Vec<TxOp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monitored {
+    /// Counted; the behavioural decision's outcome for an outgoing transfer.
+    Recorded(Option<Outcome>),
+    Duplicate,
+    /// Not a payment event this consumer looks at, or an unknown payment.
+    Ignored,
+}
+
+impl Remit {
+    async fn aml_profile(&self, user_id: &str, now: i64) -> Result<aml::Profile, RemitError> {
+        let item =
+            self.table.get(&Key::new(format!("USER#{user_id}"), PROFILE_SK)).await?.ok_or(RemitError::NotFound)?;
+        Ok(aml::Profile { account_opened_at: item.n("created_at").unwrap_or(now), held: item.get(HOLD_ATTR).is_some() })
+    }
+
+    fn list_version(&self) -> (&str, &str) {
+        self.screener.list_version().unwrap_or(("none", "none"))
+    }
+
+    /// Screens the recipient and runs the cheap rules for a payment about to be confirmed.
+    pub(super) async fn precheck(&self, p: &Payment) -> Result<Precheck, RemitError> {
+        let now = self.clock.epoch();
+        let profile = self.aml_profile(&p.user_id, now).await?;
+        let b = recipients::beneficiary(self.table.as_ref(), &self.crypto, &p.user_id, &p.recipient_id).await?;
+        let party = Party {
+            names: vec![b.name.expose().clone()],
+            countries: vec![b.country.to_lowercase()],
+            ..Default::default()
+        };
+        let subject = Subject {
+            subject_type: "recipient",
+            subject_id: &p.recipient_id,
+            user_id: &p.user_id,
+            trigger: "confirm",
+            alert_id: None,
+        };
+        let (verdict, screening_alert) = screening::assess(&self.screener, &subject, &party, now);
+        let (dataset, version) = self.list_version();
+        let note = ScreeningNote { verdict: verdict.as_str(), dataset, version };
+        let t =
+            aml::Transfer { at: now, amount: p.source_amount, recipient: p.recipient_id.clone(), country: b.country };
+        let m = &self.monitor;
+        let d = aml::decide(aml::cheap(&t, &profile, &m.lists, &m.params), verdict.for_aml(), &m.lists, &m.params);
+        let mut ops = vec![monitor::decision_put(&p.user_id, &p.id, "confirm", &d, &note, &m.params, now)];
+        ops.extend(screening_alert);
+        if let Some(a) = monitor::alert(&d, &p.id, &p.user_id, "confirm", &note) {
+            tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged at confirm");
+            ops.push(a.put(&alerts::new_id(), now));
+        }
+        Ok(Precheck { outcome: d.outcome, ops })
+    }
+
+    /// One payment event, once: `payment.authorised` (money out) or `payment.refunded` (money
+    /// back in). `at` is when the event happened, so a redelivery lands in the same buckets.
+    pub async fn monitor_event(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        payment_id: &str,
+        at: i64,
+    ) -> Result<Monitored, RemitError> {
+        let incoming = match event_type {
+            "payment.authorised" => false,
+            "payment.refunded" => true,
+            _ => return Ok(Monitored::Ignored),
+        };
+        let p = match self.find(payment_id).await {
+            Ok(p) => p,
+            Err(RemitError::NotFound) => return Ok(Monitored::Ignored),
+            Err(e) => return Err(e),
+        };
+        let (m, now) = (&self.monitor, self.clock.epoch());
+        let movement = Movement { at, amount: p.source_amount, recipient: p.recipient_id.clone(), incoming };
+        let mut ops = monitor::record(&p.user_id, &movement, &m.params);
+        let mut outcome = None;
+        if !incoming {
+            let history = monitor::aggregates(self.table.as_ref(), &p.user_id).await?;
+            let profile = self.aml_profile(&p.user_id, now).await?;
+            let t = aml::Transfer {
+                at,
+                amount: p.source_amount,
+                recipient: p.recipient_id.clone(),
+                country: String::new(),
+            };
+            let d = aml::decide(
+                aml::behavioural(&t, &history, &profile, &m.params),
+                aml::Screening::NoHit,
+                &m.lists,
+                &m.params,
+            );
+            let (dataset, version) = self.list_version();
+            let note = ScreeningNote { verdict: "screened_at_confirm", dataset, version };
+            ops.push(monitor::decision_put(&p.user_id, &p.id, "monitor", &d, &note, &m.params, now));
+            if let Some(a) = monitor::alert(&d, &p.id, &p.user_id, "monitor", &note) {
+                let id = alerts::new_id();
+                ops.push(a.put(&id, now));
+                if d.outcome >= Outcome::BlockAndReview {
+                    ops.push(TxOp::Update(monitor::hold(&p.user_id, &id)));
+                }
+                tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged by monitoring");
+            }
+            outcome = Some(d.outcome);
+        }
+        match dedupe::once(self.table.as_ref(), CONSUMER, event_id, now, ops).await {
+            Ok(dedupe::Outcome::Applied) => Ok(Monitored::Recorded(outcome)),
+            Ok(dedupe::Outcome::Duplicate) => Ok(Monitored::Duplicate),
+            // The decision for this payment exists already (the same payment under another event id).
+            Err(TableError::TransactionCanceled { reasons })
+                if reasons.iter().any(|r| matches!(r, Some(CancelReason::ConditionFailed { .. }))) =>
+            {
+                Ok(Monitored::Duplicate)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Paying through the local stack like the frontend: link an account (bank SCA), quote, confirm
+//! under an Idempotency-Key, approve at the bank, wait for a status.
+
+use crate::flow::{client, login, onboard, with_access, Session, ADULT};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub async fn ready(base: &str) -> Session {
+    let s = login(base, ADULT).await.map_err(|r| r.status()).expect("login");
+    onboard(base, &s).await;
+    s
+}
+
+pub fn post(base: &str, path: &str, s: &Session) -> reqwest::RequestBuilder {
+    with_access(client().post(format!("{base}{path}")), s).header("x-requested-with", "fetch")
+}
+
+pub async fn get_json(base: &str, path: &str, s: &Session) -> Value {
+    with_access(client().get(format!("{base}{path}")), s).send().await.unwrap().json().await.unwrap()
+}
+
+/// Follows a 303 chain by hand (bank → our callback) and returns the final Location.
+pub async fn follow(url: &str) -> String {
+    let c = client();
+    let mut url = url.to_owned();
+    for _ in 0..4 {
+        // The frontend is not running in tests: its URL is the answer.
+        if url.starts_with("http://localhost:5173") {
+            return url;
+        }
+        let r = c.get(&url).send().await.unwrap();
+        if r.status() != StatusCode::SEE_OTHER {
+            return url;
+        }
+        url = r.headers()["location"].to_str().unwrap().to_owned();
+    }
+    url
+}
+
+pub async fn link_account(base: &str, s: &Session) -> String {
+    let r = post(base, "/api/user/accounts", s).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let done = follow(&format!("{sca}?sim_result=approve")).await;
+    assert!(done.ends_with("/accounts?linked=2"), "{done}");
+    let accounts = get_json(base, "/api/user/accounts", s).await;
+    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    assert!(accounts[0]["account"].as_str().unwrap().starts_with("•"), "masked");
+    accounts[0]["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn initiate(base: &str, s: &Session, recipient: &str, nok_minor: i64) -> reqwest::Response {
+    initiate_in(base, s, recipient, nok_minor, "EUR").await
+}
+
+pub async fn initiate_in(
+    base: &str,
+    s: &Session,
+    recipient: &str,
+    nok_minor: i64,
+    currency: &str,
+) -> reqwest::Response {
+    post(base, "/api/payment/initiate", s)
+        .json(&json!({"recipientId": recipient, "sourceAmount": nok_minor, "targetCurrency": currency}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Creates a recipient; returns its id.
+pub async fn add_recipient(base: &str, s: &Session, body: Value) -> String {
+    let r = post(base, "/api/user/recipients", s).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{body}");
+    r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// Quote, confirm and approve at the bank; returns the payment id.
+pub async fn pay_approved(base: &str, s: &Session, recipient: &str, account: &str, nok_minor: i64) -> String {
+    let r = initiate(base, s, recipient, nok_minor).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["paymentId"].as_str().unwrap().to_owned();
+    let c = confirm(base, s, &id, account, &ulid::Ulid::new().to_string()).await;
+    assert_eq!(c.status(), StatusCode::OK, "{}", c.text().await.unwrap());
+    let sca = c.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let back = follow(&format!("{sca}?sim_result=approve")).await;
+    assert!(back.contains(&format!("/payments/{id}")), "{back}");
+    id
+}
+
+pub async fn confirm(base: &str, s: &Session, payment: &str, account: &str, key: &str) -> reqwest::Response {
+    post(base, "/api/payment/confirm", s)
+        .header("idempotency-key", key)
+        .json(&json!({"paymentId": payment, "accountId": account}))
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn wait_status(base: &str, s: &Session, payment: &str, want: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = get_json(base, &format!("/api/payment/{payment}"), s).await;
+        if last["status"] == want {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("payment never reached {want}: {last}");
+}
