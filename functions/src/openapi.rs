@@ -36,6 +36,7 @@ use utoipa::OpenApi;
         crate::remit::webhooks::wise,
         crate::remit::webhooks::thunes,
         crate::admin::alerts,
+        crate::admin::close,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),

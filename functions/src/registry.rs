@@ -129,6 +129,16 @@ http!(
     crate::admin::alerts_handler
 );
 
+http!(
+    ADMIN_ALERT_CLOSE,
+    "admin-alert-close",
+    "POST",
+    "/api/admin/alerts/{id}/close",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::admin::close_handler
+);
+
 pub static PAYOUT_WORKER: FunctionDef =
     FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
 
@@ -180,6 +190,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
     &ADMIN_ALERTS,
+    &ADMIN_ALERT_CLOSE,
     &PAYOUT_WORKER,
     &PAYMENT_MONITOR,
     &PAYMENT_RECONCILIATION,

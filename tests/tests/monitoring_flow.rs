@@ -100,6 +100,9 @@ async fn confirm_declines_call_for_action_countries_and_possible_matches() {
     stack.stop().await;
 }
 
+/// Another adult (born 1996-02-29), made compliance staff.
+const STAFF: &str = "29029648784";
+
 async fn structuring_holds_the_next_transfer(aws: bool) {
     let (stack, base) = start(aws).await;
     let s = ready(&base).await;
@@ -146,6 +149,36 @@ async fn structuring_holds_the_next_transfer(aws: bool) {
     let id = r.json::<Value>().await.unwrap()["paymentId"].as_str().unwrap().to_owned();
     let held = confirm(&base, &s, &id, &account, "after-hold").await;
     assert_eq!(held.status(), StatusCode::FORBIDDEN);
+
+    // Compliance reviews the alert. Users cannot close alerts; an admin's false positive releases
+    // the hold, audited on the user's chain.
+    let alert_id = a["id"].as_str().unwrap().to_owned();
+    let close = |who: &Session, resolution: &str| {
+        with_access(client().post(format!("{base}/api/admin/alerts/{alert_id}/close")), who)
+            .header("x-requested-with", "fetch")
+            .json(&json!({"resolution": resolution}))
+            .send()
+    };
+    assert_eq!(close(&s, "false_positive").await.unwrap().status(), StatusCode::FORBIDDEN);
+    let staff = login(&base, STAFF).await.map_err(|r| r.status()).unwrap();
+    let role = drop_domain::role::Role::Admin;
+    drop_services::auth::users::set_role(stack.ctx.table.as_ref(), &user_id(&staff), role).await.unwrap();
+    let admin = login(&base, STAFF).await.map_err(|r| r.status()).unwrap();
+    assert_eq!(close(&admin, "not-a-resolution").await.unwrap().status(), StatusCode::BAD_REQUEST);
+    let r = close(&admin, "false_positive").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let closed: Value = r.json().await.unwrap();
+    assert_eq!(closed["holdReleased"], true);
+    assert_eq!(
+        (closed["alert"]["status"].as_str(), closed["alert"]["resolution"].as_str()),
+        (Some("closed"), Some("false_positive"))
+    );
+    assert_eq!(close(&admin, "false_positive").await.unwrap().status(), StatusCode::CONFLICT);
+    let chain = drop_services::audit::read_chain(stack.ctx.audit.as_ref(), &user).await.unwrap();
+    assert!(chain.iter().any(|e| e.action == "alert.closed" && e.actor == user_id(&admin)), "{chain:?}");
+    let r = initiate(&base, &s, &recipients[5], 10_000).await;
+    let id = r.json::<Value>().await.unwrap()["paymentId"].as_str().unwrap().to_owned();
+    assert_eq!(confirm(&base, &s, &id, &account, "after-release").await.status(), StatusCode::OK);
     stack.stop().await;
 }
 

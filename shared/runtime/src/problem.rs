@@ -274,6 +274,25 @@ impl From<drop_services::rescreen::RescreenError> for ApiError {
     }
 }
 
+impl From<drop_services::alerts::AlertError> for ApiError {
+    fn from(e: drop_services::alerts::AlertError) -> Self {
+        use drop_services::alerts::AlertError as A;
+        match e {
+            A::NotFound => ApiError::not_found(),
+            A::Closed => {
+                ApiError::new(StatusCode::CONFLICT, "alert-closed", "Alert closed", "the alert is already closed")
+            }
+            A::Changed => ApiError::new(
+                StatusCode::CONFLICT,
+                "changed-meanwhile",
+                "Changed meanwhile",
+                "the alert or the user's hold changed; read it again",
+            ),
+            A::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<QueueError> for ApiError {
     fn from(_: QueueError) -> Self {
         ApiError::unavailable("queue is busy; try again")

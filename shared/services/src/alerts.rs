@@ -77,6 +77,7 @@ fn view(i: &Item) -> serde_json::Value {
         "id": i.s("alert_id"), "kind": kind, "subjectType": i.s("subject_type"), "subjectId": i.s("subject_id"),
         "userId": i.s("user_id"), "trigger": i.s("trigger"), "outcome": outcome, "score": score,
         "algorithm": i.s("algorithm"), "dataset": i.s("dataset"), "version": i.s("version"), "status": i.s("status"),
+        "resolution": i.s("resolution"), "closedBy": i.s("closed_by"),
         "createdAt": i.n("created_at").and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339),
     });
     if kind == "screening" {
@@ -92,4 +93,72 @@ fn view(i: &Item) -> serde_json::Value {
 pub async fn list(table: &dyn Table, limit: u32) -> Result<Vec<serde_json::Value>, TableError> {
     let page = table.query(Query::partition("ALERTS").on_index("gsi1").backward().limit(limit.clamp(1, 200))).await?;
     Ok(page.items.iter().map(view).collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("no such alert")]
+    NotFound,
+    #[error("the alert is already closed")]
+    Closed,
+    #[error("the alert or the user's hold changed meanwhile")]
+    Changed,
+    #[error("storage: {0}")]
+    Storage(#[from] TableError),
+}
+
+/// How compliance staff closed an alert (Marble's case outcomes).
+pub const RESOLUTIONS: [&str; 3] = ["false_positive", "valuable_alert", "confirmed_risk"];
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Closed {
+    pub alert: serde_json::Value,
+    /// The user's held transfers were released (any resolution but `confirmed_risk`).
+    pub hold_released: bool,
+}
+
+/// Closes an open alert; unless the risk is confirmed, releases the hold this alert put on its
+/// user — in the same transaction.
+pub async fn close(
+    table: &dyn Table,
+    alert_id: &str,
+    resolution: &'static str,
+    actor: &str,
+    now: i64,
+) -> Result<Closed, AlertError> {
+    let key = crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT");
+    let alert = table.get(&key).await?.ok_or(AlertError::NotFound)?;
+    if alert.s("status") != Some("open") {
+        return Err(AlertError::Closed);
+    }
+    let mut ops = vec![TxOp::Update(
+        crate::table::Update::new(key)
+            .set("status", "closed")
+            .set("resolution", resolution)
+            .set("closed_by", actor)
+            .set("closed_at", now)
+            .when(Condition::eq("status", "open")),
+    )];
+    let user = alert.s("user_id").unwrap_or_default();
+    let profile_key = crate::table::Key::new(format!("USER#{user}"), crate::auth::users::PROFILE_SK);
+    let held_here = match table.get(&profile_key).await? {
+        Some(p) => p.s(crate::monitor::HOLD_ATTR) == Some(alert_id),
+        None => false,
+    };
+    let release = held_here && resolution != "confirmed_risk";
+    if release {
+        ops.push(TxOp::Update(
+            crate::table::Update::new(profile_key)
+                .remove(crate::monitor::HOLD_ATTR)
+                .when(Condition::eq(crate::monitor::HOLD_ATTR, alert_id)),
+        ));
+    }
+    match table.transact(ops).await {
+        Ok(()) => {}
+        Err(TableError::TransactionCanceled { .. }) => return Err(AlertError::Changed),
+        Err(e) => return Err(e.into()),
+    }
+    let closed = table.get(&crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT")).await?;
+    Ok(Closed { alert: closed.as_ref().map(view).unwrap_or_default(), hold_released: release })
 }
