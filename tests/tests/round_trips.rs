@@ -123,6 +123,12 @@ async fn round_trips_per_route() {
     let b = now();
     c.get(back.headers()["location"].to_str().unwrap()).send().await.unwrap();
     measure("GET /api/payment/sca-callback", 4, b);
+    // The payment-monitor consumer on the authorised event (pollers are off: called directly).
+    let b = now();
+    let pay = q["paymentId"].as_str().unwrap();
+    let m = stack.ctx.remit.monitor_event("evt_round_trips", "payment.authorised", pay, stack.ctx.clock.epoch()).await;
+    assert!(matches!(m, Ok(drop_services::remit::monitoring::Monitored::Recorded(Some(_)))), "{m:?}");
+    measure("payment-monitor (one payment.authorised event)", 4, b);
     let id = q["paymentId"].as_str().unwrap();
     let b = now();
     with_access(c.get(format!("{base}/api/payment/{id}")), &s).send().await.unwrap();
