@@ -8,7 +8,7 @@ use std::sync::Arc;
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RecipientRequest {
-    /// First and last name.
+    /// First and last name, in Latin letters (diacritics allowed).
     pub name: String,
     /// ISO 3166 alpha-2.
     pub country: String,

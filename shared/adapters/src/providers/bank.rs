@@ -2,13 +2,12 @@
 //! status. Every call carries a fresh `X-Request-ID`; initiations carry `PSU-IP-Address` and the
 //! redirect URIs.
 
-use super::http::{client, decimal, json};
+use super::http::{decimal, json, request};
 use async_trait::async_trait;
 use drop_domain::Secret;
 use drop_services::remit::ports::{Bank, BankAccount, PaymentOrder, ProviderError, Redirected};
 
 pub struct BerlinGroupBank {
-    http: reqwest::Client,
     base: String,
     product: String,
 }
@@ -16,14 +15,13 @@ pub struct BerlinGroupBank {
 impl BerlinGroupBank {
     pub fn new(base: &str) -> Result<Self, String> {
         Ok(BerlinGroupBank {
-            http: client()?,
             base: base.trim_end_matches('/').to_owned(),
             product: "norwegian-domestic-credit-transfers".into(),
         })
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).header("x-request-id", ulid::Ulid::new().to_string())
+    fn req(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
+        Ok(request(method, format!("{}{path}", self.base))?.header("x-request-id", ulid::Ulid::new().to_string()))
     }
 }
 
@@ -42,7 +40,7 @@ impl Bank for BerlinGroupBank {
         let body = serde_json::json!({"access": {"accounts": [], "balances": [], "transactions": []}, "recurringIndicator": true,
             "validUntil": "9999-12-31", "frequencyPerDay": 4, "combinedServiceIndicator": false});
         let v = json(
-            self.req(reqwest::Method::POST, "/v1/consents")
+            self.req(reqwest::Method::POST, "/v1/consents")?
                 .header("psu-ip-address", psu_ip)
                 .header("tpp-redirect-uri", redirect)
                 .json(&body),
@@ -52,12 +50,12 @@ impl Bank for BerlinGroupBank {
     }
 
     async fn consent(&self, consent_id: &str) -> Result<(String, String), ProviderError> {
-        let v = json(self.req(reqwest::Method::GET, &format!("/v1/consents/{consent_id}"))).await?;
+        let v = json(self.req(reqwest::Method::GET, &format!("/v1/consents/{consent_id}"))?).await?;
         Ok((v["consentStatus"].as_str().unwrap_or("").to_owned(), v["validUntil"].as_str().unwrap_or("").to_owned()))
     }
 
     async fn accounts(&self, consent_id: &str) -> Result<Vec<BankAccount>, ProviderError> {
-        let v = json(self.req(reqwest::Method::GET, "/v1/accounts").header("consent-id", consent_id)).await?;
+        let v = json(self.req(reqwest::Method::GET, "/v1/accounts")?.header("consent-id", consent_id)).await?;
         let s = |a: &serde_json::Value, k: &str| a.get(k).and_then(|x| x.as_str()).map(str::to_owned);
         Ok(v["accounts"]
             .as_array()
@@ -77,7 +75,7 @@ impl Bank for BerlinGroupBank {
 
     async fn delete_consent(&self, consent_id: &str) -> Result<(), ProviderError> {
         let resp = self
-            .req(reqwest::Method::DELETE, &format!("/v1/consents/{consent_id}"))
+            .req(reqwest::Method::DELETE, &format!("/v1/consents/{consent_id}"))?
             .send()
             .await
             .map_err(|_| ProviderError::Transient("connection failed".into()))?;
@@ -102,7 +100,7 @@ impl Bank for BerlinGroupBank {
             "endToEndIdentification": o.end_to_end_id, "remittanceInformationUnstructured": o.remittance,
         });
         let v = json(
-            self.req(reqwest::Method::POST, &format!("/v1/payments/{}", self.product))
+            self.req(reqwest::Method::POST, &format!("/v1/payments/{}", self.product))?
                 .header("psu-ip-address", psu_ip)
                 .header("tpp-redirect-uri", redirect_ok)
                 .header("tpp-nok-redirect-uri", redirect_nok)
@@ -117,7 +115,7 @@ impl Bank for BerlinGroupBank {
     }
 
     async fn payment_status(&self, id: &str) -> Result<String, ProviderError> {
-        let v = json(self.req(reqwest::Method::GET, &format!("/v1/payments/{}/{id}/status", self.product))).await?;
+        let v = json(self.req(reqwest::Method::GET, &format!("/v1/payments/{}/{id}/status", self.product))?).await?;
         v["transactionStatus"]
             .as_str()
             .map(str::to_owned)

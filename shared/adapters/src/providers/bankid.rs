@@ -12,7 +12,6 @@ use drop_services::auth::login::{IdClaims, IdentityProvider};
 use drop_services::auth::AuthError;
 use drop_services::Clock;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::RwLock;
 
 const SKEW: i64 = 60;
@@ -34,7 +33,6 @@ pub struct BankIdConfig {
 }
 
 pub struct BankIdClient {
-    http: reqwest::Client,
     cfg: BankIdConfig,
     clock: Arc<dyn Clock>,
     discovery: RwLock<Option<Discovery>>,
@@ -56,16 +54,12 @@ fn form_encode(s: &str) -> String {
 
 impl BankIdClient {
     pub fn new(cfg: BankIdConfig, clock: Arc<dyn Clock>) -> Result<Self, AuthError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(provider)?;
-        Ok(BankIdClient { http, cfg, clock, discovery: RwLock::new(None), jwks: RwLock::new(None) })
+        Ok(BankIdClient { cfg, clock, discovery: RwLock::new(None), jwks: RwLock::new(None) })
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, AuthError> {
-        self.http
+        super::http::shared()
+            .map_err(AuthError::Provider)?
             .get(url)
             .send()
             .await
@@ -178,8 +172,8 @@ impl IdentityProvider for BankIdClient {
             form_encode(&self.cfg.redirect_uri),
             form_encode(code_verifier)
         );
-        let resp = self
-            .http
+        let resp = super::http::shared()
+            .map_err(AuthError::Provider)?
             .post(&d.token_endpoint)
             .header("authorization", format!("Basic {basic}"))
             .header("content-type", "application/x-www-form-urlencoded")

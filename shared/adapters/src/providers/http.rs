@@ -1,16 +1,31 @@
-//! HTTP plumbing shared by the provider clients: one reqwest client per container, error
-//! classification (429/5xx/timeouts are transient, other 4xx are rejections), amounts.
+//! HTTP plumbing shared by the provider clients: one reqwest client per container, built on
+//! first use (building one loads the TLS roots, ~10 ms: functions that never call out do not pay
+//! it at cold start), error classification (429/5xx/timeouts are transient, other 4xx are
+//! rejections), amounts.
 
 use drop_services::remit::ports::ProviderError;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+
+/// The container's client (connection pool shared by every provider).
+pub fn shared() -> Result<&'static reqwest::Client, String> {
+    if let Some(c) = CLIENT.get() {
+        return Ok(c);
+    }
+    let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(8))
         .connect_timeout(Duration::from_secs(3))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(CLIENT.get_or_init(|| c))
+}
+
+/// A request on the shared client.
+pub fn request(method: reqwest::Method, url: String) -> Result<reqwest::RequestBuilder, ProviderError> {
+    Ok(shared().map_err(ProviderError::Transient)?.request(method, url))
 }
 
 /// Sends and reads a JSON answer, classifying failures.

@@ -2,7 +2,7 @@
 //! payment id as `external_id`; an existing one is looked up first), confirm, status by class.
 //! Callbacks are hints: the handler re-fetches through `state`.
 
-use super::http::{client, decimal, epoch, json, minor};
+use super::http::{decimal, epoch, json, minor, request};
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -11,7 +11,6 @@ use drop_domain::Secret;
 use drop_services::remit::ports::*;
 
 pub struct ThunesClient {
-    http: reqwest::Client,
     base: String,
     auth: Secret<String>,
 }
@@ -19,13 +18,12 @@ pub struct ThunesClient {
 impl ThunesClient {
     pub fn new(base: &str, key: &str, secret: &Secret<String>) -> Result<Self, String> {
         let auth = Secret::new(format!("Basic {}", B64.encode(format!("{key}:{}", secret.expose()))));
-        Ok(ThunesClient { http: client()?, base: base.trim_end_matches('/').to_owned(), auth })
+        Ok(ThunesClient { base: base.trim_end_matches('/').to_owned(), auth })
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, format!("{}/v2/money-transfer{path}", self.base))
-            .header("authorization", self.auth.expose())
+    fn req(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
+        Ok(request(method, format!("{}/v2/money-transfer{path}", self.base))?
+            .header("authorization", self.auth.expose()))
     }
 }
 
@@ -78,7 +76,7 @@ impl RemittanceProvider for ThunesClient {
         let body = serde_json::json!({"external_id": ulid::Ulid::new().to_string(), "payer_id": 1, "mode": mode, "transaction_type": "C2C",
             "source": {"amount": src, "currency": r.source_currency.as_str(), "country_iso_code": "NOR"},
             "destination": {"amount": dst, "currency": r.target_currency.as_str()}});
-        let v = json(self.req(reqwest::Method::POST, "/quotations").json(&body)).await?;
+        let v = json(self.req(reqwest::Method::POST, "/quotations")?.json(&body)).await?;
         let bad = || ProviderError::Transient("unreadable quotation".into());
         Ok(Quote {
             provider: ProviderName::Thunes,
@@ -94,7 +92,7 @@ impl RemittanceProvider for ThunesClient {
 
     async fn submit(&self, t: &TransferRequest) -> Result<String, ProviderError> {
         // Idempotent: a transaction already made for this payment is reused.
-        let existing = json(self.req(reqwest::Method::GET, &format!("/transactions/ext-{}", t.payment_id))).await;
+        let existing = json(self.req(reqwest::Method::GET, &format!("/transactions/ext-{}", t.payment_id))?).await;
         let tx = match existing {
             Ok(v) => v,
             Err(ProviderError::Rejected(_)) => {
@@ -106,7 +104,7 @@ impl RemittanceProvider for ThunesClient {
                 };
                 let name = b.name.expose();
                 let (first, last) = name.rsplit_once(' ').unwrap_or((name.as_str(), ""));
-                json(self.req(reqwest::Method::POST, &format!("/quotations/{}/transactions", t.quote.quote_id)).json(
+                json(self.req(reqwest::Method::POST, &format!("/quotations/{}/transactions", t.quote.quote_id))?.json(
                     &serde_json::json!({
                     "external_id": t.payment_id, "credit_party_identifier": party,
                     "beneficiary": {"firstname": first, "lastname": last, "country_iso_code": alpha3(&b.country)},
@@ -118,7 +116,7 @@ impl RemittanceProvider for ThunesClient {
         };
         let id = tx["id"].as_i64().ok_or(ProviderError::Transient("no transaction id".into()))?;
         if tx["status_class"] == "1" {
-            let c = json(self.req(reqwest::Method::POST, &format!("/transactions/{id}/confirm"))).await?;
+            let c = json(self.req(reqwest::Method::POST, &format!("/transactions/{id}/confirm"))?).await?;
             if payout_state(c["status_class"].as_str().unwrap_or("")) == PayoutState::Failed {
                 return Err(ProviderError::Rejected(
                     c["status_class_message"].as_str().unwrap_or("rejected").to_owned(),
@@ -129,7 +127,7 @@ impl RemittanceProvider for ThunesClient {
     }
 
     async fn state(&self, transfer_id: &str) -> Result<PayoutState, ProviderError> {
-        let v = json(self.req(reqwest::Method::GET, &format!("/transactions/{transfer_id}"))).await?;
+        let v = json(self.req(reqwest::Method::GET, &format!("/transactions/{transfer_id}"))?).await?;
         Ok(payout_state(v["status_class"].as_str().unwrap_or("")))
     }
 }

@@ -2,7 +2,7 @@
 //! `customerTransactionId` (a UUID derived from the payment id), balance funding, transfer
 //! state; and the webhook signature check (RSA-SHA256 over the raw body, `X-Signature-SHA256`).
 
-use super::http::{client, decimal, epoch, json, minor};
+use super::http::{decimal, epoch, json, minor, request};
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -12,7 +12,6 @@ use drop_services::remit::ports::*;
 use sha2::{Digest, Sha256};
 
 pub struct WiseClient {
-    http: reqwest::Client,
     base: String,
     token: Secret<String>,
     profile: String,
@@ -20,16 +19,11 @@ pub struct WiseClient {
 
 impl WiseClient {
     pub fn new(base: &str, token: Secret<String>, profile: &str) -> Result<Self, String> {
-        Ok(WiseClient {
-            http: client()?,
-            base: base.trim_end_matches('/').to_owned(),
-            token,
-            profile: profile.to_owned(),
-        })
+        Ok(WiseClient { base: base.trim_end_matches('/').to_owned(), token, profile: profile.to_owned() })
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(self.token.expose())
+    fn req(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
+        Ok(request(method, format!("{}{path}", self.base))?.bearer_auth(self.token.expose()))
     }
 }
 
@@ -80,8 +74,8 @@ impl RemittanceProvider for WiseClient {
             Amount::Source(a) => body["sourceAmount"] = serde_json::from_str(&decimal(a, src_e)).unwrap_or_default(),
             Amount::Target(a) => body["targetAmount"] = serde_json::from_str(&decimal(a, dst_e)).unwrap_or_default(),
         }
-        let v =
-            json(self.req(reqwest::Method::POST, &format!("/v3/profiles/{}/quotes", self.profile)).json(&body)).await?;
+        let v = json(self.req(reqwest::Method::POST, &format!("/v3/profiles/{}/quotes", self.profile))?.json(&body))
+            .await?;
         if v["notices"].as_array().is_some_and(|n| n.iter().any(|x| x["type"] == "BLOCKED")) {
             return Err(ProviderError::Rejected("blocked".into()));
         }
@@ -115,17 +109,17 @@ impl RemittanceProvider for WiseClient {
             }
             _ => return Err(ProviderError::Rejected("no account".into())),
         };
-        let recipient = json(self.req(reqwest::Method::POST, "/v1/accounts").json(&serde_json::json!({
+        let recipient = json(self.req(reqwest::Method::POST, "/v1/accounts")?.json(&serde_json::json!({
             "currency": b.currency.as_str(), "type": kind, "profile": self.profile.parse::<i64>().unwrap_or(0),
             "ownedByCustomer": false, "accountHolderName": b.name.expose(), "details": details})))
         .await?;
         let target = recipient["id"].as_i64().ok_or(ProviderError::Transient("no recipient id".into()))?;
-        let transfer = json(self.req(reqwest::Method::POST, "/v1/transfers").json(&serde_json::json!({
+        let transfer = json(self.req(reqwest::Method::POST, "/v1/transfers")?.json(&serde_json::json!({
             "targetAccount": target, "quoteUuid": t.quote.quote_id, "customerTransactionId": transaction_uuid(&t.payment_id),
             "details": {"reference": format!("Drop {}", &t.payment_id[t.payment_id.len().saturating_sub(10)..]), "sourceOfFunds": "verification.source.of.funds.other"}}))).await?;
         let id = transfer["id"].as_i64().ok_or(ProviderError::Transient("no transfer id".into()))?;
         let funded = json(
-            self.req(reqwest::Method::POST, &format!("/v3/profiles/{}/transfers/{id}/payments", self.profile))
+            self.req(reqwest::Method::POST, &format!("/v3/profiles/{}/transfers/{id}/payments", self.profile))?
                 .json(&serde_json::json!({"type": "BALANCE"})),
         )
         .await?;
@@ -136,7 +130,7 @@ impl RemittanceProvider for WiseClient {
     }
 
     async fn state(&self, transfer_id: &str) -> Result<PayoutState, ProviderError> {
-        let v = json(self.req(reqwest::Method::GET, &format!("/v1/transfers/{transfer_id}"))).await?;
+        let v = json(self.req(reqwest::Method::GET, &format!("/v1/transfers/{transfer_id}"))?).await?;
         Ok(state_of(v["status"].as_str().unwrap_or("")))
     }
 }

@@ -36,12 +36,18 @@ fn sk(id: &str) -> String {
     format!("RECIPIENT#{id}")
 }
 
+/// Latin letters, with diacritics: payout rails take Latin names, and screening then compares
+/// names in the scripts it can transliterate (no slipping a listed name past it in another script).
+fn latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || (c.is_alphabetic() && ('\u{C0}'..='\u{24F}').contains(&c) && c != '×' && c != '÷')
+}
+
 fn valid_name(n: &str) -> bool {
     let n = n.trim();
     (2..=70).contains(&n.chars().count())
         && n.split_whitespace().count() >= 2
         && n.split_whitespace().all(|w| w.chars().count() > 1 || w.ends_with('.'))
-        && n.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'))
+        && n.chars().all(|c| latin_letter(c) || matches!(c, ' ' | '-' | '\'' | '.'))
 }
 
 fn mask(account: &str) -> String {
@@ -231,5 +237,15 @@ mod tests {
         ));
         assert!(matches!(validate(&r("Ola Nordmann", "DE", "EUR", None, None)), Err(RemitError::Invalid("iban"))));
         assert_eq!(mask("DE89370400440532013000"), "••••••••••••••••••3000");
+        assert!(validate(&r("Søren Ødegård-Müller", "DE", "EUR", Some("DE89370400440532013000"), None)).is_ok());
+        for other_script in ["محمد علي", "Иван Петров", "王 小明"] {
+            assert!(
+                matches!(
+                    validate(&r(other_script, "DE", "EUR", Some("DE89370400440532013000"), None)),
+                    Err(RemitError::Invalid("name"))
+                ),
+                "{other_script}"
+            );
+        }
     }
 }
