@@ -93,7 +93,11 @@ async fn main() -> std::process::ExitCode {
         eprintln!("hello-lambda did not run: build it with tests/bench.sh");
         return std::process::ExitCode::FAILURE;
     };
-    for def in drop_functions::registry::FUNCTIONS {
+    // Optional names after the spawn count measure only those functions.
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    for def in
+        drop_functions::registry::FUNCTIONS.iter().filter(|d| only.is_empty() || only.iter().any(|o| o == d.name))
+    {
         let event =
             std::fs::read(drop_tests::root().join("events").join(format!("{}.json", def.name))).unwrap_or_default();
         match measure(&dir.join(def.name), def.name, &event, &env, spawns).await {
