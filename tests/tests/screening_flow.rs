@@ -41,6 +41,10 @@ async fn sign_up_match_raises_an_alert_for_admins_only() {
     assert_eq!(a["algorithm"], "drop-name-v1");
     assert!(a["score"].as_f64().unwrap() >= 0.7);
     assert_eq!(a["entries"][0]["entryId"], "drop-fx-0004");
+    // Their transfers are held for review, by this alert.
+    let key = drop_services::table::Key::new(format!("USER#{listed_id}"), "PROFILE");
+    let profile = stack.ctx.table.get(&key).await.unwrap().unwrap();
+    assert_eq!(profile.s(drop_services::monitor::HOLD_ATTR), a["id"].as_str());
     // The adult's own sign-up did not match anything.
     assert!(!alerts
         .as_array()

@@ -80,7 +80,8 @@ async fn login(ctx: &Ctx, code: &str, state: &str) -> Result<(users::UserRecord,
     Ok((user, access, refresh_token))
 }
 
-/// Sign-up screening: a potential hit raises an alert for compliance; the user is not told.
+/// Sign-up screening: a hit raises an alert for compliance and holds the user's transfers until
+/// the alert is closed (block and review); the user is not told.
 async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now: i64) {
     let mut names = Vec::new();
     if let Some(n) = &claims.name {
@@ -99,7 +100,12 @@ async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now
         alert_id: None,
     };
     match drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, now).await {
-        Ok(v) => tracing::info!(verdict = ?v, "sign-up screened"),
+        Ok(v) => {
+            tracing::info!(verdict = v.as_str(), "sign-up screened");
+            if let Err(e) = drop_services::rescreen::hold_on_hit(ctx.table.as_ref(), user_id, &v).await {
+                tracing::error!(error = %e, "hold after a sign-up hit not stored");
+            }
+        }
         Err(e) => tracing::error!(error = %e, "sign-up screening not stored"),
     }
 }
