@@ -100,12 +100,7 @@ async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now
         alert_id: None,
     };
     match drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, now).await {
-        Ok(v) => {
-            tracing::info!(verdict = v.as_str(), "sign-up screened");
-            if let Err(e) = drop_services::rescreen::hold_on_hit(ctx.table.as_ref(), user_id, &v).await {
-                tracing::error!(error = %e, "hold after a sign-up hit not stored");
-            }
-        }
+        Ok(v) => tracing::info!(verdict = v.as_str(), "sign-up screened"),
         Err(e) => tracing::error!(error = %e, "sign-up screening not stored"),
     }
 }

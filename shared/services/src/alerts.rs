@@ -31,10 +31,15 @@ pub fn new_id() -> String {
     format!("alr_{}", crate::ids::ulid())
 }
 
+fn key(alert_id: &str) -> crate::table::Key {
+    crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT")
+}
+
 impl NewAlert<'_> {
     /// The alert as a put that never overwrites (a deterministic id makes a rerun a no-op).
     pub fn put(&self, alert_id: &str, now: i64) -> TxOp {
-        let item = Item::new(format!("ALERT#{alert_id}"), "ALERT")
+        let k = key(alert_id);
+        let item = Item::new(k.pk, k.sk)
             .with("alert_id", alert_id)
             .with("kind", self.kind)
             .with("subject_type", self.subject_type)
@@ -52,15 +57,6 @@ impl NewAlert<'_> {
             .with("gsi1pk", "ALERTS")
             .with("gsi1sk", alert_id);
         TxOp::Put { item, condition: Some(Condition::absent()) }
-    }
-}
-
-/// Stores an alert; an alert with this id already there is left as it is.
-pub async fn raise(table: &dyn Table, alert: &NewAlert<'_>, alert_id: &str, now: i64) -> Result<(), TableError> {
-    let TxOp::Put { item, condition } = alert.put(alert_id, now) else { return Ok(()) };
-    match table.put(item, condition).await {
-        Err(e) if e.is_condition_failed() => Ok(()),
-        other => other,
     }
 }
 
@@ -127,19 +123,19 @@ pub async fn close(
     actor: &str,
     now: i64,
 ) -> Result<Closed, AlertError> {
-    let key = crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT");
-    let alert = table.get(&key).await?.ok_or(AlertError::NotFound)?;
+    let alert = table.get(&key(alert_id)).await?.ok_or(AlertError::NotFound)?;
     if alert.s("status") != Some("open") {
         return Err(AlertError::Closed);
     }
-    let mut ops = vec![TxOp::Update(
-        crate::table::Update::new(key)
-            .set("status", "closed")
-            .set("resolution", resolution)
-            .set("closed_by", actor)
-            .set("closed_at", now)
-            .when(Condition::eq("status", "open")),
-    )];
+    let closing = crate::table::Update::new(key(alert_id))
+        .set("status", "closed")
+        .set("resolution", resolution)
+        .set("closed_by", actor)
+        .set("closed_at", now)
+        .when(Condition::eq("status", "open"));
+    // What the store will hold once the transaction succeeds.
+    let closed = closing.apply(Some(alert.clone()))?;
+    let mut ops = vec![TxOp::Update(closing)];
     let user = alert.s("user_id").unwrap_or_default();
     let profile_key = crate::table::Key::new(format!("USER#{user}"), crate::auth::users::PROFILE_SK);
     let held_here = match table.get(&profile_key).await? {
@@ -159,6 +155,5 @@ pub async fn close(
         Err(TableError::TransactionCanceled { .. }) => return Err(AlertError::Changed),
         Err(e) => return Err(e.into()),
     }
-    let closed = table.get(&crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT")).await?;
-    Ok(Closed { alert: closed.as_ref().map(view).unwrap_or_default(), hold_released: release })
+    Ok(Closed { alert: view(&closed), hold_released: release })
 }

@@ -118,15 +118,11 @@ pub async fn run(
                 trigger: "rescreen",
                 alert_id: Some(alert_id(&list, started_ms, &subject_id)),
             };
-            let verdict = screening::screen(table, screener, &subject, &who, now).await?;
-            match verdict {
+            // A user's hit also holds their transfers (see `screening::screen`).
+            match screening::screen(table, screener, &subject, &who, now).await? {
                 Verdict::PotentialHit { .. } => p.potential_hits += 1,
                 Verdict::ConfirmedHit { .. } => p.confirmed_hits += 1,
                 Verdict::NoHit | Verdict::NotScreened => {}
-            }
-            // Recipients are screened again at every confirm; a user's hit holds their transfers.
-            if subject_type == "user" {
-                hold_on_hit(table, &user_id, &verdict).await?;
             }
             p.screened += 1;
         }
@@ -142,17 +138,6 @@ pub async fn run(
         tracing::info!(list = %list, screened = p.screened, potential = p.potential_hits, confirmed = p.confirmed_hits, "re-screen finished");
     }
     Ok(p)
-}
-
-/// A potential or confirmed hit on a user blocks their transfers for review: the hold names the
-/// alert, and closing that alert (as anything but a confirmed risk) releases it.
-pub async fn hold_on_hit(table: &dyn Table, user_id: &str, verdict: &Verdict) -> Result<(), TableError> {
-    match verdict {
-        Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id } => {
-            table.update(crate::monitor::hold(user_id, alert_id)).await.map(|_| ())
-        }
-        Verdict::NoHit | Verdict::NotScreened => Ok(()),
-    }
 }
 
 async fn save(

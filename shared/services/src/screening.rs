@@ -5,7 +5,7 @@
 //! entries are public list data).
 
 use crate::alerts::{self, NewAlert};
-use crate::table::{Table, TableError, TxOp};
+use crate::table::{CancelReason, Table, TableError, TxOp};
 use drop_domain::screening::index::{Hit, Index};
 use drop_domain::screening::{Party, ScoreConfig};
 
@@ -136,7 +136,9 @@ pub fn assess(screener: &Screener, subject: &Subject<'_>, party: &Party, now: i6
     (verdict, Some(op))
 }
 
-/// Screens a party and stores the alert for a potential hit.
+/// Screens a party and stores the alert for a potential hit. A hit on a user also holds their
+/// transfers for review (the hold names the alert), in the same transaction; recipients are
+/// screened again at every confirm instead. An alert already there (a rerun) changes nothing.
 pub async fn screen(
     table: &dyn Table,
     screener: &Screener,
@@ -145,11 +147,19 @@ pub async fn screen(
     now: i64,
 ) -> Result<Verdict, TableError> {
     let (verdict, op) = assess(screener, subject, party, now);
-    if let Some(TxOp::Put { item, condition }) = op {
-        match table.put(item, condition).await {
-            Err(e) if e.is_condition_failed() => {}
-            other => other?,
-        }
+    let Some(op) = op else { return Ok(verdict) };
+    let mut ops = vec![op];
+    if let (Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id }, "user") =
+        (&verdict, subject.subject_type)
+    {
+        ops.push(TxOp::Update(crate::monitor::hold(subject.user_id, alert_id)));
     }
-    Ok(verdict)
+    match table.transact(ops).await {
+        Err(TableError::TransactionCanceled { reasons })
+            if matches!(reasons.first(), Some(Some(CancelReason::ConditionFailed { .. }))) =>
+        {
+            Ok(verdict)
+        }
+        other => other.map(|_| verdict),
+    }
 }
