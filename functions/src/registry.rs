@@ -151,6 +151,9 @@ pub static SCREENING_RESCREEN: FunctionDef =
 pub static PAYMENT_RECONCILIATION: FunctionDef =
     FunctionDef { name: "payment-reconciliation", kind: Kind::Schedule { handler: jobs::reconcile_handler } };
 
+pub static LEDGER_INVARIANTS: FunctionDef =
+    FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler } };
+
 pub static PIPELINE_CANARY: FunctionDef =
     FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler } };
 
@@ -194,6 +197,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYOUT_WORKER,
     &PAYMENT_MONITOR,
     &PAYMENT_RECONCILIATION,
+    &LEDGER_INVARIANTS,
     &SCREENING_RESCREEN,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,

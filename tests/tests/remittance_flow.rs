@@ -254,12 +254,18 @@ async fn a_rejected_payout_fails_and_is_refunded_by_reconciliation() {
     follow(&format!("{}?sim_result=approve", c["scaRedirectUrl"].as_str().unwrap())).await;
     let failed = wait_status(&base, &s, &id, "failed").await;
     assert!(failed["failureReason"].as_str().unwrap().contains("rejected"), "{failed}");
-    let r = client()
-        .post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["refunded"], 1);
+    // The refund is a credit transfer on the refund rail: started, then settled over the bank's reads.
+    for _ in 0..6 {
+        let r = client()
+            .post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.json::<Value>().await.unwrap()["refunded"].as_u64().unwrap() >= 1);
+        if get_json(&base, &format!("/api/payment/{id}"), &s).await["status"] == "refunded" {
+            break;
+        }
+    }
     wait_status(&base, &s, &id, "refunded").await;
     let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &id).await.unwrap();
     let sum = |kind: &str| journal.iter().filter(|j| j.kind == kind).map(|j| j.amount).sum::<i64>();

@@ -77,3 +77,27 @@ pub fn reconcile_handler(
 ) -> BoxFuture<'static, Result<serde_json::Value, ApiError>> {
     Box::pin(reconcile(ctx, event))
 }
+
+/// The ledger invariants over the whole ledger; a violation is logged with the payment ids and
+/// counted (`LedgerInvariantViolations`, alarmed in the template).
+async fn invariants(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let report = ctx.remit.check_invariants().await?;
+    for v in &report.violations {
+        tracing::error!(rule = v.rule, subject = %v.subject, detail = %v.detail, "ledger invariant violated");
+    }
+    ctx.metrics.record(
+        "ledger-invariants",
+        &[
+            ("LedgerPaymentsChecked", f64::from(report.payments), "Count"),
+            ("LedgerInvariantViolations", report.violations.len() as f64, "Count"),
+        ],
+    );
+    Ok(serde_json::to_value(report).unwrap_or_default())
+}
+
+pub fn invariants_handler(
+    ctx: Arc<Ctx>,
+    event: serde_json::Value,
+) -> BoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(invariants(ctx, event))
+}

@@ -86,7 +86,7 @@ pub struct InitiateResponse {
 
 #[utoipa::path(post, path = "/api/payment/initiate", tag = "payments", request_body = InitiateRequest,
     responses((status = 201, description = "Quoted (the cheaper of Wise and Thunes); limits reserved", body = InitiateResponse),
-              (status = 400), (status = 401), (status = 422, description = "Over a limit"), (status = 503, description = "No provider could quote")))]
+              (status = 400), (status = 401), (status = 422, description = "Over a limit (limit-exceeded), or no provider serves this amount (amount-not-served)"), (status = 503, description = "No provider answered; try again")))]
 pub async fn initiate(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: InitiateRequest = req.json()?;
@@ -252,7 +252,9 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
 }
 
 #[utoipa::path(post, path = "/api/payment/{id}/cancel", tag = "payments", params(("id" = String, Path, description = "Payment id")),
-    responses((status = 200, description = "Cancelled", body = PaymentResponse), (status = 409, description = "Already authorised")))]
+    responses((status = 200, description = "Cancelled (at the bank first, if the payment was sent there)", body = PaymentResponse),
+              (status = 404), (status = 409, description = "Authorised at the bank or later: the payment goes on (or is refunded)"),
+              (status = 503, description = "The bank did not answer; nothing changed")))]
 pub async fn cancel(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     let p = ctx.remit.cancel(&req.principal()?.user_id, &id).await?;

@@ -81,7 +81,8 @@ pub async fn list(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
 
 #[utoipa::path(delete, path = "/api/user/recipients/{id}", tag = "recipients",
     params(("id" = String, Path, description = "Recipient id")),
-    responses((status = 204, description = "Deleted"), (status = 404)))]
+    responses((status = 204, description = "Deleted"), (status = 404),
+              (status = 409, description = "A payment to this recipient is in flight (recipient-in-use)")))]
 pub async fn remove(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     recipients::delete(ctx.table.as_ref(), &req.principal()?.user_id, &id).await?;

@@ -12,6 +12,9 @@ async fn main() -> std::process::ExitCode {
     if args.first().map(String::as_str) == Some("audit-verify") {
         return audit_verify(&args[1..]).await;
     }
+    if args.first().map(String::as_str) == Some("ledger-check") {
+        return ledger_check().await;
+    }
     let opts = Options::from_env();
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
@@ -63,6 +66,36 @@ async fn audit_verify(subjects: &[String]) -> std::process::ExitCode {
         std::process::ExitCode::FAILURE
     } else {
         std::process::ExitCode::SUCCESS
+    }
+}
+
+/// `drop-local ledger-check`: the ledger invariants over the local stack's storage (as the
+/// `ledger-invariants` schedule does). Prints the report; exit 1 on any violation.
+async fn ledger_check() -> std::process::ExitCode {
+    let ctx = match drop_local::stack::context(&Options::from_env()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("drop-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match ctx.remit.check_invariants().await {
+        Ok(r) => {
+            println!("{} payments, {} postings checked", r.payments, r.postings);
+            for v in &r.violations {
+                println!("VIOLATION {}: {} — {}", v.rule, v.subject, v.detail);
+            }
+            if r.violations.is_empty() {
+                println!("all ledger invariants hold");
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("drop-local: the ledger could not be read: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,7 +1,11 @@
 //! A PSD2 bank speaking Berlin Group NextGenPSD2 1.3.11 (`reference/providers.md` §3.8): AIS
 //! consents with an SCA redirect, accounts, consent delete; PIS `POST /v1/payments/{product}` →
 //! `RCVD` + `scaRedirect`, an SCA page (`sim_result=approve|reject` completes it at once), and a
-//! status that moves `ACTC → ACSP → ACSC` on successive reads after approval.
+//! status that moves `ACTC → ACSP → ACSC` on successive reads after approval; `DELETE` cancels a
+//! payment still waiting for SCA (`CANC`) and refuses one the PSU approved. An initiation without
+//! `PSU-IP-Address` is the TPP paying from its own account (refunds): accepted at once, no SCA.
+//! Initiations are idempotent per `X-Request-ID`. Tests can force a status
+//! (`POST /bank/_sim/payments/{id}`), as a bank that settles what it said it cancelled would.
 
 use crate::common::{id, json_error, Fault, Faults, SetFault};
 use axum::extract::{Path, Query, State};
@@ -30,6 +34,8 @@ struct Payment {
 struct Inner {
     consents: HashMap<String, Consent>,
     payments: HashMap<String, Payment>,
+    /// `X-Request-ID` of an initiation → its payment id.
+    requests: HashMap<String, String>,
 }
 
 #[derive(Clone, Default)]
@@ -51,6 +57,8 @@ pub fn router() -> Router {
         .route("/bank/v1/accounts", get(accounts))
         .route("/bank/v1/payments/{product}", post(create_payment))
         .route("/bank/v1/payments/{product}/{id}/status", get(payment_status))
+        .route("/bank/v1/payments/{product}/{id}", axum::routing::delete(cancel_payment))
+        .route("/bank/_sim/payments/{id}", post(force_status))
         .route("/bank/sca/{kind}/{id}", get(sca))
         .route("/bank/_sim/fault", post(set_fault))
         .with_state(Bank::default())
@@ -174,8 +182,16 @@ async fn create_payment(
     if let Some(r) = b.faults.apply().await {
         return r;
     }
-    if let Some(r) = check_headers(&h, true) {
+    // Without a PSU present the TPP pays from its own account: no redirect, no SCA.
+    let psu_present = header(&h, "psu-ip-address").is_some();
+    if let Some(r) = check_headers(&h, psu_present) {
         return r;
+    }
+    let request_id = header(&h, "x-request-id").unwrap_or_default().to_owned();
+    if let Some(pid) = b.lock().requests.get(&request_id).cloned() {
+        let status = b.lock().payments.get(&pid).map(|p| p.status).unwrap_or("RCVD");
+        return (StatusCode::CREATED, Json(serde_json::json!({"transactionStatus": status, "paymentId": pid})))
+            .into_response();
     }
     if !matches!(
         product.as_str(),
@@ -199,8 +215,14 @@ async fn create_payment(
         );
     }
     let pid = id();
-    let status = if b.faults.get() == Fault::Reject { "RJCT" } else { "RCVD" };
-    b.lock().payments.insert(
+    let status = match (b.faults.get(), psu_present) {
+        (Fault::Reject, _) => "RJCT",
+        (_, true) => "RCVD",
+        (_, false) => "ACTC",
+    };
+    let mut inner = b.lock();
+    inner.requests.insert(request_id, pid.clone());
+    inner.payments.insert(
         pid.clone(),
         Payment {
             status,
@@ -213,6 +235,11 @@ async fn create_payment(
             currency: currency.to_owned(),
         },
     );
+    drop(inner);
+    if !psu_present {
+        return (StatusCode::CREATED, Json(serde_json::json!({"transactionStatus": status, "paymentId": pid})))
+            .into_response();
+    }
     let base = host(&h);
     (
         StatusCode::CREATED,
@@ -248,6 +275,50 @@ async fn payment_status(
         s => s,
     };
     Json(serde_json::json!({"transactionStatus": current, "fundsAvailable": true})).into_response()
+}
+
+/// `DELETE`: a payment still waiting for SCA is cancelled; one already approved cannot be.
+async fn cancel_payment(
+    State(b): State<Bank>,
+    Path((_product, pid)): Path<(String, String)>,
+    h: HeaderMap,
+) -> Response {
+    if let Some(r) = b.faults.apply().await {
+        return r;
+    }
+    if let Some(r) = check_headers(&h, false) {
+        return r;
+    }
+    let mut inner = b.lock();
+    let Some(p) = inner.payments.get_mut(&pid) else {
+        return json_error(StatusCode::NOT_FOUND, "RESOURCE_UNKNOWN", "no such payment");
+    };
+    match p.status {
+        "RCVD" | "CANC" => {
+            p.status = "CANC";
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => tpp_error("CANCELLATION_INVALID", "the payment can no longer be cancelled"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForceStatus {
+    transaction_status: String,
+}
+
+/// Test hook: the bank changes its mind (e.g. settles a payment it reported cancelled).
+async fn force_status(State(b): State<Bank>, Path(pid): Path<String>, Json(f): Json<ForceStatus>) -> StatusCode {
+    const KNOWN: [&str; 8] = ["RCVD", "ACTC", "ACSP", "ACSC", "ACCC", "PDNG", "RJCT", "CANC"];
+    let Some(status) = KNOWN.iter().find(|s| **s == f.transaction_status) else { return StatusCode::BAD_REQUEST };
+    match b.lock().payments.get_mut(&pid) {
+        Some(p) => {
+            p.status = status;
+            StatusCode::NO_CONTENT
+        }
+        None => StatusCode::NOT_FOUND,
+    }
 }
 
 async fn sca(

@@ -12,6 +12,8 @@ pub enum Status {
     Completed,
     Failed,
     Cancelled,
+    /// A refund of the funds received is on its way back to the user's account.
+    Refunding,
     Refunded,
 }
 
@@ -24,8 +26,13 @@ pub enum Event {
     BankAuthorised,
     /// The bank reports it rejected or cancelled, or SCA failed.
     BankRejected,
-    /// The user (or expiry) cancels before authorisation.
+    /// The user (or expiry) cancels before authorisation. Once the bank has the payment, only
+    /// after the bank confirmed the cancellation (the service asks it first).
     Cancel,
+    /// The bank took the user's money although no payout will follow: it authorised after the
+    /// quote expired, or after Drop had cancelled (found by reconciliation). Funds are held and
+    /// go back by refund.
+    LateFunds,
     /// The payout worker created and funded the provider transfer.
     PayoutSubmitted,
     /// The provider could not take the transfer; will not be paid out.
@@ -34,8 +41,15 @@ pub enum Event {
     PayoutCompleted,
     /// The provider failed the payout.
     PayoutFailed,
-    /// Funds received were returned to the user.
-    Refunded,
+    /// The provider returned a payout it had reported paid (Wise `bounced_back` after
+    /// `outgoing_payment_sent`): the money is back with Drop and goes back to the user.
+    PayoutReturned,
+    /// A refund credit transfer was started at Drop's bank.
+    RefundStarted,
+    /// The bank settled the refund.
+    RefundSettled,
+    /// The bank rejected the refund; reconciliation starts another.
+    RefundRejected,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -53,11 +67,15 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
         (S::Quoted, E::Cancel) => S::Cancelled,
         (S::PendingAuthorisation, E::BankAuthorised) => S::Authorised,
         (S::PendingAuthorisation, E::BankRejected | E::Cancel) => S::Cancelled,
+        (S::PendingAuthorisation | S::Cancelled, E::LateFunds) => S::Failed,
         (S::Authorised, E::PayoutSubmitted) => S::PayoutSubmitted,
         (S::Authorised, E::SubmissionRejected) => S::Failed,
         (S::PayoutSubmitted, E::PayoutCompleted) => S::Completed,
         (S::PayoutSubmitted, E::PayoutFailed) => S::Failed,
-        (S::Failed, E::Refunded) => S::Refunded,
+        (S::Completed, E::PayoutReturned) => S::Failed,
+        (S::Failed, E::RefundStarted) => S::Refunding,
+        (S::Refunding, E::RefundSettled) => S::Refunded,
+        (S::Refunding, E::RefundRejected) => S::Failed,
         _ => return Err(IllegalTransition { from, event }),
     };
     Ok(to)
@@ -73,6 +91,7 @@ impl Status {
             Status::Completed => "completed",
             Status::Failed => "failed",
             Status::Cancelled => "cancelled",
+            Status::Refunding => "refunding",
             Status::Refunded => "refunded",
         }
     }
@@ -81,13 +100,19 @@ impl Status {
         ALL.iter().copied().find(|x| x.as_str() == s)
     }
 
-    /// No event moves a payment out of these.
+    /// Nothing is scheduled for these. Only an outside correction moves them on: funds the bank
+    /// took after a cancellation (`LateFunds`), a payout the provider returned (`PayoutReturned`).
     pub fn is_final(self) -> bool {
         matches!(self, Status::Completed | Status::Cancelled | Status::Refunded)
     }
+
+    /// Drop holds the user's money in these (a refund or payout is due or under way).
+    pub fn holds_funds(self) -> bool {
+        matches!(self, Status::Authorised | Status::Failed | Status::Refunding)
+    }
 }
 
-pub const ALL: [Status; 8] = [
+pub const ALL: [Status; 9] = [
     Status::Quoted,
     Status::PendingAuthorisation,
     Status::Authorised,
@@ -95,6 +120,7 @@ pub const ALL: [Status; 8] = [
     Status::Completed,
     Status::Failed,
     Status::Cancelled,
+    Status::Refunding,
     Status::Refunded,
 ];
 
@@ -102,7 +128,7 @@ pub const ALL: [Status; 8] = [
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 9] = [
+    const EVENTS: [Event; 14] = [
         Event::Confirm,
         Event::BankAuthorised,
         Event::BankRejected,
@@ -111,7 +137,11 @@ mod tests {
         Event::SubmissionRejected,
         Event::PayoutCompleted,
         Event::PayoutFailed,
-        Event::Refunded,
+        Event::LateFunds,
+        Event::PayoutReturned,
+        Event::RefundStarted,
+        Event::RefundSettled,
+        Event::RefundRejected,
     ];
 
     #[test]
@@ -124,25 +154,41 @@ mod tests {
     }
 
     #[test]
-    fn final_states_take_nothing_and_cancel_only_before_authorisation() {
+    fn final_states_take_only_corrections_and_cancel_only_before_authorisation() {
         for s in ALL.iter().filter(|s| s.is_final()) {
-            for e in EVENTS {
-                assert!(transition(*s, e).is_err(), "{s:?} {e:?}");
+            for e in EVENTS.iter().filter(|e| !matches!(e, Event::LateFunds | Event::PayoutReturned)) {
+                assert!(transition(*s, *e).is_err(), "{s:?} {e:?}");
             }
         }
+        assert_eq!(transition(Status::Cancelled, Event::LateFunds), Ok(Status::Failed));
+        assert_eq!(transition(Status::Completed, Event::PayoutReturned), Ok(Status::Failed));
+        assert!(transition(Status::Refunded, Event::LateFunds).is_err());
         assert!(transition(Status::Authorised, Event::Cancel).is_err());
         assert!(transition(Status::PayoutSubmitted, Event::Cancel).is_err());
-        assert_eq!(transition(Status::Failed, Event::Refunded), Ok(Status::Refunded));
     }
 
     #[test]
-    fn the_table_has_exactly_ten_edges() {
+    fn money_held_always_has_a_way_out() {
+        // From every status that holds funds some event leads on, and every path out of
+        // `Failed` goes through a refund.
+        for s in ALL.iter().filter(|s| s.holds_funds()) {
+            assert!(EVENTS.iter().any(|e| transition(*s, *e).is_ok()), "{s:?}");
+        }
+        let mut s = Status::Failed;
+        for e in [Event::RefundStarted, Event::RefundRejected, Event::RefundStarted, Event::RefundSettled] {
+            s = transition(s, e).unwrap();
+        }
+        assert_eq!(s, Status::Refunded);
+    }
+
+    #[test]
+    fn the_table_has_exactly_fifteen_edges() {
         let n = ALL
             .iter()
             .flat_map(|s| EVENTS.iter().map(move |e| (*s, *e)))
             .filter(|(s, e)| transition(*s, *e).is_ok())
             .count();
-        assert_eq!(n, 10);
+        assert_eq!(n, 15);
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl Ctx {
             &config.thunes_api_secret,
         )
         .map_err(init)?;
-        let bank = drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?;
+        let bank = Arc::new(drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?);
         let screener = match &config.screening_list {
             Some(path) => {
                 let bytes = std::fs::read(path)
@@ -168,7 +168,8 @@ impl Ctx {
             table: p.table.clone(),
             crypto: p.crypto.clone(),
             clock: clock.clone(),
-            bank: Arc::new(bank),
+            bank: bank.clone(),
+            refunds: bank,
             providers: vec![Arc::new(wise), Arc::new(thunes)],
             limits: config.limits_remit,
             safeguarding: config.safeguarding_account.clone(),

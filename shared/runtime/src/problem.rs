@@ -230,6 +230,18 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "No quote",
                 "no payout provider could quote this now; try again",
             ),
+            R::Unquotable => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "amount-not-served",
+                "Amount not served",
+                "no payout provider serves this amount to this country; try another amount",
+            ),
+            R::RecipientInUse => ApiError::new(
+                S::CONFLICT,
+                "recipient-in-use",
+                "Recipient in use",
+                "a payment to this recipient is still on its way; try again when it has arrived",
+            ),
             R::Provider(_) | R::Bank(_) => ApiError::unavailable("a payment partner did not answer; try again"),
             R::BankRefused(_) => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,

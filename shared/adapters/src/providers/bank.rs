@@ -5,7 +5,9 @@
 use super::http::{decimal, json, request};
 use async_trait::async_trait;
 use drop_domain::Secret;
-use drop_services::remit::ports::{Bank, BankAccount, PaymentOrder, ProviderError, Redirected};
+use drop_services::remit::ports::{
+    Bank, BankAccount, PaymentOrder, ProviderError, Redirected, RefundOrder, RefundRail,
+};
 
 pub struct BerlinGroupBank {
     base: String,
@@ -120,5 +122,49 @@ impl Bank for BerlinGroupBank {
             .as_str()
             .map(str::to_owned)
             .ok_or(ProviderError::Transient("no transactionStatus".into()))
+    }
+
+    async fn cancel_payment(&self, id: &str) -> Result<(), ProviderError> {
+        let resp = self
+            .req(reqwest::Method::DELETE, &format!("/v1/payments/{}/{id}", self.product))?
+            .send()
+            .await
+            .map_err(|_| ProviderError::Transient("connection failed".into()))?;
+        match resp.status().as_u16() {
+            204 => Ok(()),
+            // 202: the cancellation needs the PSU's authorisation, which Drop cannot give.
+            202 => Err(ProviderError::Rejected("cancellation needs authorisation".into())),
+            s if s == 429 || s >= 500 => Err(ProviderError::Transient(s.to_string())),
+            s => Err(ProviderError::Rejected(s.to_string())),
+        }
+    }
+}
+
+/// Refunds leave Drop's own account with the PSU not present (no `PSU-IP-Address`, no SCA
+/// redirect: the corporate agreement authorises them). `X-Request-ID` is the idempotency key.
+#[async_trait]
+impl RefundRail for BerlinGroupBank {
+    async fn refund(&self, o: &RefundOrder, idempotency_key: &str) -> Result<String, ProviderError> {
+        let body = serde_json::json!({
+            "instructedAmount": {"currency": o.currency.as_str(), "amount": decimal(o.amount, o.currency.exponent())},
+            "debtorAccount": {"bban": o.debtor_bban},
+            "creditorName": o.creditor_name, "creditorAccount": {"bban": o.creditor.expose()},
+            "endToEndIdentification": o.end_to_end_id, "remittanceInformationUnstructured": o.remittance,
+        });
+        let req = request(reqwest::Method::POST, format!("{}/v1/payments/{}", self.base, self.product))?
+            .header("x-request-id", idempotency_key)
+            .json(&body);
+        let v = json(req).await?;
+        if v["transactionStatus"].as_str() == Some("RJCT") {
+            return Err(ProviderError::Rejected("RJCT".into()));
+        }
+        v.get("paymentId")
+            .and_then(|x| x.as_str())
+            .map(str::to_owned)
+            .ok_or(ProviderError::Transient("no paymentId".into()))
+    }
+
+    async fn refund_status(&self, id: &str) -> Result<String, ProviderError> {
+        self.payment_status(id).await
     }
 }

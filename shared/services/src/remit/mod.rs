@@ -2,12 +2,16 @@
 //! payment initiation, payout, webhooks, the ledger and limits.
 
 pub mod accounts;
+pub mod invariants;
 pub mod ledger;
 pub mod limits;
 pub mod monitoring;
 pub mod payments;
 pub mod ports;
 pub mod recipients;
+pub mod reconcile;
+pub mod refund;
+pub mod settle;
 
 use crate::table::TableError;
 
@@ -25,6 +29,11 @@ pub enum RemitError {
     Limit(&'static str),
     #[error("no provider could quote")]
     NoQuote,
+    /// Every provider answered and none serves this amount or corridor.
+    #[error("no provider serves this amount")]
+    Unquotable,
+    #[error("a payment to this recipient is in flight")]
+    RecipientInUse,
     #[error("provider: {0}")]
     Provider(String),
     #[error("bank: {0}")]

@@ -1,17 +1,17 @@
 //! Payments: quote (both providers at once, cheapest wins, limits reserved), confirm (PSD2
-//! initiation under an idempotency key), the bank's verdict, payout, provider updates, cancel,
-//! history, reconciliation. Every status change goes through the domain's transition function
-//! as a conditional update, with its ledger postings and outbox event in the same transaction.
+//! initiation under an idempotency key), get and history. The bank's verdict, cancel and payout
+//! are in `settle`, refunds in `refund`, reconciliation in `reconcile`. Every status change goes
+//! through the domain's transition function as a conditional update ([`Remit::step`]), with its
+//! ledger postings and outbox event in the same transaction.
 
-use super::ledger::{self, Posting};
 use super::limits::{self, Limits};
 use super::ports::*;
 use super::{accounts, recipients, RemitError};
+use crate::auth::users::aad;
 use crate::events::{outbox_put, NewEvent};
 use crate::idempotency;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use crate::Clock;
-use drop_domain::fx::Rate;
 use drop_domain::payment::{transition, Event, Status};
 use drop_domain::Currency;
 use std::sync::Arc;
@@ -24,6 +24,8 @@ pub struct Remit {
     pub crypto: Arc<crate::crypto::Crypto>,
     pub clock: Arc<dyn Clock>,
     pub bank: Arc<dyn Bank>,
+    /// Where refunds leave (a credit transfer from the safeguarding account).
+    pub refunds: Arc<dyn RefundRail>,
     pub providers: Vec<Arc<dyn RemittanceProvider>>,
     pub limits: Limits,
     /// Drop's safeguarding account (BBAN) that payments credit.
@@ -63,6 +65,12 @@ pub struct Payment {
     pub transfer_id: Option<String>,
     pub failure_reason: Option<String>,
     pub expires_epoch: i64,
+    /// The bank's last `transactionStatus` for the user's payment.
+    pub bank_status: Option<String>,
+    /// Refunds started so far (a rejected one is followed by another).
+    pub refund_attempt: i64,
+    /// The bank's id of the refund, and the attempt it belongs to.
+    pub refund_bank_id: Option<(i64, String)>,
 }
 
 fn sk_of(id: &str) -> String {
@@ -70,11 +78,11 @@ fn sk_of(id: &str) -> String {
 }
 
 impl Payment {
-    fn key(&self) -> Key {
+    pub(super) fn key(&self) -> Key {
         Key::new(format!("USER#{}", self.user_id), sk_of(&self.id))
     }
 
-    fn from_item(i: &Item) -> Option<Payment> {
+    pub(super) fn from_item(i: &Item) -> Option<Payment> {
         let epoch = |k: &str| {
             i.n(k).and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339)
         };
@@ -104,31 +112,47 @@ impl Payment {
             transfer_id: i.s("transfer_id").map(str::to_owned),
             failure_reason: i.s("failure_reason").map(str::to_owned),
             expires_epoch: i.n("quote_expires")?,
+            bank_status: i.s("bank_status").map(str::to_owned),
+            refund_attempt: i.n("refund_attempt").unwrap_or(0),
+            refund_bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
         })
     }
 }
 
-fn provider_err(e: ProviderError) -> RemitError {
+pub(super) fn provider_err(e: ProviderError) -> RemitError {
     match e {
         ProviderError::Transient(m) => RemitError::Provider(m),
         ProviderError::Rejected(m) => RemitError::BankRefused(m),
     }
 }
 
+/// What one provider said to a quote request.
+enum Asked {
+    Quoted(Quote),
+    /// A definitive no (amount or corridor not served).
+    Refused,
+    /// No answer worth having (429, 5xx, timeout).
+    Unavailable,
+}
+
 /// Asks one provider, retrying a transient failure once, within a deadline.
-async fn ask(p: &dyn RemittanceProvider, req: &QuoteRequest) -> Option<Quote> {
+async fn ask(p: &dyn RemittanceProvider, req: &QuoteRequest) -> Asked {
     for attempt in 0..2 {
         match tokio::time::timeout(Duration::from_secs(4), p.quote(req)).await {
-            Ok(Ok(q)) if q.target > 0 && q.source > 0 => return Some(q),
-            Ok(Err(ProviderError::Transient(e))) | Ok(Err(ProviderError::Rejected(e))) => {
+            Ok(Ok(q)) if q.target > 0 && q.source > 0 => return Asked::Quoted(q),
+            Ok(Ok(_)) => return Asked::Refused,
+            Ok(Err(ProviderError::Rejected(e))) => {
+                tracing::info!(provider = p.name().as_str(), error = %e, "quote refused");
+                return Asked::Refused;
+            }
+            Ok(Err(ProviderError::Transient(e))) => {
                 tracing::warn!(provider = p.name().as_str(), attempt, error = %e, "quote failed");
             }
-            Ok(Ok(_)) => return None,
             Err(_) => tracing::warn!(provider = p.name().as_str(), attempt, "quote timed out"),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    None
+    Asked::Unavailable
 }
 
 /// The cheaper quote: less paid per unit received; a tie goes to faster delivery.
@@ -139,11 +163,11 @@ pub fn better(a: &Quote, b: &Quote) -> bool {
 }
 
 impl Remit {
-    fn now(&self) -> i64 {
+    pub(super) fn now(&self) -> i64 {
         self.clock.epoch()
     }
 
-    async fn load(&self, user_id: &str, id: &str) -> Result<Payment, RemitError> {
+    pub(super) async fn load(&self, user_id: &str, id: &str) -> Result<Payment, RemitError> {
         if !id.starts_with("pay_") {
             return Err(RemitError::NotFound);
         }
@@ -158,7 +182,11 @@ impl Remit {
         page.items.first().and_then(Payment::from_item).ok_or(RemitError::NotFound)
     }
 
-    async fn find_by_transfer(&self, provider: ProviderName, transfer_id: &str) -> Result<Payment, RemitError> {
+    pub(super) async fn find_by_transfer(
+        &self,
+        provider: ProviderName,
+        transfer_id: &str,
+    ) -> Result<Payment, RemitError> {
         let page = self
             .table
             .query(Query::partition(format!("PAYXFER#{}#{transfer_id}", provider.as_str())).on_index("gsi3").limit(1))
@@ -195,12 +223,19 @@ impl Remit {
             country: beneficiary.country.clone(),
         };
         let asks = self.providers.iter().map(|p| ask(p.as_ref(), &req));
-        let quotes: Vec<Quote> = futures::future::join_all(asks).await.into_iter().flatten().collect();
+        let answers = futures::future::join_all(asks).await;
+        let all_refused = answers.iter().all(|a| matches!(a, Asked::Refused));
+        let quotes: Vec<Quote> =
+            answers.into_iter().filter_map(|a| if let Asked::Quoted(q) = a { Some(q) } else { None }).collect();
         let best = quotes.iter().fold(None::<&Quote>, |acc, q| match acc {
             Some(b) if !better(q, b) => Some(b),
             _ => Some(q),
         });
-        let q = best.ok_or(RemitError::NoQuote)?.clone();
+        let q = match best {
+            Some(q) => q.clone(),
+            None if all_refused => return Err(RemitError::Unquotable),
+            None => return Err(RemitError::NoQuote),
+        };
         if q.source > self.limits.per_payment {
             return Err(RemitError::Limit("per payment"));
         }
@@ -247,7 +282,7 @@ impl Remit {
     }
 
     /// The conditional update for one transition, plus anything else to set.
-    fn step(
+    pub(super) fn step(
         &self,
         p: &Payment,
         event: Event,
@@ -268,7 +303,7 @@ impl Remit {
         Ok((u, to))
     }
 
-    fn event(&self, p: &Payment, to: Status) -> TxOp {
+    pub(super) fn event(&self, p: &Payment, to: Status) -> TxOp {
         let e = NewEvent {
             event_type: format!("payment.{}", to.as_str()),
             aggregate_type: "payment".into(),
@@ -278,7 +313,7 @@ impl Remit {
         outbox_put(&e, self.clock.now()).0
     }
 
-    async fn apply(&self, ops: Vec<TxOp>) -> Result<(), RemitError> {
+    pub(super) async fn apply(&self, ops: Vec<TxOp>) -> Result<(), RemitError> {
         match self.table.transact(ops).await {
             Ok(()) => Ok(()),
             Err(TableError::TransactionCanceled { .. }) => Err(RemitError::IllegalState("changed meanwhile")),
@@ -339,6 +374,9 @@ impl Remit {
             self.bank.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
         // The claim returned the payment as it is now (the claim does not change its version).
         let p = claimed;
+        // Where the money comes from is where a refund goes, even if the account is unlinked.
+        let key = p.key();
+        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, "debtor"), &order.debtor_bban).await?;
         let (u, to) = self.step(
             &p,
             Event::Confirm,
@@ -346,223 +384,19 @@ impl Remit {
                 ("account_id", account_id.into()),
                 ("bank_payment_id", started.id.clone().into()),
                 ("sca_url", started.sca_url.clone().into()),
+                ("debtor", debtor.into()),
             ],
         )?;
         let body = serde_json::json!({"paymentId": p.id, "status": to.as_str(), "scaRedirectUrl": started.sca_url})
             .to_string();
-        let mut ops = vec![TxOp::Update(u)];
+        // The recipient still exists (deleting one refuses while a payment to it is in flight).
+        let mut ops = vec![TxOp::Update(u), recipients::exists(&p.user_id, &p.recipient_id)];
         ops.extend(check.ops);
         if let Some((key, hash)) = idem {
             ops.push(TxOp::Update(idempotency::complete(key, hash, 200, &body)));
         }
         self.apply(ops).await?;
         Ok((self.load(user_id, payment_id).await?, body))
-    }
-
-    /// Reads the bank's status and moves a pending payment on: authorised (funds received,
-    /// payout queued through the outbox) or cancelled (limits released).
-    pub async fn check_bank(&self, payment_id: &str) -> Result<Payment, RemitError> {
-        let p = self.find(payment_id).await?;
-        if p.status != Status::PendingAuthorisation {
-            return Ok(p);
-        }
-        let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
-        let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
-        match classify(&status) {
-            BankPaymentState::Pending => {}
-            BankPaymentState::Authorised => {
-                let (u, to) = self.step(&p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
-                let at = drop_domain::time::rfc3339(self.clock.now());
-                let posting = Posting {
-                    debit: ledger::safeguarding(),
-                    credit: ledger::customer(&p.user_id),
-                    amount: p.source_amount,
-                    currency: Currency::NOK,
-                    reference: p.id.clone(),
-                    kind: "funds_received",
-                };
-                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
-                ops.extend(ledger::ops(&[posting], &at));
-                self.apply(ops).await?;
-            }
-            BankPaymentState::Failed => {
-                let (u, _) = self.step(
-                    &p,
-                    Event::BankRejected,
-                    vec![("bank_status", status.clone().into()), ("failure_reason", format!("bank {status}").into())],
-                )?;
-                let mut ops = vec![TxOp::Update(u)];
-                ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
-                self.apply(ops).await?;
-            }
-        }
-        self.find(payment_id).await
-    }
-
-    fn provider(&self, name: ProviderName) -> Result<&Arc<dyn RemittanceProvider>, RemitError> {
-        self.providers
-            .iter()
-            .find(|p| p.name() == name)
-            .ok_or(RemitError::Provider(format!("{} not configured", name.as_str())))
-    }
-
-    /// The payout: creates and funds the provider transfer (idempotent on the payment id) and
-    /// records it. Redelivery after it happened is a no-op.
-    pub async fn payout(&self, payment_id: &str) -> Result<Payment, RemitError> {
-        let p = self.find(payment_id).await?;
-        if p.status != Status::Authorised {
-            return Ok(p);
-        }
-        let beneficiary =
-            recipients::beneficiary(self.table.as_ref(), &self.crypto, &p.user_id, &p.recipient_id).await?;
-        let rate = Rate::parse(&p.rate).ok_or(RemitError::Invalid("rate"))?;
-        let quote = Quote {
-            provider: p.provider,
-            quote_id: p.quote_id.clone(),
-            rate,
-            fee: p.fee,
-            source: p.source_amount,
-            target: p.target_amount,
-            delivery_hours: 0,
-            expires_at: p.expires_epoch,
-        };
-        let callback_url = format!("{}/api/webhooks/{}", self.api_base, p.provider.as_str());
-        let req = TransferRequest { payment_id: p.id.clone(), quote, beneficiary, callback_url };
-        let at = drop_domain::time::rfc3339(self.clock.now());
-        match self.provider(p.provider)?.submit(&req).await {
-            Ok(transfer_id) => {
-                let xfer = format!("PAYXFER#{}#{transfer_id}", p.provider.as_str());
-                let (u, to) = self.step(
-                    &p,
-                    Event::PayoutSubmitted,
-                    vec![("transfer_id", transfer_id.into()), ("gsi3pk", xfer.into()), ("gsi3sk", "PAY".into())],
-                )?;
-                let principal = p.source_amount - p.fee;
-                let postings = [
-                    Posting {
-                        debit: ledger::customer(&p.user_id),
-                        credit: ledger::provider(p.provider.as_str()),
-                        amount: principal,
-                        currency: Currency::NOK,
-                        reference: p.id.clone(),
-                        kind: "payout",
-                    },
-                    Posting {
-                        debit: ledger::customer(&p.user_id),
-                        credit: ledger::fees(),
-                        amount: p.fee,
-                        currency: Currency::NOK,
-                        reference: p.id.clone(),
-                        kind: "fee",
-                    },
-                ];
-                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
-                ops.extend(ledger::ops(&postings, &at));
-                self.apply(ops).await?;
-            }
-            Err(ProviderError::Rejected(reason)) => {
-                let (u, to) = self.step(
-                    &p,
-                    Event::SubmissionRejected,
-                    vec![("failure_reason", format!("submission rejected: {reason}").into())],
-                )?;
-                self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
-            }
-            Err(ProviderError::Transient(e)) => return Err(RemitError::Provider(e)),
-        }
-        self.find(payment_id).await
-    }
-
-    /// A provider's word on a transfer (webhook or poll).
-    pub async fn payout_update(
-        &self,
-        provider: ProviderName,
-        transfer_id: &str,
-        state: PayoutState,
-    ) -> Result<Option<Payment>, RemitError> {
-        let p = match self.find_by_transfer(provider, transfer_id).await {
-            Ok(p) => p,
-            Err(RemitError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        if p.status != Status::PayoutSubmitted {
-            return Ok(Some(p));
-        }
-        let at = drop_domain::time::rfc3339(self.clock.now());
-        match state {
-            PayoutState::InProgress => return Ok(Some(p)),
-            PayoutState::Completed => {
-                let (u, to) = self.step(&p, Event::PayoutCompleted, vec![])?;
-                self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
-            }
-            PayoutState::Failed => {
-                let (u, to) = self.step(&p, Event::PayoutFailed, vec![("failure_reason", "payout failed".into())])?;
-                let principal = p.source_amount - p.fee;
-                let postings = [
-                    Posting {
-                        debit: ledger::provider(p.provider.as_str()),
-                        credit: ledger::customer(&p.user_id),
-                        amount: principal,
-                        currency: Currency::NOK,
-                        reference: p.id.clone(),
-                        kind: "payout_reversed",
-                    },
-                    Posting {
-                        debit: ledger::fees(),
-                        credit: ledger::customer(&p.user_id),
-                        amount: p.fee,
-                        currency: Currency::NOK,
-                        reference: p.id.clone(),
-                        kind: "fee_reversed",
-                    },
-                ];
-                let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
-                ops.extend(ledger::ops(&postings, &at));
-                self.apply(ops).await?;
-            }
-        }
-        Ok(Some(self.find(&p.id).await?))
-    }
-
-    /// Polls a provider for a transfer's state and applies it.
-    pub async fn poll_payout(&self, p: &Payment) -> Result<(), RemitError> {
-        let Some(tid) = &p.transfer_id else { return Ok(()) };
-        let state = self.provider(p.provider)?.state(tid).await.map_err(provider_err)?;
-        self.payout_update(p.provider, tid, state).await.map(|_| ())
-    }
-
-    /// A payment that failed after the user's money arrived is refunded: the money Drop owes the
-    /// user leaves the safeguarding account (the outbound transfer itself is an operations task:
-    /// no refund rail is integrated yet). Reconciliation calls this for `failed` payments.
-    pub async fn refund(&self, payment_id: &str) -> Result<Payment, RemitError> {
-        let p = self.find(payment_id).await?;
-        if p.status != Status::Failed {
-            return Ok(p);
-        }
-        let (u, to) = self.step(&p, Event::Refunded, vec![])?;
-        let at = drop_domain::time::rfc3339(self.clock.now());
-        let posting = Posting {
-            debit: ledger::customer(&p.user_id),
-            credit: ledger::safeguarding(),
-            amount: p.source_amount,
-            currency: Currency::NOK,
-            reference: p.id.clone(),
-            kind: "refund",
-        };
-        let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
-        ops.extend(ledger::ops(&[posting], &at));
-        self.apply(ops).await?;
-        self.find(payment_id).await
-    }
-
-    /// Cancels before authorisation and gives the limit back.
-    pub async fn cancel(&self, user_id: &str, payment_id: &str) -> Result<Payment, RemitError> {
-        let p = self.load(user_id, payment_id).await?;
-        let (u, _) = self.step(&p, Event::Cancel, vec![("failure_reason", "cancelled".into())])?;
-        let mut ops = vec![TxOp::Update(u)];
-        ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
-        self.apply(ops).await?;
-        self.load(user_id, payment_id).await
     }
 
     /// Newest first, optionally one status; `cursor` pages on.
@@ -600,69 +434,5 @@ impl Remit {
                 other => return Ok((out, other)),
             }
         }
-    }
-
-    /// Payments resting in a non-final state longer than `stale_secs` are re-read from the bank
-    /// or provider and moved on; quotes past expiry are cancelled. Returns counts per action.
-    pub async fn reconcile(&self, stale_secs: i64) -> Result<Reconciled, RemitError> {
-        let now = self.now();
-        let mut r = Reconciled::default();
-        for status in
-            [Status::Quoted, Status::PendingAuthorisation, Status::Authorised, Status::PayoutSubmitted, Status::Failed]
-        {
-            // Sort keys are `<updated_at>#<id>`: `~` sorts after `#`, so the cutoff second is included.
-            let cutoff = format!("{:012}~", now - stale_secs);
-            let page = self
-                .table
-                .query(
-                    Query::partition(format!("PAYSTATUS#{}", status.as_str()))
-                        .on_index("gsi2")
-                        .between("0", cutoff)
-                        .limit(100),
-                )
-                .await?;
-            for p in page.items.iter().filter_map(Payment::from_item) {
-                r.examined += 1;
-                let outcome = match status {
-                    Status::Quoted if now > p.expires_epoch => {
-                        self.cancel(&p.user_id, &p.id).await.map(|_| r.cancelled += 1)
-                    }
-                    Status::PendingAuthorisation => self.check_bank(&p.id).await.map(|_| r.bank_checked += 1),
-                    Status::Authorised => self.payout(&p.id).await.map(|_| r.payouts_retried += 1),
-                    Status::PayoutSubmitted => self.poll_payout(&p).await.map(|_| r.providers_polled += 1),
-                    Status::Failed => self.refund(&p.id).await.map(|_| r.refunded += 1),
-                    _ => Ok(()),
-                };
-                if let Err(e) = outcome {
-                    r.errors += 1;
-                    tracing::warn!(payment = %p.id, error = %e, "reconciliation step failed");
-                }
-            }
-        }
-        Ok(r)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reconciled {
-    pub examined: u32,
-    pub cancelled: u32,
-    pub bank_checked: u32,
-    pub payouts_retried: u32,
-    pub providers_polled: u32,
-    pub refunded: u32,
-    pub errors: u32,
-}
-
-impl Remit {
-    /// A provider's callback is a hint: re-read the transfer from the provider and apply that.
-    pub async fn refresh_transfer(
-        &self,
-        provider: ProviderName,
-        transfer_id: &str,
-    ) -> Result<Option<Payment>, RemitError> {
-        let state = self.provider(provider)?.state(transfer_id).await.map_err(provider_err)?;
-        self.payout_update(provider, transfer_id, state).await
     }
 }

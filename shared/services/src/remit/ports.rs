@@ -125,6 +125,16 @@ pub enum BankPaymentState {
     Failed,
 }
 
+/// Whether a credit transfer Drop sent (a refund) has left: accepted for settlement or settled.
+/// `ACTC` alone is only technically valid and may still be rejected.
+pub fn refund_state(transaction_status: &str) -> BankPaymentState {
+    match transaction_status {
+        "ACSP" | "ACSC" | "ACCC" => BankPaymentState::Authorised,
+        "RJCT" | "CANC" => BankPaymentState::Failed,
+        _ => BankPaymentState::Pending,
+    }
+}
+
 pub fn classify(transaction_status: &str) -> BankPaymentState {
     match transaction_status {
         "ACTC" | "ACCP" | "ACFC" | "ACWC" | "ACWP" | "PDNG" | "ACSP" | "ACSC" | "ACCC" => BankPaymentState::Authorised,
@@ -159,4 +169,30 @@ pub trait Bank: Send + Sync {
         redirect_nok: &str,
     ) -> Result<Redirected, ProviderError>;
     async fn payment_status(&self, bank_payment_id: &str) -> Result<String, ProviderError>;
+    /// Asks the bank to cancel a payment not yet executed (`DELETE …/{paymentId}`). `Ok` once the
+    /// bank cancelled it; `Rejected` when it cannot (already accepted, or the cancellation needs
+    /// the PSU's authorisation): read the status and follow it.
+    async fn cancel_payment(&self, bank_payment_id: &str) -> Result<(), ProviderError>;
+}
+
+/// A refund: a credit transfer from Drop's safeguarding account back to the account the money
+/// came from.
+#[derive(Debug, Clone)]
+pub struct RefundOrder {
+    pub end_to_end_id: String,
+    pub debtor_bban: String,
+    pub creditor: Secret<String>,
+    pub creditor_name: String,
+    pub amount: i64,
+    pub currency: Currency,
+    pub remittance: String,
+}
+
+/// The rail refunds leave by. Idempotent per key: the same key never moves money twice.
+#[async_trait]
+pub trait RefundRail: Send + Sync {
+    /// Starts the credit transfer; returns the bank's payment id.
+    async fn refund(&self, order: &RefundOrder, idempotency_key: &str) -> Result<String, ProviderError>;
+    /// The transfer's Berlin Group `transactionStatus`.
+    async fn refund_status(&self, bank_payment_id: &str) -> Result<String, ProviderError>;
 }

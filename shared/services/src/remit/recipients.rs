@@ -182,7 +182,36 @@ pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<V
     Ok(out)
 }
 
+/// A transaction check that the recipient exists (confirm writes it with the payment's step).
+pub fn exists(user_id: &str, id: &str) -> crate::table::TxOp {
+    crate::table::TxOp::ConditionCheck {
+        key: Key::new(format!("USER#{user_id}"), sk(id)),
+        condition: Condition::present(),
+    }
+}
+
+/// Statuses in which a payment still needs its recipient (the bank or the payout is under way).
+const IN_FLIGHT: [&str; 3] = ["pending_authorisation", "authorised", "payout_submitted"];
+
+/// Deletes a recipient, unless a payment to it is in flight (`RecipientInUse`). A payment that
+/// loses its recipient anyway (deleted between this check and its confirm) is refunded.
 pub async fn delete(table: &dyn Table, user_id: &str, id: &str) -> Result<(), RemitError> {
+    let pk = format!("USER#{user_id}");
+    let mut cursor = None;
+    loop {
+        let page = table.query(Query::partition(&pk).prefix("PAY#").limit(100).after(cursor)).await?;
+        let busy = page
+            .items
+            .iter()
+            .any(|i| i.s("recipient_id") == Some(id) && i.s("status").is_some_and(|s| IN_FLIGHT.contains(&s)));
+        if busy {
+            return Err(RemitError::RecipientInUse);
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
     table.delete(&Key::new(format!("USER#{user_id}"), sk(id)), Some(Condition::present())).await.map_err(|e| {
         if e.is_condition_failed() {
             RemitError::NotFound
