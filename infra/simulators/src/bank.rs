@@ -188,8 +188,11 @@ async fn create_payment(
         return r;
     }
     let request_id = header(&h, "x-request-id").unwrap_or_default().to_owned();
-    if let Some(pid) = b.lock().requests.get(&request_id).cloned() {
-        let status = b.lock().payments.get(&pid).map(|p| p.status).unwrap_or("RCVD");
+    let known = {
+        let inner = b.lock();
+        inner.requests.get(&request_id).map(|pid| (pid.clone(), inner.payments.get(pid).map_or("RCVD", |p| p.status)))
+    };
+    if let Some((pid, status)) = known {
         return (StatusCode::CREATED, Json(serde_json::json!({"transactionStatus": status, "paymentId": pid})))
             .into_response();
     }
