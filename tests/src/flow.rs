@@ -28,15 +28,17 @@ pub fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
 /// init → BankID authorize with `sim_nnin` → callback. Ok(session) or Err(the callback response).
 pub async fn login(base: &str, nnin: &str) -> Result<Session, reqwest::Response> {
     let c = client();
-    let init: serde_json::Value =
-        c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
+    let init = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap();
+    // The browser keeps the login's binding cookie and sends it back with the callback.
+    let binding = cookie(&init, "__Host-drop_login").expect("login binding cookie");
+    let init: serde_json::Value = init.json().await.unwrap();
     let url = init["authorizeUrl"].as_str().expect("authorizeUrl").to_owned();
     assert!(url.contains("code_challenge_method=S256") && url.contains("state=") && url.contains("nonce="));
     let auth = c.get(format!("{url}&sim_nnin={nnin}")).send().await.unwrap();
     assert_eq!(auth.status(), StatusCode::SEE_OTHER);
     let callback = auth.headers()["location"].to_str().unwrap().to_owned();
     assert!(callback.starts_with(base), "{callback}");
-    let resp = c.get(&callback).send().await.unwrap();
+    let resp = c.get(&callback).header("cookie", format!("__Host-drop_login={binding}")).send().await.unwrap();
     if resp.status() != StatusCode::SEE_OTHER {
         return Err(resp);
     }

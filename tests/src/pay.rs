@@ -20,8 +20,23 @@ pub async fn get_json(base: &str, path: &str, s: &Session) -> Value {
     with_access(client().get(format!("{base}{path}")), s).send().await.unwrap().json().await.unwrap()
 }
 
-/// Follows a 303 chain by hand (bank → our callback) and returns the final Location.
+/// The SCA binding cookies confirm set, by payment id: the part of a browser's cookie jar that
+/// `follow` needs (tests share one process, so it is keyed by payment, not global).
+static SCA_COOKIES: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn sca_cookie(url: &str) -> Option<String> {
+    let id = url.split("payment=").nth(1)?.split('&').next()?;
+    SCA_COOKIES.lock().unwrap().iter().find(|(p, _)| p == id).map(|(_, c)| c.clone())
+}
+
+/// Follows a 303 chain by hand (bank → our callback) and returns the final Location. Sends the
+/// SCA binding cookie to Drop's SCA callback, as the browser that confirmed would.
 pub async fn follow(url: &str) -> String {
+    follow_with(url, None).await
+}
+
+/// As [`follow`], with a cookie for Drop's callbacks (`name=value`).
+pub async fn follow_with(url: &str, cookie: Option<&str>) -> String {
     let c = client();
     let mut url = url.to_owned();
     for _ in 0..4 {
@@ -29,7 +44,11 @@ pub async fn follow(url: &str) -> String {
         if url.starts_with("http://localhost:5173") {
             return url;
         }
-        let r = c.get(&url).send().await.unwrap();
+        let mut req = c.get(&url);
+        if let Some(cookie) = cookie.map(str::to_owned).or_else(|| sca_cookie(&url)) {
+            req = req.header("cookie", cookie);
+        }
+        let r = req.send().await.unwrap();
         if r.status() != StatusCode::SEE_OTHER {
             return url;
         }
@@ -41,8 +60,9 @@ pub async fn follow(url: &str) -> String {
 pub async fn link_account(base: &str, s: &Session) -> String {
     let r = post(base, "/api/user/accounts", s).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    let binding = crate::flow::cookie(&r, "__Host-drop_link").expect("link binding cookie");
     let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
-    let done = follow(&format!("{sca}?sim_result=approve")).await;
+    let done = follow_with(&format!("{sca}?sim_result=approve"), Some(&format!("__Host-drop_link={binding}"))).await;
     assert!(done.ends_with("/accounts?linked=2"), "{done}");
     let accounts = get_json(base, "/api/user/accounts", s).await;
     assert_eq!(accounts.as_array().unwrap().len(), 2);
@@ -89,12 +109,16 @@ pub async fn pay_approved(base: &str, s: &Session, recipient: &str, account: &st
 }
 
 pub async fn confirm(base: &str, s: &Session, payment: &str, account: &str, key: &str) -> reqwest::Response {
-    post(base, "/api/payment/confirm", s)
+    let r = post(base, "/api/payment/confirm", s)
         .header("idempotency-key", key)
         .json(&json!({"paymentId": payment, "accountId": account}))
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    if let Some(binding) = crate::flow::cookie(&r, "__Host-drop_sca") {
+        SCA_COOKIES.lock().unwrap().push((payment.to_owned(), format!("__Host-drop_sca={binding}")));
+    }
+    r
 }
 
 pub async fn wait_status(base: &str, s: &Session, payment: &str, want: &str) -> Value {

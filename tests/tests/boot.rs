@@ -8,12 +8,14 @@ use drop_tests::runtime_api::{lambda_env, Emulator, Outcome};
 use std::time::Duration;
 
 /// What each HTTP function answers to its sample event: the sample's session and login state
-/// are not real, so the protected routes answer 401 and the callback 400 — a real answer each.
+/// are not real, so the protected routes answer 401 and the callbacks 400 (no flow binding
+/// cookie) or 303 without reading the bank (SCA) — a real answer each.
 fn expected_status(function: &str) -> u16 {
     match function {
         "auth-callback" => 400,
         "auth-logout" | "webhook-thunes" => 204,
-        "accounts-callback" | "payment-sca-callback" => 404,
+        "accounts-callback" => 400,
+        "payment-sca-callback" => 303,
         "webhook-wise" => 401,
         "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"
         | "settings-put" => 401,

@@ -94,13 +94,31 @@ async fn under_18_and_non_residents_are_refused_and_not_created() {
 async fn replayed_login_state_and_wrong_pkce_are_refused() {
     let (stack, base) = start(false).await;
     let c = client();
-    let init: serde_json::Value =
-        c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
+    let init = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap();
+    let binding = format!("__Host-drop_login={}", drop_tests::flow::cookie(&init, "__Host-drop_login").unwrap());
+    let init: serde_json::Value = init.json().await.unwrap();
     let auth = c.get(format!("{}&sim_nnin={ADULT}", init["authorizeUrl"].as_str().unwrap())).send().await.unwrap();
     let callback = auth.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(c.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    // Login CSRF: the callback in a browser that did not start the login (no binding cookie, or
+    // another login's) gets no session, and the state stays usable by its own browser.
+    let other = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap();
+    let other = format!("__Host-drop_login={}", drop_tests::flow::cookie(&other, "__Host-drop_login").unwrap());
+    for cookie in [None, Some(other)] {
+        let mut req = c.get(&callback);
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(drop_tests::flow::cookie(&r, "__Host-drop_at").is_none());
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["type"],
+            "https://problems.drop.no/invalid-login-state"
+        );
+    }
+    assert_eq!(c.get(&callback).header("cookie", &binding).send().await.unwrap().status(), StatusCode::SEE_OTHER);
     // The same callback again: state is one-time.
-    let again = c.get(&callback).send().await.unwrap();
+    let again = c.get(&callback).header("cookie", &binding).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     // A state nobody issued.
     let forged = c.get(format!("{base}/api/auth/bankid/callback?code=x&state=forged")).send().await.unwrap();
@@ -221,6 +239,11 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let v: serde_json::Value = replay.json().await.unwrap();
     assert_eq!(v["type"], "https://problems.drop.no/session-revoked");
     assert_eq!(refresh(&base, &rt3).await.status(), StatusCode::UNAUTHORIZED);
+    // The access tokens of the revoked family stop working at once, not when they expire.
+    for at in [&s.access, &at2] {
+        let profile = client().get(format!("{base}/api/user/profile")).header("cookie", format!("__Host-drop_at={at}"));
+        assert_eq!(profile.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
     // Without the CSRF header the refresh is refused outright.
     let r = client()
         .post(format!("{base}/api/auth/refresh"))
@@ -245,6 +268,23 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     assert!(out.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")));
     assert_eq!(refresh(&base, &s2.refresh).await.status(), StatusCode::UNAUTHORIZED);
+    let profile =
+        client().get(format!("{base}/api/user/profile")).header("cookie", format!("__Host-drop_at={}", s2.access));
+    assert_eq!(profile.send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "logout ends the access token");
+    // A bearer-only client logs out with its access token.
+    let s3 = login(&base, ADULT).await.map_err(|r| r.status()).unwrap();
+    let bearer =
+        || client().get(format!("{base}/api/user/profile")).header("authorization", format!("Bearer {}", s3.access));
+    assert_eq!(bearer().send().await.unwrap().status(), StatusCode::OK);
+    let out = client()
+        .post(format!("{base}/api/auth/logout"))
+        .header("authorization", format!("Bearer {}", s3.access))
+        .header("x-requested-with", "fetch")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(bearer().send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     stack.stop().await;
 }
 
@@ -304,14 +344,13 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
     use drop_runtime::function::{Access, LimitClass};
     use drop_runtime::http::Route;
     let (stack, _base) = start(false).await;
+    let role = drop_domain::role::Role::User;
+    let now = stack.ctx.clock.epoch();
+    let (session, _) = drop_services::auth::refresh::start(stack.ctx.table.as_ref(), "usr_x", role, now).await.unwrap();
     let token = stack
         .ctx
         .tokens
-        .issue(&drop_services::auth::tokens::Principal {
-            user_id: "usr_x".into(),
-            role: drop_domain::role::Role::User,
-            sid: "ses_x".into(),
-        })
+        .issue(&drop_services::auth::tokens::Principal { user_id: "usr_x".into(), role, sid: session.family })
         .await
         .unwrap();
     fn ok(

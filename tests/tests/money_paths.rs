@@ -215,3 +215,32 @@ async fn a_payout_returned_after_completion_is_refunded_on_the_rail() {
     assert_invariants(&base).await;
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn link_and_sca_callbacks_only_work_in_the_browser_that_started_them() {
+    let (stack, base) = start(false).await;
+    let s = ready(&base).await;
+    // Account linking: the bank's redirect replayed in another browser links nothing.
+    let r = post(&base, "/api/user/accounts", &s).send().await.unwrap();
+    assert!(drop_tests::flow::cookie(&r, "__Host-drop_link").is_some());
+    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
+    let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
+    let r = client().get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://problems.drop.no/invalid-link-state");
+    assert_eq!(get_json(&base, "/api/user/accounts", &s).await, json!([]));
+    // SCA: another browser is sent on without the status and without the bank being asked.
+    let account = link_account(&base, &s).await;
+    let to = recipient(&base, &s).await;
+    let (id, sca) = confirmed(&base, &s, &to, &account, 150_000).await;
+    let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
+    let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
+    let r = client().get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], format!("http://localhost:5173/payments/{id}").as_str());
+    assert_eq!(get_json(&base, &format!("/api/payment/{id}"), &s).await["status"], "pending_authorisation");
+    // The browser that confirmed gets the status.
+    assert!(follow(&callback).await.contains("status="));
+    stack.stop().await;
+}

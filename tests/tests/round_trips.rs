@@ -1,7 +1,9 @@
 //! Sequential table round trips per route (main and audit table), counted by a `Table`
 //! decorator while one user goes through login, onboarding, linking, a recipient, a quote, a
 //! confirmation and the SCA return. Prints the figures (`-- --nocapture`) and holds each route to
-//! a budget, so a change that adds round trips to a hot path fails here.
+//! a budget, so a change that adds round trips to a hot path fails here. Authenticated routes read
+//! the session (logout ends it at once) concurrently with the per-user rate-limit counter: one
+//! more call, no more sequential wait.
 
 use drop_tests::flow::{client, cookie, start_with, with_access, ADULT, EMAIL, PHONE};
 use reqwest::StatusCode;
@@ -27,12 +29,14 @@ async fn round_trips_per_route() {
     let now = || calls.load(Ordering::SeqCst);
 
     let b = now();
-    let init: Value = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap().json().await.unwrap();
+    let init = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap();
     measure("POST /api/auth/bankid/init", 2, b);
+    let login_binding = format!("__Host-drop_login={}", cookie(&init, "__Host-drop_login").unwrap());
+    let init: Value = init.json().await.unwrap();
     let auth = c.get(format!("{}&sim_nnin={ADULT}", init["authorizeUrl"].as_str().unwrap())).send().await.unwrap();
     let callback = auth.headers()["location"].to_str().unwrap().to_owned();
     let b = now();
-    let r = c.get(&callback).send().await.unwrap();
+    let r = c.get(&callback).header("cookie", login_binding).send().await.unwrap();
     measure("GET /api/auth/bankid/callback (new user)", 11, b);
     let access = cookie(&r, "__Host-drop_at").unwrap();
     let s = drop_tests::flow::Session { access, refresh: String::new(), location: String::new() };
@@ -41,7 +45,7 @@ async fn round_trips_per_route() {
         with_access(c.get(format!("{base}/api/user/profile")), &s).send().await.unwrap().status(),
         StatusCode::OK
     );
-    measure("GET /api/user/profile", 4, b);
+    measure("GET /api/user/profile", 5, b);
     let b = now();
     let r = with_access(c.post(format!("{base}/api/auth/register")), &s)
         .header("x-requested-with", "x")
@@ -50,7 +54,7 @@ async fn round_trips_per_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    measure("POST /api/auth/register", 4, b);
+    measure("POST /api/auth/register", 5, b);
     let msgs: Value =
         c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
     let code: String = msgs[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
@@ -62,27 +66,26 @@ async fn round_trips_per_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    measure("POST /api/auth/verify", 9, b);
+    measure("POST /api/auth/verify", 10, b);
     let b = now();
-    let sca: Value = with_access(c.post(format!("{base}/api/user/accounts")), &s)
+    let sca = with_access(c.post(format!("{base}/api/user/accounts")), &s)
         .header("x-requested-with", "x")
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    measure("POST /api/user/accounts", 3, b);
+    measure("POST /api/user/accounts", 4, b);
+    let link_binding = format!("__Host-drop_link={}", cookie(&sca, "__Host-drop_link").unwrap());
+    let sca: Value = sca.json().await.unwrap();
     let bank = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let back =
         bank.get(format!("{}?sim_result=approve", sca["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();
-    c.get(back.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    c.get(back.headers()["location"].to_str().unwrap()).header("cookie", link_binding).send().await.unwrap();
     measure("GET /api/user/accounts/callback (2 accounts)", 5, b);
     let b = now();
     let accounts: Value =
         with_access(c.get(format!("{base}/api/user/accounts")), &s).send().await.unwrap().json().await.unwrap();
-    measure("GET /api/user/accounts", 3, b);
+    measure("GET /api/user/accounts", 4, b);
     let b = now();
     let rcp: Value = with_access(c.post(format!("{base}/api/user/recipients")), &s)
         .header("x-requested-with", "x")
@@ -93,7 +96,7 @@ async fn round_trips_per_route() {
         .json()
         .await
         .unwrap();
-    measure("POST /api/user/recipients", 3, b);
+    measure("POST /api/user/recipients", 4, b);
     let b = now();
     let q: Value = with_access(c.post(format!("{base}/api/payment/initiate")), &s)
         .header("x-requested-with", "x")
@@ -104,24 +107,23 @@ async fn round_trips_per_route() {
         .json()
         .await
         .unwrap();
-    measure("POST /api/payment/initiate", 4, b);
+    measure("POST /api/payment/initiate", 5, b);
     let b = now();
-    let conf: Value = with_access(c.post(format!("{base}/api/payment/confirm")), &s)
+    let conf = with_access(c.post(format!("{base}/api/payment/confirm")), &s)
         .header("x-requested-with", "x")
         .header("idempotency-key", "round-trips-1")
         .json(&json!({"paymentId": q["paymentId"], "accountId": accounts[0]["id"]}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let sca_binding = format!("__Host-drop_sca={}", cookie(&conf, "__Host-drop_sca").unwrap());
+    let conf: Value = conf.json().await.unwrap();
     // + the user profile (hold, account age) and the recipient (screened again) for the checks.
-    measure("POST /api/payment/confirm", 10, b);
+    measure("POST /api/payment/confirm", 11, b);
     let back =
         bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();
-    c.get(back.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    c.get(back.headers()["location"].to_str().unwrap()).header("cookie", sca_binding).send().await.unwrap();
     measure("GET /api/payment/sca-callback", 4, b);
     // The payment-monitor consumer on the authorised event (pollers are off: called directly).
     let b = now();
@@ -132,10 +134,10 @@ async fn round_trips_per_route() {
     let id = q["paymentId"].as_str().unwrap();
     let b = now();
     with_access(c.get(format!("{base}/api/payment/{id}")), &s).send().await.unwrap();
-    measure("GET /api/payment/{id}", 3, b);
+    measure("GET /api/payment/{id}", 4, b);
     let b = now();
     with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap();
-    measure("GET /api/payment/history", 3, b);
+    measure("GET /api/payment/history", 4, b);
     let b = now();
     c.get(format!("{base}/api/health")).send().await.unwrap();
     measure("GET /api/health", 2, b);

@@ -16,7 +16,7 @@ use std::sync::Arc;
            ("state" = Option<String>, Query, description = "The login's state"),
            ("error" = Option<String>, Query, description = "Set when BankID did not complete the login")),
     responses((status = 303, description = "Logged in: session cookies set; Location is the frontend"),
-              (status = 400, description = "Unknown, expired or used login state"),
+              (status = 400, description = "Unknown, expired or used login state, or a browser that did not start this login"),
               (status = 403, description = "Under 18, or not resident")))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let frontend = ctx.config.frontend_origin.clone();
@@ -31,6 +31,12 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     let (Some(code), Some(state)) = (req.query.get("code"), req.query.get("state")) else {
         return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));
     };
+    // Only the browser that started this login may finish it (login CSRF).
+    if !drop_runtime::cookies::is_bound(&req.headers, drop_runtime::cookies::LOGIN_FLOW, state) {
+        audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": "browser"}))
+            .await;
+        return Err(ApiError::bad_request("invalid-login-state", "this login was started in another browser"));
+    }
     let outcome = login(&ctx, code, state).await;
     let (user, access, refresh_token) = match outcome {
         Ok(v) => v,
@@ -61,6 +67,7 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
     r.header("location", &format!("{frontend}{next}"));
     super::set_session(&mut r, &access, &refresh_token);
+    r.header("set-cookie", &drop_runtime::cookies::unbind(drop_runtime::cookies::LOGIN_FLOW));
     Ok(r)
 }
 

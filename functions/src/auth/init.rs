@@ -14,12 +14,13 @@ pub struct InitResponse {
 }
 
 #[utoipa::path(post, path = "/api/auth/bankid/init", tag = "auth",
-    responses((status = 200, description = "Login started (state kept 10 minutes)", body = InitResponse),
+    responses((status = 200, description = "Login started (state kept 10 minutes); sets `__Host-drop_login`, which the callback requires", body = InitResponse),
               (status = 429, description = "Too many logins from this address")))]
 pub async fn init(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let url = login::start(ctx.table.as_ref(), ctx.idp.as_ref(), ctx.clock.epoch()).await?;
+    let (url, state) = login::start(ctx.table.as_ref(), ctx.idp.as_ref(), ctx.clock.epoch()).await?;
     let mut r = ApiResponse::json(StatusCode::OK, &InitResponse { authorize_url: url })?;
     r.header("cache-control", "no-store");
+    r.header("set-cookie", &drop_runtime::cookies::bind(drop_runtime::cookies::LOGIN_FLOW, &state));
     Ok(r)
 }
 

@@ -1,6 +1,6 @@
 //! `POST/GET /api/user/accounts`, `GET /api/user/accounts/callback`, `DELETE /api/user/accounts/{id}`.
 
-use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::remit::accounts;
 use http::StatusCode;
 use std::sync::Arc;
@@ -24,11 +24,11 @@ pub struct AccountResponse {
 }
 
 #[utoipa::path(post, path = "/api/user/accounts", tag = "accounts",
-    responses((status = 200, description = "Consent started at the bank", body = ScaRedirect), (status = 401), (status = 503)))]
+    responses((status = 200, description = "Consent started at the bank; sets `__Host-drop_link`, which the callback requires", body = ScaRedirect), (status = 401), (status = 503)))]
 pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
-    let url = accounts::start(
+    let (url, state) = accounts::start(
         ctx.table.as_ref(),
         ctx.remit.bank.as_ref(),
         &user,
@@ -37,15 +37,23 @@ pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
         ctx.clock.epoch(),
     )
     .await?;
-    ApiResponse::json(StatusCode::OK, &ScaRedirect { sca_redirect_url: url })
+    let mut r = ApiResponse::json(StatusCode::OK, &ScaRedirect { sca_redirect_url: url })?;
+    r.header("set-cookie", &cookies::bind(cookies::LINK_FLOW, &state));
+    Ok(r)
 }
 
 #[utoipa::path(get, path = "/api/user/accounts/callback", tag = "accounts",
     params(("state" = String, Query, description = "The link's one-time state")),
-    responses((status = 303, description = "Accounts stored; Location is the frontend")))]
+    responses((status = 303, description = "Accounts stored; Location is the frontend"),
+              (status = 400, description = "No state, or a browser that did not start this link (invalid-link-state)"), (status = 404)))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let state = req.query.get("state").ok_or_else(|| ApiError::invalid_field("state", "state is required"))?;
     let front = &ctx.config.frontend_origin;
+    // Only the browser that started linking may finish it: someone else's consent must not land
+    // in this user's Drop account, nor this user's in someone else's.
+    if !cookies::is_bound(&req.headers, cookies::LINK_FLOW, state) {
+        return Err(ApiError::bad_request("invalid-link-state", "this link was started in another browser"));
+    }
     let location = match accounts::finish(
         ctx.table.as_ref(),
         &ctx.crypto,
@@ -61,6 +69,7 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     };
     let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
     r.header("location", &location);
+    r.header("set-cookie", &cookies::unbind(cookies::LINK_FLOW));
     Ok(r)
 }
 

@@ -1,6 +1,6 @@
 //! Payments: initiate (quote), confirm (idempotent), the bank's SCA return, get, history, cancel.
 
-use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::idempotency::{self, Lock};
 use drop_services::remit::ports::Amount;
 use drop_services::remit::RemitError;
@@ -141,7 +141,7 @@ fn transient(e: &RemitError) -> bool {
 
 #[utoipa::path(post, path = "/api/payment/confirm", tag = "payments", request_body = ConfirmRequest,
     params(("Idempotency-Key" = String, Header, description = "Required; the same key replays the first response")),
-    responses((status = 200, description = "Payment initiation started", body = ConfirmResponse),
+    responses((status = 200, description = "Payment initiation started; sets `__Host-drop_sca` for the SCA return", body = ConfirmResponse),
               (status = 400, description = "No Idempotency-Key"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
               (status = 422, description = "Same key, different body")))]
 pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -167,6 +167,9 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
             let ct = if st.is_success() { "application/json" } else { "application/problem+json" };
             let mut r = ApiResponse::with_body(st, ct, body.into_bytes());
             r.header("idempotent-replayed", "true");
+            if st.is_success() {
+                r.header("set-cookie", &cookies::bind(cookies::SCA_FLOW, &b.payment_id));
+            }
             return Ok(r);
         }
         Lock::InFlight => return Err(RemitError::InFlight.into()),
@@ -174,7 +177,11 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     }
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
     match ctx.remit.confirm(&user, &b.payment_id, &b.account_id, &ip, Some((&record, &hash))).await {
-        Ok((_, body)) => Ok(ApiResponse::with_body(StatusCode::OK, "application/json", body.into_bytes())),
+        Ok((_, body)) => {
+            let mut r = ApiResponse::with_body(StatusCode::OK, "application/json", body.into_bytes());
+            r.header("set-cookie", &cookies::bind(cookies::SCA_FLOW, &b.payment_id));
+            Ok(r)
+        }
         Err(e) if transient(&e) => {
             let _ = idempotency::release(ctx.table.as_ref(), &record).await;
             Err(e.into())
@@ -192,9 +199,22 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
 
 #[utoipa::path(get, path = "/api/payment/sca-callback", tag = "payments",
     params(("payment" = String, Query, description = "Drop's payment id"), ("result" = Option<String>, Query, description = "nok when the bank sends the user back on failure")),
-    responses((status = 303, description = "Status read from the bank; Location is the frontend's payment page")))]
+    responses((status = 303, description = "Location is the frontend's payment page; with the status read from the bank only for the browser that confirmed (`__Host-drop_sca`)"),
+              (status = 400, description = "No payment"), (status = 404)))]
 pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.query.get("payment").ok_or_else(|| ApiError::invalid_field("payment", "payment is required"))?;
+    if !(id.len() <= 64
+        && id.strip_prefix("pay_").is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_alphanumeric())))
+    {
+        return Err(ApiError::not_found());
+    }
+    // Only the browser that confirmed the payment learns its status here; anyone else is sent on
+    // without the bank being asked (reconciliation reads it).
+    if !cookies::is_bound(&req.headers, cookies::SCA_FLOW, id) {
+        let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+        r.header("location", &format!("{}/payments/{id}", ctx.config.frontend_origin));
+        return Ok(r);
+    }
     // The redirect is only a hint: the bank's status decides.
     let status = match ctx.remit.check_bank(id).await {
         Ok(p) => p.status.as_str().to_owned(),
@@ -206,6 +226,7 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
     };
     let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
     r.header("location", &format!("{}/payments/{id}?status={status}", ctx.config.frontend_origin));
+    r.header("set-cookie", &cookies::unbind(cookies::SCA_FLOW));
     Ok(r)
 }
 

@@ -128,7 +128,7 @@ pub const ALL: [Status; 9] = [
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 14] = [
+    const EVENTS: [Event; 13] = [
         Event::Confirm,
         Event::BankAuthorised,
         Event::BankRejected,

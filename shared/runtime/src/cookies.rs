@@ -6,6 +6,36 @@ use http::HeaderMap;
 pub const ACCESS: &str = "__Host-drop_at";
 pub const REFRESH: &str = "__Secure-drop_rt";
 
+/// Flow bindings: the browser that started a redirect flow (BankID login, account linking, a
+/// payment's SCA) holds a hash of its state, and the callback is honoured only from that browser
+/// (login CSRF: a callback URL replayed in another browser does nothing). `__Host-` cookies cannot
+/// be set by another site or subdomain; `Lax`, because the callback is a top-level redirect from
+/// the bank or BankID.
+pub const LOGIN_FLOW: &str = "__Host-drop_login";
+pub const LINK_FLOW: &str = "__Host-drop_link";
+pub const SCA_FLOW: &str = "__Host-drop_sca";
+/// Longer than any state lives (login 10 minutes, link and SCA 30).
+pub const FLOW_MAX_AGE: i64 = 1800;
+
+fn binding(state: &str) -> String {
+    drop_services::auth::sha256_hex(format!("drop-flow\0{state}").as_bytes())
+}
+
+/// The `Set-Cookie` that binds a flow's state to this browser.
+pub fn bind(name: &str, state: &str) -> String {
+    format!("{name}={}; Path=/; Max-Age={FLOW_MAX_AGE}; HttpOnly; Secure; SameSite=Lax", binding(state))
+}
+
+/// Whether the request comes from the browser the state was bound to.
+pub fn is_bound(headers: &HeaderMap, name: &str, state: &str) -> bool {
+    get(headers, name).is_some_and(|v| drop_services::auth::ct_eq(v.as_bytes(), binding(state).as_bytes()))
+}
+
+/// Clears a flow binding (the flow is over).
+pub fn unbind(name: &str) -> String {
+    format!("{name}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}
+
 /// The value of one cookie of the request.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all("cookie").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
@@ -43,5 +73,18 @@ mod tests {
         assert_eq!(get(&h, "c"), None);
         assert!(access("t", 900).contains("HttpOnly; Secure; SameSite=Lax"));
         assert!(refresh("t", 60).contains("Path=/api/auth"));
+    }
+
+    #[test]
+    fn flow_bindings_match_only_their_state() {
+        let set = bind(LOGIN_FLOW, "state-1");
+        assert!(set.starts_with("__Host-drop_login=") && set.contains("Secure; SameSite=Lax"));
+        let value = set.split(';').next().unwrap().to_owned();
+        let mut h = HeaderMap::new();
+        h.append("cookie", value.parse().unwrap());
+        assert!(is_bound(&h, LOGIN_FLOW, "state-1"));
+        assert!(!is_bound(&h, LOGIN_FLOW, "state-2"));
+        assert!(!is_bound(&h, LINK_FLOW, "state-1"));
+        assert!(!is_bound(&HeaderMap::new(), LOGIN_FLOW, "state-1"));
     }
 }

@@ -203,7 +203,23 @@ async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiE
             if !roles.contains(&principal.role) {
                 return Err(ApiError::forbidden());
             }
-            limit(ctx, &format!("{scope}-user"), &principal.user_id, per_user).await?;
+            // The session must still be live (logout and a revoked family end it at once); read
+            // concurrently with the rate-limit counter, so it adds no sequential round trip.
+            let now = ctx.clock.epoch();
+            let user_scope = format!("{scope}-user");
+            let (limited, live) = futures::join!(
+                limit(ctx, &user_scope, &principal.user_id, per_user),
+                drop_services::auth::refresh::is_active(ctx.table.as_ref(), &principal.sid, now)
+            );
+            match live {
+                Ok(true) => {}
+                Ok(false) => return Err(ApiError::unauthorized()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "session not read");
+                    return Err(ApiError::unavailable("sessions cannot be checked now; try again"));
+                }
+            }
+            limited?;
             req.principal = Some(principal);
             Ok(())
         }

@@ -51,8 +51,9 @@ fn state_key(state: &str) -> Key {
     Key::new(format!("OIDC#{}", super::sha256_hex(state.as_bytes())), "OIDC")
 }
 
-/// Starts a login: stores state, nonce and verifier (10 minutes) and returns the authorize URL.
-pub async fn start(table: &dyn Table, idp: &dyn IdentityProvider, now: i64) -> Result<String, AuthError> {
+/// Starts a login: stores state, nonce and verifier (10 minutes) and returns the authorize URL
+/// and the state (to bind to the browser).
+pub async fn start(table: &dyn Table, idp: &dyn IdentityProvider, now: i64) -> Result<(String, String), AuthError> {
     let (state, nonce, verifier) = (random_token(32), random_token(32), random_token(32));
     let key = state_key(&state);
     let item = Item::new(key.pk, key.sk)
@@ -60,7 +61,8 @@ pub async fn start(table: &dyn Table, idp: &dyn IdentityProvider, now: i64) -> R
         .with("verifier", verifier.clone())
         .with(TTL_ATTR, now + STATE_TTL_SECS);
     table.put(item, Some(Condition::absent())).await?;
-    idp.authorize_url(&state, &nonce, &pkce_challenge(&verifier)).await
+    let url = idp.authorize_url(&state, &nonce, &pkce_challenge(&verifier)).await?;
+    Ok((url, state))
 }
 
 /// Consumes the login state (once) and redeems the code.

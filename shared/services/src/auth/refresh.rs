@@ -116,6 +116,13 @@ pub async fn revoke_family(table: &dyn Table, family: &str, reason: &str) -> Res
         .or_else(|e| if e.is_condition_failed() { Ok(()) } else { Err(e.into()) })
 }
 
+/// Whether a session family is still live (not logged out, not revoked for reuse, not past its
+/// absolute lifetime). Checked on every authenticated request: an access token outlives neither.
+pub async fn is_active(table: &dyn Table, family: &str, now: i64) -> Result<bool, AuthError> {
+    let item = table.get(&Key::new(family_pk(family), "FAMILY")).await?;
+    Ok(item.is_some_and(|f| f.s("status") == Some("active") && f.n("absolute_until").is_some_and(|t| t > now)))
+}
+
 /// Logout: revokes the family of the presented token, if any.
 pub async fn revoke_by_token(table: &dyn Table, token: &str) -> Result<Option<String>, AuthError> {
     let Some(item) = table.get(&Key::new(token_pk(token), "RT")).await? else { return Ok(None) };

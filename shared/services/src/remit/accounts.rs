@@ -31,7 +31,7 @@ pub async fn start(
     psu_ip: &str,
     api_base: &str,
     now: i64,
-) -> Result<String, RemitError> {
+) -> Result<(String, String), RemitError> {
     let state = random_token(24);
     let redirect = format!("{api_base}/api/user/accounts/callback?state={state}");
     let consent = bank.create_consent(psu_ip, &redirect).await.map_err(provider_err)?;
@@ -41,7 +41,7 @@ pub async fn start(
         .with("consent_id", consent.id)
         .with(TTL_ATTR, now + LINK_TTL_SECS);
     table.put(item, Some(Condition::absent())).await?;
-    Ok(consent.sca_url)
+    Ok((consent.sca_url, state))
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
