@@ -72,31 +72,43 @@ pub async fn onboard(base: &str, s: &Session) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
-    let msgs: serde_json::Value =
-        c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
-    let body = msgs[0]["body"].as_str().expect("an SMS was sent");
-    let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
-    assert_eq!(code.len(), 6, "{body}");
-    // A wrong code first: refused, and counted.
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
-        .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"code": wrong}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = with_access(c.post(format!("{base}/api/auth/verify")), s)
-        .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
+    let code_to = |to: String| {
+        let c = c.clone();
+        async move {
+            let msgs: serde_json::Value =
+                c.get(format!("{base}/_local/messages?to={to}")).send().await.unwrap().json().await.unwrap();
+            let body = msgs[0]["body"].as_str().expect("a code was sent").to_owned();
+            let code: String = body.chars().filter(char::is_ascii_digit).take(6).collect();
+            assert_eq!(code.len(), 6, "{body}");
+            code
+        }
+    };
+    let sms = code_to(format!("%2B{}", &PHONE[1..])).await;
+    let mail = code_to(EMAIL.replace('@', "%40")).await;
+    let verify = |code: &str, channel: &str| {
+        with_access(c.post(format!("{base}/api/auth/verify")), s)
+            .header("x-requested-with", "fetch")
+            .json(&serde_json::json!({"code": code, "channel": channel}))
+            .send()
+    };
+    // A wrong code first: refused, and counted. The e-mail's code does not verify the phone.
+    let wrong = if sms == "000000" { "111111" } else { "000000" };
+    assert_eq!(verify(wrong, "sms").await.unwrap().status(), StatusCode::BAD_REQUEST);
+    if mail != sms {
+        assert_eq!(verify(&mail, "sms").await.unwrap().status(), StatusCode::BAD_REQUEST);
+    }
+    let r = verify(&sms, "sms").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((p["phoneVerified"].as_bool(), p["emailVerified"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(p["status"], "onboarding", "one verified contact is not enough");
+    let r = verify(&mail, "email").await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let p: serde_json::Value = r.json().await.unwrap();
     assert_eq!(p["status"], "active");
     assert_eq!(p["phone"], PHONE);
     assert_eq!(p["phoneVerified"], true);
+    assert_eq!(p["emailVerified"], true);
     assert_eq!(p["email"], EMAIL);
 }
 

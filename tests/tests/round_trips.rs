@@ -54,7 +54,7 @@ async fn round_trips_per_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    measure("POST /api/auth/register", 5, b);
+    measure("POST /api/auth/register", 6, b);
     let msgs: Value =
         c.get(format!("{base}/_local/messages?to=%2B{}", &PHONE[1..])).send().await.unwrap().json().await.unwrap();
     let code: String = msgs[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
@@ -66,14 +66,32 @@ async fn round_trips_per_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    measure("POST /api/auth/verify", 10, b);
+    measure("POST /api/auth/verify", 12, b);
+    // The e-mail address has its own code; the second verification activates the user.
+    let mails: Value = c
+        .get(format!("{base}/_local/messages?to={}", EMAIL.replace('@', "%40")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code: String = mails[0]["body"].as_str().unwrap().chars().filter(char::is_ascii_digit).take(6).collect();
+    let r = with_access(c.post(format!("{base}/api/auth/verify")), &s)
+        .header("x-requested-with", "x")
+        .json(&json!({"code": code, "channel": "email"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
     let b = now();
     let sca = with_access(c.post(format!("{base}/api/user/accounts")), &s)
         .header("x-requested-with", "x")
         .send()
         .await
         .unwrap();
-    measure("POST /api/user/accounts", 4, b);
+    measure("POST /api/user/accounts", 5, b);
     let link_binding = format!("__Host-drop_link={}", cookie(&sca, "__Host-drop_link").unwrap());
     let sca: Value = sca.json().await.unwrap();
     let bank = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -107,7 +125,7 @@ async fn round_trips_per_route() {
         .json()
         .await
         .unwrap();
-    measure("POST /api/payment/initiate", 5, b);
+    measure("POST /api/payment/initiate", 6, b);
     let b = now();
     let conf = with_access(c.post(format!("{base}/api/payment/confirm")), &s)
         .header("x-requested-with", "x")
@@ -119,7 +137,7 @@ async fn round_trips_per_route() {
     let sca_binding = format!("__Host-drop_sca={}", cookie(&conf, "__Host-drop_sca").unwrap());
     let conf: Value = conf.json().await.unwrap();
     // + the user profile (hold, account age) and the recipient (screened again) for the checks.
-    measure("POST /api/payment/confirm", 11, b);
+    measure("POST /api/payment/confirm", 12, b);
     let back =
         bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();

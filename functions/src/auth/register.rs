@@ -1,4 +1,5 @@
-//! `POST /api/auth/register` `{"phone", "email"}`: sends a 6-digit code to the phone.
+//! `POST /api/auth/register` `{"phone", "email"}`: sends a 6-digit code to the phone and another to
+//! the e-mail address.
 
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::auth::notifier::Channel;
@@ -17,23 +18,34 @@ pub struct RegisterRequest {
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct VerificationSent {
-    /// `sms` or `email`: where the code went.
+    /// `sms` or `email`: where the first code went (the phone's, if it changes).
     pub channel: &'static str,
+    /// Every channel a code went to: each contact is verified by its own code.
+    pub channels: Vec<&'static str>,
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    if c == Channel::Sms {
+        "sms"
+    } else {
+        "email"
+    }
 }
 
 impl VerificationSent {
-    pub fn of(c: Channel) -> Self {
-        VerificationSent { channel: if c == Channel::Sms { "sms" } else { "email" } }
+    pub fn of(channels: &[Channel]) -> Self {
+        let channels: Vec<&'static str> = channels.iter().map(|c| channel_name(*c)).collect();
+        VerificationSent { channel: channels.first().copied().unwrap_or("email"), channels }
     }
 }
 
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 202, description = "Code sent", body = VerificationSent),
-              (status = 400, description = "Invalid phone or e-mail"), (status = 401), (status = 409, description = "Phone in use")))]
+    responses((status = 202, description = "Codes sent (the same answer for a number another account has: its owner is told instead)", body = VerificationSent),
+              (status = 400, description = "Invalid phone or e-mail"), (status = 401)))]
 pub async fn register(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let body: RegisterRequest = req.json()?;
-    let channel = otp::request(
+    let channels = otp::request(
         ctx.table.as_ref(),
         &ctx.crypto,
         ctx.notifier.as_ref(),
@@ -43,7 +55,7 @@ pub async fn register(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
         ctx.clock.epoch(),
     )
     .await?;
-    ApiResponse::json(StatusCode::ACCEPTED, &VerificationSent::of(channel))
+    ApiResponse::json(StatusCode::ACCEPTED, &VerificationSent::of(&channels))
 }
 
 pub fn handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {

@@ -1,4 +1,5 @@
-//! `POST /api/auth/verify` `{"code"}`: confirms the pending phone/e-mail and activates the user.
+//! `POST /api/auth/verify` `{"code", "channel"}`: confirms the pending phone or e-mail address; the
+//! user is active once both are verified.
 
 use crate::audit;
 use crate::user::profile::ProfileResponse;
@@ -13,6 +14,16 @@ use std::sync::Arc;
 pub struct VerifyRequest {
     /// The 6-digit code.
     pub code: String,
+    /// Which contact the code verifies: `sms` (the phone) or `email`. Default: the phone's code
+    /// while one is pending, else the e-mail's.
+    pub channel: Option<VerifyChannel>,
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyChannel {
+    Sms,
+    Email,
 }
 
 #[utoipa::path(post, path = "/api/auth/verify", tag = "auth", request_body = VerifyRequest,
@@ -21,7 +32,11 @@ pub struct VerifyRequest {
 pub async fn verify(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let body: VerifyRequest = req.json()?;
-    let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, body.code.trim()).await;
+    let channel = body.channel.map(|c| match c {
+        VerifyChannel::Sms => drop_services::auth::notifier::Channel::Sms,
+        VerifyChannel::Email => drop_services::auth::notifier::Channel::Email,
+    });
+    let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, channel, body.code.trim()).await;
     let outcome = if result.is_ok() { "verified" } else { "rejected" };
     audit::record(&ctx, &req, &user, "contact.verify", &user, serde_json::json!({"outcome": outcome})).await;
     result?;

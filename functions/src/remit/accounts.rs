@@ -24,9 +24,11 @@ pub struct AccountResponse {
 }
 
 #[utoipa::path(post, path = "/api/user/accounts", tag = "accounts",
-    responses((status = 200, description = "Consent started at the bank; sets `__Host-drop_link`, which the callback requires", body = ScaRedirect), (status = 401), (status = 503)))]
+    responses((status = 200, description = "Consent started at the bank; sets `__Host-drop_link`, which the callback requires", body = ScaRedirect), (status = 401),
+              (status = 403, description = "Contacts not verified yet (onboarding-incomplete)"), (status = 503)))]
 pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
+    crate::user::require_active(&ctx, &user).await?;
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
     let (url, state) = accounts::start(
         ctx.table.as_ref(),

@@ -86,10 +86,11 @@ pub struct InitiateResponse {
 
 #[utoipa::path(post, path = "/api/payment/initiate", tag = "payments", request_body = InitiateRequest,
     responses((status = 201, description = "Quoted (the cheaper of Wise and Thunes); limits reserved", body = InitiateResponse),
-              (status = 400), (status = 401), (status = 422, description = "Over a limit (limit-exceeded), or no provider serves this amount (amount-not-served)"), (status = 503, description = "No provider answered; try again")))]
+              (status = 400), (status = 401), (status = 403, description = "Contacts not verified yet (onboarding-incomplete)"), (status = 422, description = "Over a limit (limit-exceeded), or no provider serves this amount (amount-not-served)"), (status = 503, description = "No provider answered; try again")))]
 pub async fn initiate(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: InitiateRequest = req.json()?;
+    crate::user::require_active(&ctx, &user).await?;
     let amount = match (b.source_amount, b.target_amount) {
         (Some(s), None) => Amount::Source(s),
         (None, Some(t)) => Amount::Target(t),
@@ -142,7 +143,7 @@ fn transient(e: &RemitError) -> bool {
 #[utoipa::path(post, path = "/api/payment/confirm", tag = "payments", request_body = ConfirmRequest,
     params(("Idempotency-Key" = String, Header, description = "Required; the same key replays the first response")),
     responses((status = 200, description = "Payment initiation started; sets `__Host-drop_sca` for the SCA return", body = ConfirmResponse),
-              (status = 400, description = "No Idempotency-Key"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
+              (status = 400, description = "No Idempotency-Key"), (status = 403, description = "Contacts not verified yet (onboarding-incomplete), or declined"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
               (status = 422, description = "Same key, different body")))]
 pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
@@ -154,6 +155,7 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
         return Err(ApiError::invalid_field("Idempotency-Key", "1–64 characters of A–Z, a–z, 0–9, - and _"));
     }
     let b: ConfirmRequest = req.json()?;
+    crate::user::require_active(&ctx, &user).await?;
     let hash = drop_services::auth::sha256_hex(
         serde_json::json!(["payment-confirm", b.payment_id, b.account_id]).to_string().as_bytes(),
     );

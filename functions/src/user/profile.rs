@@ -71,12 +71,12 @@ pub struct ProfileUpdate {
 }
 
 #[utoipa::path(patch, path = "/api/user/profile", tag = "user", request_body = ProfileUpdate,
-    responses((status = 202, description = "Code sent; the change applies once verified", body = VerificationSent),
-              (status = 400), (status = 401), (status = 403, description = "Missing X-Requested-With"), (status = 409)))]
+    responses((status = 202, description = "Codes sent; each change applies once its code is verified", body = VerificationSent),
+              (status = 400), (status = 401), (status = 403, description = "Missing X-Requested-With")))]
 pub async fn update_profile(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let body: ProfileUpdate = req.json()?;
-    let channel = otp::request(
+    let channels = otp::request(
         ctx.table.as_ref(),
         &ctx.crypto,
         ctx.notifier.as_ref(),
@@ -92,7 +92,7 @@ pub async fn update_profile(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiRespons
         .map(|f| f.0)
         .collect();
     audit::record(&ctx, &req, &user, "profile.change_requested", &user, serde_json::json!({"fields": fields})).await;
-    ApiResponse::json(StatusCode::ACCEPTED, &VerificationSent::of(channel))
+    ApiResponse::json(StatusCode::ACCEPTED, &VerificationSent::of(&channels))
 }
 
 pub fn update_handler(ctx: Arc<Ctx>, req: ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>> {

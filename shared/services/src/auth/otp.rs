@@ -1,6 +1,7 @@
 //! Contact details and one-time codes. Registering (or changing) a phone number or e-mail address
-//! sends a 6-digit code; the new details take effect only once the code is entered. Codes are
-//! stored as a keyed hash (blind-index key), expire after 10 minutes and allow 5 attempts.
+//! sends a 6-digit code to each new contact; each takes effect, verified, only once its own code
+//! is entered. Codes are stored as a keyed hash (blind-index key), expire after 10 minutes and
+//! allow 5 attempts each.
 
 use super::notifier::{Channel, Notifier};
 use super::users::{aad, user_pk, PROFILE_SK};
@@ -11,16 +12,65 @@ use drop_domain::contact::{normalise_email, normalise_mobile};
 use drop_domain::Secret;
 use rand::Rng;
 
-pub const OTP_SK: &str = "OTP";
+/// One pending change per channel: each contact gets its own code and its own verified flag.
+pub const OTP_PHONE_SK: &str = "OTP#phone";
+pub const OTP_EMAIL_SK: &str = "OTP#email";
+/// Sort-key prefix of both.
+pub const OTP_PREFIX: &str = "OTP#";
 pub const CODE_TTL_SECS: i64 = 600;
 pub const MAX_ATTEMPTS: i64 = 5;
 
-async fn code_hash(crypto: &Crypto, user_id: &str, code: &str) -> Result<String, AuthError> {
-    Ok(crypto.blind_index("otp", &format!("{user_id}:{code}")).await?)
+fn otp_sk(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => OTP_PHONE_SK,
+        Channel::Email => OTP_EMAIL_SK,
+    }
 }
 
-/// Starts verification of new contact details. `phone`/`email` None keeps the current one.
-/// The code goes to the new phone if the phone changes, else to the new e-mail address.
+/// A code is bound to its user and its channel: the SMS code cannot verify the e-mail address.
+async fn code_hash(crypto: &Crypto, user_id: &str, channel: Channel, code: &str) -> Result<String, AuthError> {
+    let c = if channel == Channel::Sms { "sms" } else { "email" };
+    Ok(crypto.blind_index("otp", &format!("{user_id}:{c}:{code}")).await?)
+}
+
+fn new_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+fn code_message(code: &str) -> Secret<String> {
+    Secret::new(format!("Your Drop code is {code}. It expires in 10 minutes."))
+}
+
+/// Stores a pending contact under its channel's code and sends the code to it.
+async fn send_code(
+    table: &dyn Table,
+    crypto: &Crypto,
+    notifier: &dyn Notifier,
+    user_id: &str,
+    channel: Channel,
+    value: &str,
+    now: i64,
+) -> Result<(), AuthError> {
+    let (pk, sk) = (user_pk(user_id), otp_sk(channel));
+    let code = new_code();
+    let attr = if channel == Channel::Sms { "phone" } else { "email" };
+    let mut item = Item::new(&pk, sk)
+        .with("code_hash", code_hash(crypto, user_id, channel, &code).await?)
+        .with("attempts", 0)
+        .with(TTL_ATTR, now + CODE_TTL_SECS)
+        .with(attr, crypto.encrypt(aad(&pk, sk, attr), value.as_bytes()).await?);
+    if channel == Channel::Sms {
+        item.set("phone_bi", crypto.blind_index("phone", value).await?);
+    }
+    table.put(item, None).await?;
+    notifier.send(channel, &Secret::new(value.to_owned()), &code_message(&code)).await
+}
+
+/// Starts verification of new contact details: a code to the new phone and another to the new
+/// e-mail address (`None` keeps the current one). Returns the channels a code went to.
+///
+/// A phone number another user has verified gets the same answer as a free one (no enumeration);
+/// nobody gets a code for it, and the number's owner is told by SMS.
 pub async fn request(
     table: &dyn Table,
     crypto: &Crypto,
@@ -29,51 +79,52 @@ pub async fn request(
     phone: Option<&str>,
     email: Option<&str>,
     now: i64,
-) -> Result<Channel, AuthError> {
+) -> Result<Vec<Channel>, AuthError> {
     let phone = phone.map(normalise_mobile).transpose().map_err(|_| AuthError::Invalid("phone"))?;
     let email = email.map(normalise_email).transpose().map_err(|_| AuthError::Invalid("email"))?;
     if phone.is_none() && email.is_none() {
         return Err(AuthError::Invalid("phone or email"));
     }
+    let mut sent = Vec::new();
     if let Some(p) = &phone {
         let bi = crypto.blind_index("phone", p).await?;
-        if let Some(owner) = table.get(&Key::new(format!("PHONE#{bi}"), "UNIQUE")).await? {
-            if owner.s("user_id") != Some(user_id) {
-                return Err(AuthError::Taken);
+        let owner = table.get(&Key::new(format!("PHONE#{bi}"), "UNIQUE")).await?;
+        match owner.as_ref().and_then(|o| o.s("user_id")) {
+            Some(other) if other != user_id => {
+                let note = "Someone tried to add this number to another Drop account. If it was you, log in with the account that has it; otherwise ignore this message.";
+                notifier.send(Channel::Sms, &Secret::new(p.clone()), &Secret::new(note.to_owned())).await?;
             }
+            _ => send_code(table, crypto, notifier, user_id, Channel::Sms, p, now).await?,
         }
-    }
-    let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    let pk = user_pk(user_id);
-    let mut item = Item::new(&pk, OTP_SK)
-        .with("code_hash", code_hash(crypto, user_id, &code).await?)
-        .with("attempts", 0)
-        .with(TTL_ATTR, now + CODE_TTL_SECS);
-    if let Some(p) = &phone {
-        item.set("phone", crypto.encrypt(aad(&pk, OTP_SK, "phone"), p.as_bytes()).await?);
-        item.set("phone_bi", crypto.blind_index("phone", p).await?);
+        sent.push(Channel::Sms);
     }
     if let Some(e) = &email {
-        item.set("email", crypto.encrypt(aad(&pk, OTP_SK, "email"), e.as_bytes()).await?);
+        send_code(table, crypto, notifier, user_id, Channel::Email, e, now).await?;
+        sent.push(Channel::Email);
     }
-    table.put(item, None).await?;
-    let (channel, to) = match (&phone, &email) {
-        (Some(p), _) => (Channel::Sms, p.clone()),
-        (None, Some(e)) => (Channel::Email, e.clone()),
-        (None, None) => return Err(AuthError::Invalid("phone or email")),
-    };
-    let body = Secret::new(format!("Your Drop code is {code}. It expires in 10 minutes."));
-    notifier.send(channel, &Secret::new(to), &body).await?;
-    Ok(channel)
+    Ok(sent)
 }
 
-/// Checks a code; on success the pending details become the user's, verified, and the user active.
-pub async fn verify(table: &dyn Table, crypto: &Crypto, user_id: &str, code: &str) -> Result<(), AuthError> {
+/// Checks the code of one channel (`None`: the phone's if one is pending, else the e-mail's); on
+/// success that contact becomes the user's, verified. The user is active once both are verified.
+pub async fn verify(
+    table: &dyn Table,
+    crypto: &Crypto,
+    user_id: &str,
+    channel: Option<Channel>,
+    code: &str,
+) -> Result<(), AuthError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AuthError::Invalid("code"));
     }
     let pk = user_pk(user_id);
-    let otp_key = Key::new(&pk, OTP_SK);
+    let channel = match channel {
+        Some(c) => c,
+        None if table.get(&Key::new(&pk, OTP_PHONE_SK)).await?.is_some() => Channel::Sms,
+        None => Channel::Email,
+    };
+    let sk = otp_sk(channel);
+    let otp_key = Key::new(&pk, sk);
     // Count the attempt first, so parallel guesses cannot exceed the limit.
     let item = match table
         .update(Update::new(otp_key.clone()).add("attempts", 1).when(Condition::present().and(Condition::cmp(
@@ -89,42 +140,53 @@ pub async fn verify(table: &dyn Table, crypto: &Crypto, user_id: &str, code: &st
         Err(e) => return Err(e.into()),
     };
     let expected = item.s("code_hash").unwrap_or_default();
-    if !ct_eq(code_hash(crypto, user_id, code).await?.as_bytes(), expected.as_bytes()) {
+    if !ct_eq(code_hash(crypto, user_id, channel, code).await?.as_bytes(), expected.as_bytes()) {
         return Err(if item.n("attempts").unwrap_or(0) >= MAX_ATTEMPTS {
             AuthError::Attempts
         } else {
             AuthError::Code
         });
     }
-    let profile = table.get(&Key::new(&pk, PROFILE_SK)).await?.ok_or(AuthError::NotFound)?;
-    let mut update = Update::new(Key::new(&pk, PROFILE_SK)).set("status", "active").when(Condition::present());
+    let profile_key = Key::new(&pk, PROFILE_SK);
+    let profile = table.get(&profile_key).await?.ok_or(AuthError::NotFound)?;
+    let mut update = Update::new(profile_key.clone()).when(Condition::present());
     let mut ops = Vec::new();
-    if let (Some(ct), Some(bi)) = (item.s("phone"), item.s("phone_bi")) {
-        let phone = crypto.decrypt(aad(&pk, OTP_SK, "phone"), ct).await?;
-        let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "phone"), phone.expose()).await?;
-        update = update.set("phone", moved).set("phone_bi", bi).set("phone_verified", true);
-        let unique = Item::new(format!("PHONE#{bi}"), "UNIQUE").with("user_id", user_id);
-        ops.push(TxOp::Put {
-            item: unique,
-            condition: Some(Condition::absent().or(Condition::eq("user_id", user_id))),
-        });
-        if let Some(old) = profile.s("phone_bi").filter(|old| *old != bi) {
-            ops.push(TxOp::Delete {
-                key: Key::new(format!("PHONE#{old}"), "UNIQUE"),
-                condition: Some(Condition::eq("user_id", user_id)),
+    match (channel, item.s("phone"), item.s("phone_bi"), item.s("email")) {
+        (Channel::Sms, Some(ct), Some(bi), _) => {
+            let phone = crypto.decrypt(aad(&pk, sk, "phone"), ct).await?;
+            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "phone"), phone.expose()).await?;
+            update = update.set("phone", moved).set("phone_bi", bi).set("phone_verified", true);
+            let unique = Item::new(format!("PHONE#{bi}"), "UNIQUE").with("user_id", user_id);
+            ops.push(TxOp::Put {
+                item: unique,
+                condition: Some(Condition::absent().or(Condition::eq("user_id", user_id))),
             });
+            if let Some(old) = profile.s("phone_bi").filter(|old| *old != bi) {
+                ops.push(TxOp::Delete {
+                    key: Key::new(format!("PHONE#{old}"), "UNIQUE"),
+                    condition: Some(Condition::eq("user_id", user_id)),
+                });
+            }
         }
-    }
-    if let Some(ct) = item.s("email") {
-        let email = crypto.decrypt(aad(&pk, OTP_SK, "email"), ct).await?;
-        let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "email"), email.expose()).await?;
-        update = update.set("email", moved).set("email_verified", true);
+        (Channel::Email, _, _, Some(ct)) => {
+            let email = crypto.decrypt(aad(&pk, sk, "email"), ct).await?;
+            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "email"), email.expose()).await?;
+            update = update.set("email", moved).set("email_verified", true);
+        }
+        _ => return Err(AuthError::Code),
     }
     ops.push(TxOp::Update(update));
     ops.push(TxOp::Delete { key: otp_key, condition: Some(Condition::present()) });
     match table.transact(ops).await {
-        Ok(()) => Ok(()),
-        Err(TableError::TransactionCanceled { .. }) => Err(AuthError::Taken),
+        Ok(()) => {}
+        Err(TableError::TransactionCanceled { .. }) => return Err(AuthError::Taken),
+        Err(e) => return Err(e.into()),
+    }
+    // Active once both contacts are verified (whichever verification comes second does it).
+    let both = Condition::eq("phone_verified", true).and(Condition::eq("email_verified", true));
+    match table.update(Update::new(profile_key).set("status", "active").when(both)).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_condition_failed() => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

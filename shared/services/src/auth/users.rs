@@ -5,7 +5,7 @@
 use super::login::IdClaims;
 use super::AuthError;
 use crate::crypto::{Aad, Crypto};
-use crate::table::{CancelReason, Condition, Item, Key, Table, TableError, TxOp, Update};
+use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use drop_domain::nin::Nin;
 use drop_domain::role::Role;
 use drop_domain::Secret;
@@ -155,7 +155,7 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
             }
         }
     };
-    let pending = table.get(&Key::new(&pk, super::otp::OTP_SK)).await?.is_some();
+    let pending = !table.query(Query::partition(&pk).prefix(super::otp::OTP_PREFIX).limit(2)).await?.items.is_empty();
     Ok(Profile {
         user_id: user_id.to_owned(),
         status: item.s("status").unwrap_or("onboarding").to_owned(),
@@ -170,6 +170,12 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
         email_verified: item.get("email_verified") == Some(&crate::table::Value::Bool(true)),
         pending_verification: pending,
     })
+}
+
+/// The user's status (`onboarding`, `active`), None for no such user.
+pub async fn status(table: &dyn Table, user_id: &str) -> Result<Option<String>, AuthError> {
+    let item = table.get(&Key::new(user_pk(user_id), PROFILE_SK)).await?;
+    Ok(item.map(|i| i.s("status").unwrap_or("onboarding").to_owned()))
 }
 
 /// Changes a user's role (admin operation).
