@@ -36,6 +36,15 @@ pub struct RecipientResponse {
 pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: RecipientRequest = req.json()?;
+    let r = NewRecipient {
+        name: b.name.clone(),
+        country: b.country.clone(),
+        currency: b.currency,
+        iban: b.iban,
+        account_number: b.account_number,
+    };
+    // Validated before it is screened: the answer to an invalid request never depends on the list.
+    recipients::validate(&r)?;
     // Screened before it exists: a confirmed hit blocks it, a potential hit raises an alert.
     let party = drop_domain::screening::Party {
         names: vec![b.name.clone()],
@@ -61,13 +70,6 @@ pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
             "payments to this recipient are not possible",
         ));
     }
-    let r = NewRecipient {
-        name: b.name,
-        country: b.country,
-        currency: b.currency,
-        iban: b.iban,
-        account_number: b.account_number,
-    };
     let view = recipients::create(ctx.table.as_ref(), &ctx.crypto, &user, &id, &r, ctx.clock.epoch()).await?;
     ApiResponse::json(StatusCode::CREATED, &view)
 }

@@ -9,6 +9,6 @@ pub fn encode<T: serde::Serialize>(value: &T) -> String {
 }
 
 pub fn decode<T: serde::de::DeserializeOwned>(cursor: &str) -> Result<T, TableError> {
-    let bytes = B64.decode(cursor).map_err(|_| TableError::Invalid("malformed cursor".into()))?;
-    serde_json::from_slice(&bytes).map_err(|_| TableError::Invalid("malformed cursor".into()))
+    let bytes = B64.decode(cursor).map_err(|_| TableError::BadCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| TableError::BadCursor)
 }

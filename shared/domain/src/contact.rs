@@ -28,7 +28,11 @@ pub fn normalise_mobile(input: &str) -> Result<String, ContactError> {
 
 /// Trimmed and lower-cased; one `@`, a dotted domain, no spaces, at most 254 characters.
 pub fn normalise_email(input: &str) -> Result<String, ContactError> {
-    let e = input.trim().to_lowercase();
+    // Only spaces around it are forgiven; CR, LF, tabs and anything invisible are refused.
+    let e = input.trim_matches(' ').to_lowercase();
+    if !e.is_ascii() || e.bytes().any(|b| b.is_ascii_control()) {
+        return Err(ContactError::Email);
+    }
     let (local, domain) = e.split_once('@').ok_or(ContactError::Email)?;
     let labels_ok = domain.split('.').all(|l| {
         !l.is_empty()

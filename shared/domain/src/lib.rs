@@ -15,6 +15,7 @@ pub mod payment;
 pub mod role;
 pub mod screening;
 pub mod secret;
+pub mod text;
 pub mod time;
 
 pub use money::{Currency, Money, MoneyError};

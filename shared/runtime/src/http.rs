@@ -58,7 +58,16 @@ impl ApiRequest {
         }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(v) => Ok(v),
+            Ok(v) => {
+                // Every string (and key) is text someone typed: no control or invisible characters.
+                if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+                    if let Some(field) = forbidden_text(&raw, "") {
+                        let field = if field.is_empty() { ".".to_owned() } else { field };
+                        return Err(ApiError::invalid_field(field, "control or invisible characters are not allowed"));
+                    }
+                }
+                Ok(v)
+            }
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
@@ -72,6 +81,25 @@ impl ApiRequest {
                 Err(ApiError::invalid_field(field, msg))
             }
         }
+    }
+}
+
+/// The path of the first string or key with a forbidden character (`drop_domain::text`).
+fn forbidden_text(v: &serde_json::Value, path: &str) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => (!drop_domain::text::is_clean(s)).then(|| path.to_owned()),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, x)| forbidden_text(x, &format!("{path}[{i}]")))
+        }
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            if drop_domain::text::is_clean(k) {
+                forbidden_text(x, &here)
+            } else {
+                Some(path.to_owned())
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -263,6 +291,10 @@ pub async fn handle(
             e.to_response(&path)
         }
     };
+    // Nothing a signed-in user sees may be kept by a browser or proxy cache.
+    if !matches!(route.access, Access::Public) && !resp.headers.contains_key("cache-control") {
+        resp.header("cache-control", "no-store");
+    }
     resp.header("x-request-id", &request_id);
     resp.header("x-correlation-id", &correlation_id);
     crate::cors::apply(&mut resp, &headers, &ctx.config.frontend_origin);

@@ -135,6 +135,7 @@ impl From<TableError> for ApiError {
                 "Conflict",
                 "the resource changed meanwhile; fetch it and try again",
             ),
+            TableError::BadCursor => ApiError::invalid_field("cursor", "not a cursor this API gave out"),
             TableError::Invalid(_) | TableError::Corrupt(_) => ApiError::internal(),
         }
     }

@@ -26,6 +26,9 @@ pub enum TableError {
     TransactionCanceled { reasons: Vec<Option<CancelReason>> },
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A paging cursor that this store did not give out for this query (the caller's input).
+    #[error("malformed cursor")]
+    BadCursor,
     #[error("throttled")]
     Throttled,
     #[error("store unavailable: {0}")]

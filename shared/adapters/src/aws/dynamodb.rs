@@ -225,6 +225,10 @@ impl Table for DynamoTable {
         let start = match &q.cursor {
             Some(c) => {
                 let m: BTreeMap<String, Value> = cursor::decode(c)?;
+                // A cursor is only good for the partition it came from (and must carry its keys).
+                if m.get(&pa) != Some(&Value::S(q.pk.clone())) || !m.contains_key(&sa) {
+                    return Err(TableError::BadCursor);
+                }
                 Some(m.iter().map(|(k, v)| (k.clone(), to_av(v))).collect::<HashMap<_, _>>())
             }
             None => None,

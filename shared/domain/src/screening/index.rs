@@ -221,6 +221,10 @@ impl Index {
 
     /// Scored hits at or above the cutoff, best first.
     pub fn search(&self, query: &Party, cfg: ScoreConfig) -> Vec<Hit> {
+        // Names with look-alike letters are also read as they look.
+        let mut expanded = query.clone();
+        expanded.names.extend(query.names.iter().filter_map(|n| super::normalize::look_alike_variant(n)));
+        let query = &expanded;
         let mut hits: Vec<Hit> = self
             .candidates(query)
             .into_iter()

@@ -34,7 +34,13 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     cache: RwLock<Option<(Instant, Vec<SigningKey>)>>,
+    /// When keys were last reloaded for an unknown `kid`: at most one such reload per
+    /// [`RELOAD_EVERY`], so tokens with made-up `kid`s cannot turn every request into a read.
+    forced: std::sync::Mutex<Option<Instant>>,
 }
+
+/// The shortest time between two reloads forced by an unknown `kid`.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl TokenService {
     pub fn new(
@@ -51,6 +57,19 @@ impl TokenService {
             issuer: issuer.into(),
             audience: audience.into(),
             cache: RwLock::new(None),
+            forced: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Whether an unknown `kid` may reload the keys now (and records that it does).
+    fn may_reload(&self) -> bool {
+        let mut last = self.forced.lock().unwrap_or_else(|p| p.into_inner());
+        match *last {
+            Some(at) if at.elapsed() < RELOAD_EVERY => false,
+            _ => {
+                *last = Some(Instant::now());
+                true
+            }
         }
     }
 
@@ -94,7 +113,7 @@ impl TokenService {
         let parsed = jwt::parse(token)?;
         let jwks: Vec<_> = self.keys(false).await?.into_iter().map(|k| k.jwk).collect();
         match jwt::verify(&parsed, "RS256", &jwks) {
-            Err(JwtError::UnknownKey) if parsed.header.alg == "RS256" => {
+            Err(JwtError::UnknownKey) if parsed.header.alg == "RS256" && self.may_reload() => {
                 let fresh: Vec<_> = self.keys(true).await?.into_iter().map(|k| k.jwk).collect();
                 jwt::verify(&parsed, "RS256", &fresh)?
             }

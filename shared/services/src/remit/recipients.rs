@@ -57,9 +57,9 @@ fn mask(account: &str) -> String {
 
 /// Validates and normalises; returns (name, country, currency, iban, account number).
 /// A checked recipient: name, country, currency, IBAN or account number.
-type Checked = (String, String, Currency, Option<String>, Option<String>);
+pub type Checked = (String, String, Currency, Option<String>, Option<String>);
 
-fn validate(r: &NewRecipient) -> Result<Checked, RemitError> {
+pub fn validate(r: &NewRecipient) -> Result<Checked, RemitError> {
     if !valid_name(&r.name) {
         return Err(RemitError::Invalid("name"));
     }
