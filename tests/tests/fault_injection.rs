@@ -122,7 +122,7 @@ impl Run {
 async fn expire_quote(stack: &drop_local::Stack, id: &str) {
     let p = stack.ctx.remit.find(id).await.unwrap();
     let key = Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &id[4..]));
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
     stack.ctx.table.update(Update::new(key).set("quote_expires", past)).await.unwrap();
 }
 

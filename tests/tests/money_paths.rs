@@ -127,7 +127,7 @@ async fn cancel_asks_the_bank_on_aws() {
 async fn expire_quote(stack: &drop_local::Stack, id: &str) {
     let p = stack.ctx.remit.find(id).await.unwrap();
     let key = drop_services::table::Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &id[4..]));
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 60;
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
     stack.ctx.table.update(drop_services::table::Update::new(key).set("quote_expires", past)).await.unwrap();
 }
 
@@ -242,5 +242,62 @@ async fn link_and_sca_callbacks_only_work_in_the_browser_that_started_them() {
     assert_eq!(get_json(&base, &format!("/api/payment/{id}"), &s).await["status"], "pending_authorisation");
     // The browser that confirmed gets the status.
     assert!(follow(&callback).await.contains("status="));
+    stack.stop().await;
+}
+
+async fn bank_fault(stack: &drop_local::Stack, fault: &str) {
+    let r = client().post(format!("{}/_sim/fault", sim(stack, "bank"))).json(&json!({"fault": fault})).send();
+    assert_eq!(r.await.unwrap().status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payout_waits_for_settlement_and_refunds_survive_a_refusal() {
+    let (stack, base) = start(false).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let to = recipient(&base, &s).await;
+    // Accepted (ACCP) but not settled: no payout while the bank has not settled it; then the bank
+    // rejects it. The funds recorded at authorisation are reversed, nothing is paid out.
+    let (id, sca) = confirmed(&base, &s, &to, &account, 150_000).await;
+    let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
+    let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
+    let bank_id = stack.ctx.remit.find(&id).await.unwrap().bank_payment_id.unwrap();
+    let force = |status: &'static str| {
+        client()
+            .post(format!("{}/_sim/payments/{bank_id}", sim(&stack, "bank")))
+            .json(&json!({"transactionStatus": status}))
+            .send()
+    };
+    assert_eq!(force("ACCP").await.unwrap().status(), StatusCode::NO_CONTENT);
+    follow(&callback).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the payout worker has looked
+    let p = stack.ctx.remit.find(&id).await.unwrap();
+    assert_eq!(p.status.as_str(), "authorised", "not paid out before settlement");
+    reconcile(&base).await;
+    assert_eq!(stack.ctx.remit.find(&id).await.unwrap().status.as_str(), "authorised");
+    assert_eq!(force("RJCT").await.unwrap().status(), StatusCode::NO_CONTENT);
+    bank_fault(&stack, "none").await;
+    reconcile(&base).await;
+    let p = get_json(&base, &format!("/api/payment/{id}"), &s).await;
+    assert_eq!(p["status"], "cancelled", "{p}");
+    assert_eq!(journal_sum(&stack, &id, "funds_reversed").await, 150_000);
+    assert_eq!(journal_sum(&stack, &id, "payout").await, 0);
+    // A refund the bank refuses when it is sent is counted and retried, not stuck.
+    let (late, sca) = confirmed(&base, &s, &to, &account, 130_000).await;
+    let p = stack.ctx.remit.find(&late).await.unwrap();
+    let key = drop_services::table::Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &late[4..]));
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
+    stack.ctx.table.update(drop_services::table::Update::new(key).set("quote_expires", past)).await.unwrap();
+    follow(&format!("{sca}?sim_result=approve")).await;
+    assert_eq!(get_json(&base, &format!("/api/payment/{late}"), &s).await["status"], "failed");
+    bank_fault(&stack, "reject").await;
+    reconcile(&base).await;
+    let p = stack.ctx.remit.find(&late).await.unwrap();
+    assert_eq!((p.status.as_str(), p.refund_attempt), ("failed", 1));
+    bank_fault(&stack, "none").await;
+    reconcile_until(&base, &s, &late, "refunded").await;
+    assert_eq!(stack.ctx.remit.find(&late).await.unwrap().refund_attempt, 2);
+    assert_eq!(journal_sum(&stack, &late, "refund").await, 130_000);
+    assert_invariants(&base).await;
     stack.stop().await;
 }

@@ -6,7 +6,7 @@
 //! turn every request into a key reload.
 
 use drop_tests::flow::{client, login, with_access, Session, ADULT};
-use drop_tests::pay::{add_recipient, initiate, post, ready};
+use drop_tests::pay::{add_recipient, get_json, initiate, post, ready};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -43,14 +43,26 @@ async fn probe(aws: bool) {
             .json(&json!({"phone": phone, "email": "other@example.no"}))
             .send()
     };
-    let taken = register(&other, "91234567").await.unwrap();
     let free = register(&other, "92345678").await.unwrap();
+    let taken = register(&other, "91234567").await.unwrap();
     assert_eq!(taken.status(), StatusCode::ACCEPTED);
     assert_eq!(taken.json::<Value>().await.unwrap(), free.json::<Value>().await.unwrap());
     let msgs: Value =
         client().get(format!("{base}/_local/messages?to=%2B4791234567")).send().await.unwrap().json().await.unwrap();
     let newest = msgs[0]["body"].as_str().unwrap();
     assert!(newest.contains("another Drop account") && !newest.chars().any(|c| c.is_ascii_digit()), "{newest}");
+    // Nothing else tells them apart: the profile shows a change pending, and codes fail alike.
+    let profile = get_json(&base, "/api/user/profile", &other).await;
+    assert_eq!(profile["pendingVerification"], true);
+    for _ in 0..6 {
+        let r = with_access(client().post(format!("{base}/api/auth/verify")), &other)
+            .header("x-requested-with", "fetch")
+            .json(&json!({"code": "123456", "channel": "sms"}))
+            .send()
+            .await
+            .unwrap();
+        assert!([400, 429].contains(&r.status().as_u16()));
+    }
     // 11. Look-alike letters: blocked like the plain listed name.
     for name in ["Ivan Petrovich Sidorov", "ǀvan Petrovich Sidorov", "Ivan Petroviƈh Sidorov"] {
         let body = json!({"name": name, "country": "RU", "currency": "EUR", "accountNumber": "40817810099910004312"});

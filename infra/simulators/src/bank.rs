@@ -255,15 +255,20 @@ async fn create_payment(
         .into_response()
 }
 
+/// A fault that is on, or missing headers, answer before anything is read.
+async fn gate(b: &Bank, h: &HeaderMap) -> Option<Response> {
+    match b.faults.apply().await {
+        Some(r) => Some(r),
+        None => check_headers(h, false),
+    }
+}
+
 async fn payment_status(
     State(b): State<Bank>,
     Path((_product, pid)): Path<(String, String)>,
     h: HeaderMap,
 ) -> Response {
-    if let Some(r) = b.faults.apply().await {
-        return r;
-    }
-    if let Some(r) = check_headers(&h, false) {
+    if let Some(r) = gate(&b, &h).await {
         return r;
     }
     let mut inner = b.lock();
@@ -286,10 +291,7 @@ async fn cancel_payment(
     Path((_product, pid)): Path<(String, String)>,
     h: HeaderMap,
 ) -> Response {
-    if let Some(r) = b.faults.apply().await {
-        return r;
-    }
-    if let Some(r) = check_headers(&h, false) {
+    if let Some(r) = gate(&b, &h).await {
         return r;
     }
     let mut inner = b.lock();
@@ -313,7 +315,8 @@ struct ForceStatus {
 
 /// Test hook: the bank changes its mind (e.g. settles a payment it reported cancelled).
 async fn force_status(State(b): State<Bank>, Path(pid): Path<String>, Json(f): Json<ForceStatus>) -> StatusCode {
-    const KNOWN: [&str; 8] = ["RCVD", "ACTC", "ACSP", "ACSC", "ACCC", "PDNG", "RJCT", "CANC"];
+    const KNOWN: [&str; 13] =
+        ["RCVD", "PATC", "ACTC", "ACCP", "ACFC", "ACWC", "ACWP", "PDNG", "ACSP", "ACSC", "ACCC", "RJCT", "CANC"];
     let Some(status) = KNOWN.iter().find(|s| **s == f.transaction_status) else { return StatusCode::BAD_REQUEST };
     match b.lock().payments.get_mut(&pid) {
         Some(p) => {

@@ -24,7 +24,8 @@ pub enum Event {
     Confirm,
     /// The bank reports the payment authorised (SCA done, accepted).
     BankAuthorised,
-    /// The bank reports it rejected or cancelled, or SCA failed.
+    /// The bank reports it rejected or cancelled, or SCA failed (also after it had accepted it,
+    /// before settlement).
     BankRejected,
     /// The user (or expiry) cancels before authorisation. Once the bank has the payment, only
     /// after the bank confirmed the cancellation (the service asks it first).
@@ -69,6 +70,8 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
         (S::PendingAuthorisation, E::BankRejected | E::Cancel) => S::Cancelled,
         (S::PendingAuthorisation | S::Cancelled, E::LateFunds) => S::Failed,
         (S::Authorised, E::PayoutSubmitted) => S::PayoutSubmitted,
+        // Accepted at the bank but rejected before it settled: nothing was received after all.
+        (S::Authorised, E::BankRejected) => S::Cancelled,
         (S::Authorised, E::SubmissionRejected) => S::Failed,
         (S::PayoutSubmitted, E::PayoutCompleted) => S::Completed,
         (S::PayoutSubmitted, E::PayoutFailed) => S::Failed,
@@ -182,13 +185,13 @@ mod tests {
     }
 
     #[test]
-    fn the_table_has_exactly_fifteen_edges() {
+    fn the_table_has_exactly_sixteen_edges() {
         let n = ALL
             .iter()
             .flat_map(|s| EVENTS.iter().map(move |e| (*s, *e)))
             .filter(|(s, e)| transition(*s, *e).is_ok())
             .count();
-        assert_eq!(n, 15);
+        assert_eq!(n, 16);
     }
 
     #[test]

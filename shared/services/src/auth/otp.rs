@@ -91,6 +91,12 @@ pub async fn request(
         let owner = table.get(&Key::new(format!("PHONE#{bi}"), "UNIQUE")).await?;
         match owner.as_ref().and_then(|o| o.s("user_id")) {
             Some(other) if other != user_id => {
+                // Looks pending like any other change (profile, attempts), but no code can match.
+                let decoy = Item::new(user_pk(user_id), OTP_PHONE_SK)
+                    .with("code_hash", "none")
+                    .with("attempts", 0)
+                    .with(TTL_ATTR, now + CODE_TTL_SECS);
+                table.put(decoy, None).await?;
                 let note = "Someone tried to add this number to another Drop account. If it was you, log in with the account that has it; otherwise ignore this message.";
                 notifier.send(Channel::Sms, &Secret::new(p.clone()), &Secret::new(note.to_owned())).await?;
             }

@@ -7,7 +7,8 @@
 //!
 //! | status | postings | customer net |
 //! |---|---|---|
-//! | quoted, pending_authorisation, cancelled | none | 0 |
+//! | quoted, pending_authorisation | none | 0 |
+//! | cancelled | none, or received and reversed | 0 |
 //! | authorised, failed, refunding | funds received (and a reversed payout) | source amount |
 //! | payout_submitted, completed | received, paid out, fee | 0 |
 //! | refunded | received, refunded | 0 |
@@ -58,7 +59,9 @@ fn expected_customer_net(p: &Payment) -> i64 {
 /// Whether postings of this kind may appear for a payment in this status.
 fn kinds_allowed(status: Status) -> &'static [&'static str] {
     match status {
-        Status::Quoted | Status::PendingAuthorisation | Status::Cancelled => &[],
+        Status::Quoted | Status::PendingAuthorisation => &[],
+        // A payment the bank rejected after accepting it has its funds reversed.
+        Status::Cancelled => &["funds_received", "funds_reversed"],
         Status::Authorised => &["funds_received"],
         Status::PayoutSubmitted | Status::Completed => &["funds_received", "payout", "fee"],
         Status::Failed | Status::Refunding => &["funds_received", "payout", "fee", "payout_reversed", "fee_reversed"],
@@ -76,7 +79,7 @@ impl Remit {
         let mut v = Vec::new();
         let now = self.now();
         for status in ALL {
-            for p in self.payments_in(status, 0, now + 1).await? {
+            for p in self.payments_up_to(status, 0, now + 1, usize::MAX).await? {
                 report.payments += 1;
                 for (account, amount) in expected_house(&p) {
                     *by_status.entry(account).or_insert(0) += amount;

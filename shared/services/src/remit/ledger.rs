@@ -18,7 +18,8 @@ pub struct Posting {
     pub currency: Currency,
     /// What it belongs to (a payment id).
     pub reference: String,
-    /// Why: `funds_received`, `payout`, `fee`, `payout_reversed`, `fee_reversed`, `refund`.
+    /// Why: `funds_received`, `funds_reversed`, `payout`, `fee`, `payout_reversed`, `fee_reversed`,
+    /// `refund`.
     pub kind: &'static str,
 }
 
@@ -100,6 +101,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "payout_reversed" => "payout_reversed",
                     "fee_reversed" => "fee_reversed",
                     "refund" => "refund",
+                    "funds_reversed" => "funds_reversed",
                     _ => "other",
                 },
             })

@@ -125,6 +125,16 @@ pub enum BankPaymentState {
     Failed,
 }
 
+/// Whether the user's payment has settled into the safeguarding account (decision P2 of
+/// `reference/providers.md`: the payout is released on `ACSC`/`ACCC`, not on acceptance).
+pub fn settlement(transaction_status: &str) -> BankPaymentState {
+    match transaction_status {
+        "ACSC" | "ACCC" => BankPaymentState::Authorised,
+        "RJCT" | "CANC" => BankPaymentState::Failed,
+        _ => BankPaymentState::Pending,
+    }
+}
+
 /// Whether a credit transfer Drop sent (a refund) has left: accepted for settlement or settled.
 /// `ACTC` alone is only technically valid and may still be rejected.
 pub fn refund_state(transaction_status: &str) -> BankPaymentState {

@@ -12,6 +12,10 @@ use drop_domain::payment::Status;
 pub const CANCELLED_LOOKBACK_SECS: i64 = 48 * 3600;
 /// Payments read per status and run (pages of 100).
 const MAX_PER_STATUS: usize = 1000;
+/// A payment still waiting for SCA is cancelled at the bank this long after its quote expired;
+/// funds the bank authorised are paid out if Drop learns of them within it (the SCA return may
+/// come in another browser, leaving it to reconciliation, which looks after 10 minutes).
+pub const SCA_GRACE_SECS: i64 = 20 * 60;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,6 +32,17 @@ pub struct Reconciled {
 impl Remit {
     /// Payments of one status last changed between `from` and `to` (epoch seconds, inclusive).
     pub async fn payments_in(&self, status: Status, from: i64, to: i64) -> Result<Vec<Payment>, RemitError> {
+        self.payments_up_to(status, from, to, MAX_PER_STATUS).await
+    }
+
+    /// As [`Remit::payments_in`], at most `max` (`usize::MAX`: all).
+    pub async fn payments_up_to(
+        &self,
+        status: Status,
+        from: i64,
+        to: i64,
+        max: usize,
+    ) -> Result<Vec<Payment>, RemitError> {
         let mut out = Vec::new();
         let mut cursor = None;
         loop {
@@ -44,7 +59,7 @@ impl Remit {
                 .await?;
             out.extend(page.items.iter().filter_map(Payment::from_item));
             match page.cursor {
-                Some(c) if out.len() < MAX_PER_STATUS => cursor = Some(c),
+                Some(c) if out.len() < max => cursor = Some(c),
                 _ => return Ok(out),
             }
         }
@@ -74,7 +89,7 @@ impl Remit {
                         self.cancel(&p.user_id, &p.id).await.map(|_| r.cancelled += 1)
                     }
                     Status::PendingAuthorisation => match self.check_bank(&p.id).await {
-                        Ok(q) if q.status == Status::PendingAuthorisation && now > q.expires_epoch => {
+                        Ok(q) if q.status == Status::PendingAuthorisation && now > q.expires_epoch + SCA_GRACE_SECS => {
                             r.bank_checked += 1;
                             self.cancel_at_bank(&q, "expired").await.map(|_| r.cancelled += 1)
                         }

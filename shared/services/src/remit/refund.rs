@@ -40,24 +40,36 @@ impl Remit {
         }
         let (u, to) = self.step(&p, Event::RefundStarted, vec![("refund_attempt", attempt.into())])?;
         self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
-        let p = self.find(payment_id).await?;
-        self.submit_refund(&p).await?;
+        // The payment as just written (not re-read: an index read may still show the old one,
+        // and an old attempt number would send a second transfer under another key).
+        let claimed = Payment { status: to, refund_attempt: attempt, version: p.version + 1, ..p };
+        self.submit_refund(&claimed).await?;
         self.find(payment_id).await
     }
 
     /// Sends the transfer of the current attempt (again, after a crash: the key makes it once).
+    /// A refusal (or no account to refund to) ends the attempt: back to `failed`, counted.
     async fn submit_refund(&self, p: &Payment) -> Result<(), RemitError> {
         let attempt = p.refund_attempt;
+        let creditor = match self.refund_account(p).await {
+            Ok(c) => c,
+            Err(RemitError::NotFound) => return self.refund_rejected(p, "no account to refund to").await,
+            Err(e) => return Err(e),
+        };
         let order = RefundOrder {
             end_to_end_id: format!("R{attempt}{}", p.id.trim_start_matches("pay_")).chars().take(35).collect(),
             debtor_bban: self.safeguarding.clone(),
-            creditor: self.refund_account(p).await?,
+            creditor,
             creditor_name: "Drop customer".into(),
             amount: p.source_amount,
             currency: Currency::NOK,
             remittance: format!("Drop refund {}", p.id),
         };
-        let bank_id = self.refunds.refund(&order, &refund_key(&p.id, attempt)).await.map_err(provider_err)?;
+        let bank_id = match self.refunds.refund(&order, &refund_key(&p.id, attempt)).await {
+            Ok(id) => id,
+            Err(super::ports::ProviderError::Rejected(reason)) => return self.refund_rejected(p, &reason).await,
+            Err(e) => return Err(provider_err(e)),
+        };
         let u = Update::new(p.key())
             .set("refund_bank_id", bank_id)
             .set("refund_bank_attempt", attempt)
@@ -108,12 +120,16 @@ impl Remit {
                 ops.extend(ledger::ops(&[posting], &drop_domain::time::rfc3339(self.clock.now())));
                 self.apply(ops).await
             }
-            BankPaymentState::Failed => {
-                tracing::warn!(payment = %p.id, attempt = p.refund_attempt, status, "refund rejected by the bank");
-                let (u, to) = self.step(p, Event::RefundRejected, vec![("refund_status", status.into())])?;
-                self.apply(vec![TxOp::Update(u), self.event(p, to)]).await
-            }
+            BankPaymentState::Failed => self.refund_rejected(p, &status).await,
         }
+    }
+
+    /// The bank refused this attempt: back to `failed`, where reconciliation starts the next one
+    /// (up to [`MAX_REFUND_ATTEMPTS`]; after that the invariant checker reports the payment).
+    async fn refund_rejected(&self, p: &Payment, why: &str) -> Result<(), RemitError> {
+        tracing::warn!(payment = %p.id, attempt = p.refund_attempt, why, "refund rejected");
+        let (u, to) = self.step(p, Event::RefundRejected, vec![("refund_status", why.to_owned().into())])?;
+        self.apply(vec![TxOp::Update(u), self.event(p, to)]).await
     }
 }
 

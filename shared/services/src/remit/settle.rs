@@ -4,8 +4,12 @@
 //!
 //! Decision (issue 9): funds the bank authorises after the quote expired are not paid out at the
 //! stale rate and not re-quoted without the user: the payment fails (`LateFunds`) and the money
-//! goes back by refund. A payment still waiting for SCA when its quote expires is cancelled at the
-//! bank by reconciliation; if the bank took the money meanwhile, the same refund follows.
+//! goes back by refund. Drop learns of an approval when the browser returns or when
+//! reconciliation reads the bank, so an approval it learns of within `reconcile::SCA_GRACE_SECS`
+//! of the quote's expiry still pays out (the providers' quotes outlive Drop's by more than that;
+//! a provider that refuses the old quote fails the payout, which is refunded). A payment still
+//! waiting for SCA after that is cancelled at the bank by reconciliation; if the bank took the
+//! money meanwhile, the same refund follows.
 
 use super::ledger::{self, Posting};
 use super::limits;
@@ -31,7 +35,9 @@ impl Remit {
     /// the funds recorded, so that they are refunded.
     pub(super) async fn follow_bank(&self, p: &Payment, status: &str) -> Result<(), RemitError> {
         match (p.status, classify(status)) {
-            (Status::PendingAuthorisation, BankPaymentState::Authorised) if self.now() > p.expires_epoch => {
+            (Status::PendingAuthorisation, BankPaymentState::Authorised)
+                if self.now() > p.expires_epoch + super::reconcile::SCA_GRACE_SECS =>
+            {
                 self.late_funds(p, status, "authorised after the quote expired").await
             }
             (Status::PendingAuthorisation, BankPaymentState::Authorised) => {
@@ -159,6 +165,12 @@ impl Remit {
         if p.status != Status::Authorised {
             return Ok(p);
         }
+        // Released on settlement only (P2): until then reconciliation asks again.
+        match self.settled(&p).await? {
+            BankPaymentState::Authorised => {}
+            BankPaymentState::Pending => return Ok(p),
+            BankPaymentState::Failed => return self.bank_reversed(&p).await,
+        }
         let beneficiary =
             match recipients::beneficiary(self.table.as_ref(), &self.crypto, &p.user_id, &p.recipient_id).await {
                 Ok(b) => b,
@@ -209,9 +221,51 @@ impl Remit {
         self.find(payment_id).await
     }
 
+    /// Reads the user's payment at the bank a few times (a domestic instant payment settles in
+    /// seconds); `Pending` if it has not settled yet.
+    async fn settled(&self, p: &Payment) -> Result<BankPaymentState, RemitError> {
+        if p.bank_status.as_deref().is_some_and(|s| settlement(s) == BankPaymentState::Authorised) {
+            return Ok(BankPaymentState::Authorised);
+        }
+        let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+            let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+            match settlement(&status) {
+                BankPaymentState::Pending => continue,
+                decided => return Ok(decided),
+            }
+        }
+        Ok(BankPaymentState::Pending)
+    }
+
+    /// The bank rejected a payment it had accepted, before settling it: the funds recorded at
+    /// authorisation are reversed and the payment cancelled, limits released.
+    async fn bank_reversed(&self, p: &Payment) -> Result<Payment, RemitError> {
+        tracing::warn!(payment = %p.id, "the bank rejected an accepted payment before settlement");
+        let (u, _) = self.step(
+            p,
+            Event::BankRejected,
+            vec![("failure_reason", "rejected by the bank before settlement".into())],
+        )?;
+        let reversed =
+            self.posting(p, ledger::customer(&p.user_id), ledger::safeguarding(), p.source_amount, "funds_reversed");
+        let mut ops = vec![TxOp::Update(u)];
+        ops.extend(ledger::ops(&[reversed], &self.at()));
+        ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+        self.apply(ops).await?;
+        self.find(&p.id).await
+    }
+
     async fn submission_rejected(&self, p: &Payment, reason: &str) -> Result<Payment, RemitError> {
         let (u, to) = self.step(p, Event::SubmissionRejected, vec![("failure_reason", reason.to_owned().into())])?;
-        self.apply(vec![TxOp::Update(u), self.event(p, to)]).await?;
+        let mut ops = vec![TxOp::Update(u), self.event(p, to)];
+        // Nothing will be sent: the limits are the user's again (every way into `failed` releases
+        // them once).
+        ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+        self.apply(ops).await?;
         self.find(&p.id).await
     }
 
@@ -250,6 +304,7 @@ impl Remit {
                 self.posting(&p, ledger::fees(), customer, p.fee, "fee_reversed"),
             ];
             ops.extend(ledger::ops(&postings, &self.at()));
+            ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
         }
         self.apply(ops).await?;
         Ok(Some(self.find(&p.id).await?))
