@@ -1,8 +1,14 @@
 //! Compact JWS (JWT) encoding and strict verification for the two algorithms Drop uses: RS256
 //! (our access tokens) and ES256 (BankID ID tokens). The verifier is told which algorithm it
 //! expects; anything else (`none`, `HS256`, a swapped algorithm) is refused before any key is used.
+//!
+//! Signatures are checked by `jsonwebtoken` (aws-lc-rs backend), pinned to the one algorithm and to
+//! the key the header's `kid` names, with a key of that algorithm's type. The claims (`iss`, `aud`,
+//! `exp`, `iat`, `nonce`) are checked by the callers against Drop's injectable clock, which
+//! `jsonwebtoken`'s time checks (the system clock) cannot use: its claim validation is switched off.
+//! Issuing stays here (the signature comes from the `TokenSigner`, KMS in AWS).
 
-use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use aws_lc_rs::signature::{self, RsaPublicKeyComponents};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 
@@ -106,8 +112,8 @@ pub fn assemble(signing_input: &str, signature: &[u8]) -> String {
 pub struct Parsed {
     pub header: Header,
     pub claims: serde_json::Value,
-    pub signing_input: String,
-    pub signature: Vec<u8>,
+    /// The compact token as received.
+    pub token: String,
 }
 
 pub fn parse(token: &str) -> Result<Parsed, JwtError> {
@@ -122,36 +128,47 @@ pub fn parse(token: &str) -> Result<Parsed, JwtError> {
     if !claims.is_object() {
         return Err(JwtError::Malformed);
     }
-    let signature = B64.decode(s).map_err(|_| JwtError::Malformed)?;
-    Ok(Parsed { header, claims, signing_input: format!("{h}.{c}"), signature })
+    B64.decode(s).map_err(|_| JwtError::Malformed)?;
+    Ok(Parsed { header, claims, token: token.to_owned() })
 }
 
 /// Verifies the signature with the key whose `kid` the header names. `alg` is the one algorithm
 /// accepted; the key must be of its type.
 pub fn verify(p: &Parsed, alg: &str, keys: &[Jwk]) -> Result<(), JwtError> {
-    if p.header.alg != alg || !matches!(alg, "RS256" | "ES256") {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let algorithm = match alg {
+        "RS256" => Algorithm::RS256,
+        "ES256" => Algorithm::ES256,
+        _ => return Err(JwtError::Algorithm),
+    };
+    if p.header.alg != alg {
         return Err(JwtError::Algorithm);
     }
     let kid = p.header.kid.as_deref().ok_or(JwtError::UnknownKey)?;
     let key = keys.iter().find(|k| k.kid == kid).ok_or(JwtError::UnknownKey)?;
-    let msg = p.signing_input.as_bytes();
-    let d = |v: &Option<String>| v.as_deref().and_then(|s| B64.decode(s).ok()).ok_or(JwtError::UnknownKey);
-    match (alg, key.kty.as_str()) {
-        ("RS256", "RSA") => {
-            let (n, e) = (d(&key.n)?, d(&key.e)?);
-            RsaPublicKeyComponents { n: &n, e: &e }
-                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, &p.signature)
-                .map_err(|_| JwtError::Signature)
+    let part = |v: &Option<String>| v.clone().ok_or(JwtError::UnknownKey);
+    let decoding = match (algorithm, key.kty.as_str()) {
+        (Algorithm::RS256, "RSA") => DecodingKey::from_rsa_components(&part(&key.n)?, &part(&key.e)?),
+        (Algorithm::ES256, "EC") if key.crv.as_deref() == Some("P-256") => {
+            DecodingKey::from_ec_components(&part(&key.x)?, &part(&key.y)?)
         }
-        ("ES256", "EC") if key.crv.as_deref() == Some("P-256") => {
-            let mut point = vec![4u8];
-            point.extend(d(&key.x)?);
-            point.extend(d(&key.y)?);
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                .verify(msg, &p.signature)
-                .map_err(|_| JwtError::Signature)
-        }
-        _ => Err(JwtError::Algorithm),
+        _ => return Err(JwtError::Algorithm),
+    }
+    .map_err(|_| JwtError::UnknownKey)?;
+    let mut v = Validation::new(algorithm);
+    v.validate_exp = false;
+    v.validate_nbf = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    match jsonwebtoken::decode::<serde_json::Value>(&p.token, &decoding, &v) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => JwtError::Algorithm,
+            jsonwebtoken::errors::ErrorKind::InvalidToken | jsonwebtoken::errors::ErrorKind::Base64(_) => {
+                JwtError::Malformed
+            }
+            _ => JwtError::Signature,
+        }),
     }
 }
 
