@@ -141,3 +141,75 @@ fn domain_crate_has_no_io_dependencies() {
     assert!(bad.is_empty(), "drop-domain depends on {bad:?}");
     assert!(names.contains("drop-domain") && names.contains("serde"), "{names:?}");
 }
+
+/// No secret in any function's environment: no `NoEcho` parameter is referenced there, no variable
+/// is named like a credential unless it holds a secret's id (`*_SECRET_ID`), and every function
+/// given a secret id may read exactly that secret (and no function may read a secret it is not
+/// given).
+#[test]
+fn no_secret_is_in_a_function_environment() {
+    use serde_yaml::Value as Y;
+    let text = std::fs::read_to_string(drop_tests::root().join("template.yaml")).unwrap();
+    let doc: Y = serde_yaml::from_str(&text).unwrap();
+    let no_echo: BTreeSet<String> = doc["Parameters"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v.get("NoEcho").and_then(Y::as_bool) == Some(true))
+        .map(|(k, _)| k.as_str().unwrap().to_owned())
+        .collect();
+    let secrets = template().secrets;
+    assert!(secrets.len() >= 3, "the provider credentials are Secrets Manager secrets");
+    // Every `!Ref X` below a YAML node.
+    fn refs(v: &Y, out: &mut Vec<String>) {
+        match v {
+            Y::Tagged(t) if t.tag == "Ref" => out.extend(t.value.as_str().map(str::to_owned)),
+            Y::Tagged(t) => refs(&t.value, out),
+            Y::Mapping(m) => m.values().for_each(|x| refs(x, out)),
+            Y::Sequence(s) => s.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let credential = |name: &str| ["SECRET", "TOKEN", "PASSWORD", "API_KEY"].iter().any(|w| name.contains(w));
+    let mut envs = vec![("Globals".to_owned(), doc["Globals"]["Function"]["Environment"]["Variables"].clone())];
+    for (id, res) in doc["Resources"].as_mapping().unwrap() {
+        if res["Type"] == "AWS::Serverless::Function" {
+            let id = id.as_str().unwrap().to_owned();
+            let env = res["Properties"]["Environment"]["Variables"].clone();
+            let (mut given, mut readable) = (Vec::new(), Vec::new());
+            if let Some(m) = env.as_mapping() {
+                for (k, v) in m {
+                    let k = k.as_str().unwrap();
+                    let mut r = Vec::new();
+                    refs(v, &mut r);
+                    if k.ends_with("_SECRET_ID") {
+                        given.extend(r);
+                    }
+                }
+            }
+            for st in res["Properties"]["Policies"].as_sequence().into_iter().flatten() {
+                for s in st["Statement"].as_sequence().into_iter().flatten() {
+                    let actions = format!("{:?}", s["Action"]);
+                    if actions.contains("secretsmanager") {
+                        assert!(!actions.contains('*'), "{id}: secretsmanager actions are named");
+                        refs(&s["Resource"], &mut readable);
+                    }
+                }
+            }
+            given.sort();
+            readable.sort();
+            assert_eq!(given, readable, "{id}: reads exactly the secrets its environment names");
+            assert!(given.iter().all(|g| secrets.contains(g)), "{id}: {given:?}");
+            envs.push((id, env));
+        }
+    }
+    for (id, env) in envs {
+        for (k, v) in env.as_mapping().into_iter().flatten() {
+            let k = k.as_str().unwrap();
+            let mut r = Vec::new();
+            refs(v, &mut r);
+            assert!(r.iter().all(|x| !no_echo.contains(x)), "{id}: {k} holds a NoEcho parameter");
+            assert!(!credential(k) || k.ends_with("_SECRET_ID"), "{id}: {k} looks like a credential");
+        }
+    }
+}

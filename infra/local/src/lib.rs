@@ -4,6 +4,7 @@
 //! ports. Embedded adapters (one SQLite file) by default; AWS adapters against `AWS_ENDPOINT_URL`.
 
 pub mod local_bus;
+pub mod local_secrets;
 pub mod pattern;
 pub mod provision;
 pub mod schedule;

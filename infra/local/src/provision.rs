@@ -1,4 +1,4 @@
-//! With `AWS_ENDPOINT_URL` set, creates the template's tables, keys, bus, queues and rules on that
+//! With `AWS_ENDPOINT_URL` set, creates the template's tables, keys, bus, queues, rules and secrets on that
 //! endpoint (moto's server or LocalStack), named `<prefix>-<LogicalId>`. Re-running finds what is
 //! already there (keys through an alias), so data survives a restart of the local stack.
 
@@ -148,6 +148,21 @@ pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) 
                 .await
                 .map_err(|e| perr(&name, aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
         }
+    }
+    let sm = aws_sdk_secretsmanager::Client::new(sdk);
+    let values = crate::local_secrets::values();
+    for id in &t.secrets {
+        let name = format!("{prefix}-{id}");
+        if sm.describe_secret().secret_id(&name).send().await.is_err() {
+            let value = values.get(id.as_str()).cloned().unwrap_or_default();
+            sm.create_secret()
+                .name(&name)
+                .secret_string(value)
+                .send()
+                .await
+                .map_err(|e| perr(&name, aws_sdk_secretsmanager::error::DisplayErrorContext(e)))?;
+        }
+        r.refs.insert(id.clone(), name);
     }
     Ok(r)
 }

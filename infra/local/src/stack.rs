@@ -82,6 +82,8 @@ pub enum LocalError {
     Provision(#[from] provision::ProvisionError),
     #[error("init: {0}")]
     Init(String),
+    #[error("secrets: {0}")]
+    Secrets(String),
     #[error("function {0} is in template.yaml but not in the registry")]
     Unregistered(String),
 }
@@ -125,6 +127,11 @@ pub fn resolve(e: &Expr, r: &Resolved, params: &BTreeMap<String, String>) -> Opt
     }
 }
 
+/// The local secret store: `secrets.json` next to the key file (`.drop/secrets.json`).
+pub fn secrets_file(opts: &Options) -> std::path::PathBuf {
+    opts.key_file.with_file_name("secrets.json")
+}
+
 /// Parameters for running functions without the simulators (boot tests, benchmarks): the BankID
 /// client points at the simulator's usual port and is not contacted.
 pub fn offline_overrides() -> BTreeMap<String, String> {
@@ -132,10 +139,6 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ("ApiBaseUrl".to_owned(), "http://127.0.0.1:3000".to_owned()),
         ("BankIdIssuer".to_owned(), "http://127.0.0.1:3101/bankid".to_owned()),
         ("BankIdClientId".to_owned(), drop_simulators::bankid::CLIENT_ID.to_owned()),
-        ("BankIdClientSecret".to_owned(), drop_simulators::bankid::CLIENT_SECRET.to_owned()),
-        ("WiseApiToken".to_owned(), drop_simulators::wise::TOKEN.to_owned()),
-        ("ThunesApiKey".to_owned(), drop_simulators::thunes::KEY.to_owned()),
-        ("ThunesApiSecret".to_owned(), drop_simulators::thunes::SECRET.to_owned()),
     ])
 }
 
@@ -176,6 +179,19 @@ pub async fn prepare(
             for id in template.keys.keys() {
                 r.refs.insert(id.clone(), "local".into());
             }
+            // Secrets locally: a 0600 file next to the key file, the simulators' credentials.
+            let values = crate::local_secrets::values();
+            let mut file = BTreeMap::new();
+            for id in &template.secrets {
+                let name = format!("{}-{id}", opts.prefix);
+                if let Some(v) = values.get(id.as_str()) {
+                    file.insert(name.clone(), v.clone());
+                }
+                r.refs.insert(id.clone(), name);
+            }
+            drop_adapters::embedded::FileSecrets::new(&secrets_file(opts))
+                .ensure(&file)
+                .map_err(|e| LocalError::Secrets(e.to_string()))?;
             r
         }
     };
@@ -200,6 +216,7 @@ pub async fn prepare(
     }
     env.extend(opts.env.clone());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
+    env.insert("DROP_SECRETS_FILE".into(), secrets_file(opts).display().to_string());
     Ok(Prepared { env, aws, resolved })
 }
 

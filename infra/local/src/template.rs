@@ -73,6 +73,8 @@ pub struct Template {
     pub tables: BTreeMap<String, TableSpec>,
     pub keys: BTreeMap<String, KeySpec>,
     pub buses: Vec<String>,
+    /// `AWS::SecretsManager::Secret` logical ids.
+    pub secrets: Vec<String>,
 }
 
 fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
@@ -233,6 +235,7 @@ impl Template {
                     );
                 }
                 "AWS::Events::EventBus" => t.buses.push(id),
+                "AWS::SecretsManager::Secret" => t.secrets.push(id),
                 _ => {}
             }
         }

@@ -28,7 +28,9 @@ pub struct Config {
     pub api_base_url: String,
     pub bankid_issuer: String,
     pub bankid_client_id: String,
-    pub bankid_client_secret: drop_domain::Secret<String>,
+    /// Secret ids (ARN in AWS, name locally), never the secrets: `ctx` reads them at init.
+    /// `None`: this function does not call that provider.
+    pub bankid_client_secret_id: Option<String>,
     /// Admit D-number holders (see `drop_services::auth::login` for the residency rule).
     pub allow_d_number: bool,
     /// Admit synthetic test identity numbers (never in prod).
@@ -45,13 +47,15 @@ pub struct Config {
     /// Drop's safeguarding account (BBAN), the creditor of PSD2 payments.
     pub safeguarding_account: String,
     pub wise_base_url: String,
-    pub wise_api_token: drop_domain::Secret<String>,
+    pub wise_api_token_id: Option<String>,
     pub wise_profile_id: String,
     /// Wise's webhook public key (SubjectPublicKeyInfo, base64 or PEM).
     pub wise_webhook_public_key: String,
     pub thunes_base_url: String,
-    pub thunes_api_key: String,
-    pub thunes_api_secret: drop_domain::Secret<String>,
+    /// A JSON secret `{"key": …, "secret": …}`.
+    pub thunes_credentials_id: Option<String>,
+    /// The local secret store (`DROP_SECRETS_FILE`, default `.drop/secrets.json`).
+    pub secrets_file: PathBuf,
     /// NOK minor units.
     pub limits_remit: drop_services::remit::limits::Limits,
     /// AML scorecard thresholds (AML_REVIEW_AT, AML_BLOCK_AT, AML_DECLINE_AT; 0 = never decline).
@@ -173,7 +177,7 @@ impl Config {
             api_base_url,
             bankid_issuer: need("BANKID_ISSUER")?,
             bankid_client_id: need("BANKID_CLIENT_ID")?,
-            bankid_client_secret: drop_domain::Secret::new(need("BANKID_CLIENT_SECRET")?),
+            bankid_client_secret_id: get("BANKID_CLIENT_SECRET_ID"),
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
             local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
             count_table_calls: flag("DROP_COUNT_TABLE_CALLS", false)?,
@@ -183,12 +187,12 @@ impl Config {
             bank_base_url: need("BANK_BASE_URL")?,
             safeguarding_account,
             wise_base_url: need("WISE_BASE_URL")?,
-            wise_api_token: drop_domain::Secret::new(need("WISE_API_TOKEN")?),
+            wise_api_token_id: get("WISE_API_TOKEN_SECRET_ID"),
             wise_profile_id: need("WISE_PROFILE_ID")?,
             wise_webhook_public_key: need("WISE_WEBHOOK_PUBLIC_KEY")?,
             thunes_base_url: need("THUNES_BASE_URL")?,
-            thunes_api_key: need("THUNES_API_KEY")?,
-            thunes_api_secret: drop_domain::Secret::new(need("THUNES_API_SECRET")?),
+            thunes_credentials_id: get("THUNES_CREDENTIALS_SECRET_ID"),
+            secrets_file: get("DROP_SECRETS_FILE").map(PathBuf::from).unwrap_or_else(|| ".drop/secrets.json".into()),
             limits_remit,
             aml,
             limits,
@@ -222,22 +226,18 @@ mod tests {
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
-    const BASE: [(&str, &str); 16] = [
+    const BASE: [(&str, &str); 12] = [
         ("BANK_BASE_URL", "http://127.0.0.1:3102/bank"),
         ("SAFEGUARDING_ACCOUNT", "86011117947"),
         ("WISE_BASE_URL", "http://127.0.0.1:3103/wise"),
-        ("WISE_API_TOKEN", "t"),
         ("WISE_PROFILE_ID", "1"),
         ("WISE_WEBHOOK_PUBLIC_KEY", "k"),
         ("THUNES_BASE_URL", "http://127.0.0.1:3104/thunes"),
-        ("THUNES_API_KEY", "k"),
-        ("THUNES_API_SECRET", "s"),
         ("TABLE_NAME", "t"),
         ("AUDIT_TABLE_NAME", "a"),
         ("API_BASE_URL", "http://127.0.0.1:3000"),
         ("BANKID_ISSUER", "http://127.0.0.1:3101/bankid"),
         ("BANKID_CLIENT_ID", "drop"),
-        ("BANKID_CLIENT_SECRET", "s"),
         ("FRONTEND_ORIGIN", "http://localhost:5173"),
     ];
 
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn rejects_bad_values() {
         let mut v = BASE.to_vec();
-        v[15] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
+        v[11] = ("FRONTEND_ORIGIN", "https://app.drop.no/path");
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("FRONTEND_ORIGIN", _))));
         let mut v = BASE.to_vec();
         v.push(("DROP_ADAPTERS", "mongo"));
@@ -269,7 +269,7 @@ mod tests {
         let mut v = BASE.to_vec();
         v.push(("MAX_BODY_BYTES", "lots"));
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("MAX_BODY_BYTES", _))));
-        assert!(matches!(cfg(&BASE[..15]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
+        assert!(matches!(cfg(&BASE[..11]), Err(ConfigError::Missing("FRONTEND_ORIGIN"))));
         let mut v = BASE.to_vec();
         v.push(("RATE_LIMIT_PER_IP", "0"));
         assert!(matches!(cfg(&v), Err(ConfigError::Invalid("RATE_LIMIT_PER_IP", _))));

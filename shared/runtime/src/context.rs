@@ -3,15 +3,19 @@
 
 use crate::config::{Adapters, Config};
 use crate::metrics::Metrics;
-use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, SqsQueue};
-use drop_adapters::embedded::{LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable};
+use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, SecretsManagerStore, SqsQueue};
+use drop_adapters::embedded::{
+    FileSecrets, LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable,
+};
 use drop_adapters::providers::bankid::{BankIdClient, BankIdConfig};
+use drop_domain::Secret;
 use drop_services::auth::login::IdentityProvider;
 use drop_services::auth::notifier::Notifier;
 use drop_services::auth::signing::TokenSigner;
 use drop_services::auth::tokens::TokenService;
 use drop_services::crypto::{Crypto, KeyCachePolicy, KeyProvider};
 use drop_services::queue::JobQueue;
+use drop_services::secrets::SecretStore;
 use drop_services::{Clock, SystemClock, Table};
 use std::sync::Arc;
 
@@ -48,6 +52,7 @@ struct Parts {
     notifier: Arc<dyn Notifier>,
     store: Option<SqliteStore>,
     local_messages: Option<Arc<LocalNotifier>>,
+    secrets: Arc<dyn SecretStore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +63,8 @@ pub enum InitError {
     Storage(String),
     #[error("keys: {0}")]
     Keys(String),
+    #[error("secrets: {0}")]
+    Secrets(String),
 }
 
 impl Ctx {
@@ -86,6 +93,7 @@ impl Ctx {
                     )),
                     store: None,
                     local_messages: None,
+                    secrets: Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk))),
                 }
             }
             Adapters::Embedded => {
@@ -104,6 +112,7 @@ impl Ctx {
                     crypto,
                     store: Some(store),
                     local_messages: Some(local),
+                    secrets: Arc::new(FileSecrets::new(&config.secrets_file)),
                 }
             }
         };
@@ -122,31 +131,32 @@ impl Ctx {
             }
             (false, _) => (p.notifier, None),
         };
+        // Only the secrets this function's environment names, read once, concurrently.
+        let (bankid_secret, wise_token, thunes) = futures::try_join!(
+            read_secret(p.secrets.as_ref(), &config.bankid_client_secret_id),
+            read_secret(p.secrets.as_ref(), &config.wise_api_token_id),
+            read_secret(p.secrets.as_ref(), &config.thunes_credentials_id),
+        )?;
+        let (thunes_key, thunes_secret) = thunes_credentials(&thunes)?;
         let tokens =
             Arc::new(TokenService::new(p.table.clone(), p.signer, clock.clone(), &config.api_base_url, TOKEN_AUDIENCE));
         let idp = BankIdClient::new(
             BankIdConfig {
                 issuer: config.bankid_issuer.clone(),
                 client_id: config.bankid_client_id.clone(),
-                client_secret: config.bankid_client_secret.clone(),
+                client_secret: bankid_secret,
                 redirect_uri: format!("{}/api/auth/bankid/callback", config.api_base_url),
             },
             clock.clone(),
         )
         .map_err(|e| InitError::Keys(e.to_string()))?;
         let init = |e: String| InitError::Keys(e);
-        let wise = drop_adapters::providers::wise::WiseClient::new(
-            &config.wise_base_url,
-            config.wise_api_token.clone(),
-            &config.wise_profile_id,
-        )
-        .map_err(init)?;
-        let thunes = drop_adapters::providers::thunes::ThunesClient::new(
-            &config.thunes_base_url,
-            &config.thunes_api_key,
-            &config.thunes_api_secret,
-        )
-        .map_err(init)?;
+        let wise =
+            drop_adapters::providers::wise::WiseClient::new(&config.wise_base_url, wise_token, &config.wise_profile_id)
+                .map_err(init)?;
+        let thunes =
+            drop_adapters::providers::thunes::ThunesClient::new(&config.thunes_base_url, &thunes_key, &thunes_secret)
+                .map_err(init)?;
         let bank = Arc::new(drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?);
         let screener = match &config.screening_list {
             Some(path) => {
@@ -194,5 +204,26 @@ impl Ctx {
             metrics,
             config,
         })
+    }
+}
+
+/// A secret named in the environment (empty when this function does not use that provider).
+async fn read_secret(store: &dyn SecretStore, id: &Option<String>) -> Result<Secret<String>, InitError> {
+    match id {
+        Some(id) => store.get(id).await.map_err(|e| InitError::Secrets(e.to_string())),
+        None => Ok(Secret::new(String::new())),
+    }
+}
+
+/// Thunes' key and secret, stored together as `{"key": …, "secret": …}`.
+fn thunes_credentials(raw: &Secret<String>) -> Result<(String, Secret<String>), InitError> {
+    if raw.expose().is_empty() {
+        return Ok((String::new(), Secret::new(String::new())));
+    }
+    let v: serde_json::Value = serde_json::from_str(raw.expose())
+        .map_err(|_| InitError::Secrets("the Thunes credentials are not a JSON object".into()))?;
+    match (v["key"].as_str(), v["secret"].as_str()) {
+        (Some(k), Some(s)) => Ok((k.to_owned(), Secret::new(s.to_owned()))),
+        _ => Err(InitError::Secrets("the Thunes credentials need key and secret".into())),
     }
 }

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod remit;
 pub mod rescreen;
 pub mod screening;
+pub mod secrets;
 pub mod table;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -6,6 +6,7 @@ mod eventbridge;
 mod kms;
 mod kms_signer;
 mod notify;
+mod secrets;
 mod sqs;
 
 pub use dynamodb::DynamoTable;
@@ -13,6 +14,7 @@ pub use eventbridge::EventBridgeBus;
 pub use kms::KmsKeys;
 pub use kms_signer::{rsa_from_spki, KmsSigner};
 pub use notify::AwsNotifier;
+pub use secrets::SecretsManagerStore;
 pub use sqs::SqsQueue;
 
 /// Loads the SDK configuration once (region, credentials, `AWS_ENDPOINT_URL` for moto/LocalStack).

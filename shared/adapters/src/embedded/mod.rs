@@ -2,6 +2,7 @@
 
 mod local_keys;
 mod local_notifier;
+mod local_secrets;
 mod local_signer;
 mod sqlite;
 mod sqlite_queue;
@@ -9,6 +10,7 @@ mod sqlite_table;
 
 pub use local_keys::LocalKeys;
 pub use local_notifier::{LocalNotifier, Message};
+pub use local_secrets::FileSecrets;
 pub use local_signer::LocalSigner;
 pub use sqlite::SqliteStore;
 pub use sqlite_queue::{QueueConfig, SqliteQueue};

@@ -1,0 +1,15 @@
+//! The simulators' credentials, stored as the template's secrets: in `.drop/secrets.json` with the
+//! embedded adapters, in the endpoint's Secrets Manager with `AWS_ENDPOINT_URL` (what an operator
+//! puts in Secrets Manager in AWS).
+
+use std::collections::BTreeMap;
+
+/// Values by the template's secret logical ids.
+pub fn values() -> BTreeMap<&'static str, String> {
+    let thunes = serde_json::json!({"key": drop_simulators::thunes::KEY, "secret": drop_simulators::thunes::SECRET});
+    BTreeMap::from([
+        ("BankIdClientSecretValue", drop_simulators::bankid::CLIENT_SECRET.to_owned()),
+        ("WiseApiTokenValue", drop_simulators::wise::TOKEN.to_owned()),
+        ("ThunesCredentials", thunes.to_string()),
+    ])
+}
