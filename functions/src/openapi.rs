@@ -1,6 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' request and response types. A copy is
 //! committed at `infra/openapi.json`; a test fails when it is stale.
 
+use drop_runtime::function::Access;
+use drop_runtime::Kind;
+use serde_json::{json, Value};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -53,5 +56,83 @@ pub struct ApiDoc;
 pub fn json() -> String {
     let mut doc = ApiDoc::openapi();
     doc.info.version = drop_runtime::config::VERSION.to_owned();
-    doc.to_pretty_json().unwrap_or_else(|_| "{}".into())
+    let mut v = serde_json::to_value(&doc).unwrap_or_default();
+    complete(&mut v);
+    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
+}
+
+/// What the pipeline answers around every handler, added to each operation from the registry's
+/// access rule (one place, so a new route is documented like the others): its security scheme;
+/// 401/403/503 for signed-in routes (no session, CSRF or role, sessions unreadable); 429 with
+/// `Retry-After` everywhere; 400 and 413 where there is a body; and a problem+json body on every
+/// error answer.
+fn complete(doc: &mut Value) {
+    let components = &mut doc["components"];
+    components["schemas"]["Problem"] = json!({
+        "type": "object",
+        "description": "RFC 9457 problem details. `type` is stable: https://problems.drop.no/<slug>.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "field": {"type": "string", "description": "The request field that is invalid"}
+        }
+    });
+    components["securitySchemes"] = json!({
+        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "__Host-drop_at",
+            "description": "The access token cookie; unsafe methods also need X-Requested-With"},
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "refreshCookie": {"type": "apiKey", "in": "cookie", "name": "__Secure-drop_rt"}
+    });
+    components["headers"]["Retry-After"] =
+        json!({"description": "Seconds until a retry may succeed", "schema": {"type": "integer", "minimum": 1}});
+    for f in crate::registry::FUNCTIONS {
+        let Kind::Http { method, path, access, .. } = f.kind else { continue };
+        let Some(op) = doc["paths"].get_mut(path).and_then(|p| p.get_mut(method.to_lowercase())) else { continue };
+        match access {
+            Access::Roles(_) => {
+                op["security"] = json!([{"cookieAuth": []}, {"bearerAuth": []}]);
+                add(op, "401", "Not signed in, or the session has ended");
+                add(op, "403", "Missing X-Requested-With (cookie sessions), or the role does not allow this");
+                add(op, "503", "A store or partner did not answer; try again");
+            }
+            Access::RefreshCookie => {
+                op["security"] = json!([{"refreshCookie": []}]);
+                add(op, "403", "Missing X-Requested-With");
+            }
+            Access::Public => op["security"] = json!([]),
+        }
+        add(op, "429", "Too many requests");
+        op["responses"]["429"]["headers"]["Retry-After"] = json!({"$ref": "#/components/headers/Retry-After"});
+        let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+        if op.get("requestBody").is_some() || has_params {
+            add(op, "400", "Malformed JSON, or an invalid field or parameter (named in `field`)");
+        }
+        if op.get("requestBody").is_some() {
+            add(op, "413", "The body is too large");
+        }
+        if let Some(responses) = op["responses"].as_object_mut() {
+            for (code, r) in responses.iter_mut() {
+                if code.as_str() >= "400" {
+                    if r.get("description").is_none() {
+                        r["description"] = json!("See the problem's type");
+                    }
+                    if r.get("content").is_none() {
+                        r["content"] = json!({"application/problem+json":
+                            {"schema": {"$ref": "#/components/schemas/Problem"}}});
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds a response unless the handler documents its own.
+fn add(op: &mut Value, code: &str, description: &str) {
+    if op["responses"].get(code).is_none() {
+        op["responses"][code] = json!({"description": description});
+    }
 }

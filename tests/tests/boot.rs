@@ -12,9 +12,9 @@ use std::time::Duration;
 /// cookie) or 303 without reading the bank (SCA) — a real answer each.
 fn expected_status(function: &str) -> u16 {
     match function {
-        "auth-callback" => 400,
+        "auth-callback" => 403,
         "auth-logout" | "webhook-thunes" => 204,
-        "accounts-callback" => 400,
+        "accounts-callback" => 403,
         "payment-sca-callback" => 303,
         "webhook-wise" => 401,
         "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"

@@ -109,11 +109,11 @@ async fn replayed_login_state_and_wrong_pkce_are_refused() {
             req = req.header("cookie", cookie);
         }
         let r = req.send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert!(drop_tests::flow::cookie(&r, "__Host-drop_at").is_none());
         assert_eq!(
             r.json::<serde_json::Value>().await.unwrap()["type"],
-            "https://problems.drop.no/invalid-login-state"
+            "https://problems.drop.no/login-not-started-here"
         );
     }
     assert_eq!(c.get(&callback).header("cookie", &binding).send().await.unwrap().status(), StatusCode::SEE_OTHER);
@@ -122,7 +122,7 @@ async fn replayed_login_state_and_wrong_pkce_are_refused() {
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     // A state nobody issued.
     let forged = c.get(format!("{base}/api/auth/bankid/callback?code=x&state=forged")).send().await.unwrap();
-    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a state nobody bound to this browser");
     stack.stop().await;
 }
 

@@ -72,6 +72,9 @@ async fn unknown_routes_methods_and_preflight() {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let r = c.delete(format!("{base}/api/health")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "GET, OPTIONS");
+    let r = c.put(format!("{base}/api/user/profile")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["allow"].to_str().unwrap()), (405, "GET, OPTIONS, PATCH"));
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["type"], "https://problems.drop.no/method-not-allowed");
     let r = c

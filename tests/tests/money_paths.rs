@@ -227,8 +227,8 @@ async fn link_and_sca_callbacks_only_work_in_the_browser_that_started_them() {
     let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
     let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
     let r = client().get(&callback).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://problems.drop.no/invalid-link-state");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["type"], "https://problems.drop.no/link-not-started-here");
     assert_eq!(get_json(&base, "/api/user/accounts", &s).await, json!([]));
     // SCA: another browser is sent on without the status and without the bank being asked.
     let account = link_account(&base, &s).await;

@@ -16,8 +16,8 @@ use std::sync::Arc;
            ("state" = Option<String>, Query, description = "The login's state"),
            ("error" = Option<String>, Query, description = "Set when BankID did not complete the login")),
     responses((status = 303, description = "Logged in: session cookies set; Location is the frontend"),
-              (status = 400, description = "Unknown, expired or used login state, or a browser that did not start this login"),
-              (status = 403, description = "Under 18, or not resident")))]
+              (status = 400, description = "Unknown, expired or used login state"),
+              (status = 403, description = "Under 18 or not resident; or a browser that did not start this login (login-not-started-here)")))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let frontend = ctx.config.frontend_origin.clone();
     if let Some(error) = req.query.get("error") {
@@ -28,15 +28,22 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
         r.header("location", &format!("{frontend}/login?error={reason}"));
         return Ok(r);
     }
-    let (Some(code), Some(state)) = (req.query.get("code"), req.query.get("state")) else {
-        return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));
-    };
-    // Only the browser that started this login may finish it (login CSRF).
+    // Only the browser that started this login may finish it (login CSRF): checked first, so a
+    // browser that did not start one learns nothing else.
+    let state = req.query.get("state").map(String::as_str).unwrap_or_default();
     if !drop_runtime::cookies::is_bound(&req.headers, drop_runtime::cookies::LOGIN_FLOW, state) {
         audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": "browser"}))
             .await;
-        return Err(ApiError::bad_request("invalid-login-state", "this login was started in another browser"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "login-not-started-here",
+            "Login not started here",
+            "this login was not started in this browser; start again",
+        ));
     }
+    let Some(code) = req.query.get("code") else {
+        return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));
+    };
     let outcome = login(&ctx, code, state).await;
     let (user, access, refresh_token) = match outcome {
         Ok(v) => v,

@@ -12,7 +12,8 @@ use std::sync::Arc;
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The 6-digit code.
+    /// The 6-digit code (surrounding spaces are ignored).
+    #[schema(pattern = r"^\s*[0-9]{6}\s*$")]
     pub code: String,
     /// Which contact the code verifies: `sms` (the phone) or `email`. Default: the phone's code
     /// while one is pending, else the e-mail's.

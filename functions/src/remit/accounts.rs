@@ -47,14 +47,19 @@ pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
 #[utoipa::path(get, path = "/api/user/accounts/callback", tag = "accounts",
     params(("state" = String, Query, description = "The link's one-time state")),
     responses((status = 303, description = "Accounts stored; Location is the frontend"),
-              (status = 400, description = "No state, or a browser that did not start this link (invalid-link-state)"), (status = 404)))]
+              (status = 403, description = "A browser that did not start this link (link-not-started-here)"), (status = 404)))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let state = req.query.get("state").ok_or_else(|| ApiError::invalid_field("state", "state is required"))?;
     let front = &ctx.config.frontend_origin;
     // Only the browser that started linking may finish it: someone else's consent must not land
     // in this user's Drop account, nor this user's in someone else's.
+    let state = req.query.get("state").map(String::as_str).unwrap_or_default();
     if !cookies::is_bound(&req.headers, cookies::LINK_FLOW, state) {
-        return Err(ApiError::bad_request("invalid-link-state", "this link was started in another browser"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "link-not-started-here",
+            "Link not started here",
+            "this link was not started in this browser; start again",
+        ));
     }
     let location = match accounts::finish(
         ctx.table.as_ref(),

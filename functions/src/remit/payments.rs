@@ -141,9 +141,9 @@ fn transient(e: &RemitError) -> bool {
 }
 
 #[utoipa::path(post, path = "/api/payment/confirm", tag = "payments", request_body = ConfirmRequest,
-    params(("Idempotency-Key" = String, Header, description = "Required; the same key replays the first response")),
+    params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Required; the same key replays the first response")),
     responses((status = 200, description = "Payment initiation started; sets `__Host-drop_sca` for the SCA return", body = ConfirmResponse),
-              (status = 400, description = "No Idempotency-Key"), (status = 403, description = "Contacts not verified yet (onboarding-incomplete), or declined"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
+              (status = 400, description = "No Idempotency-Key"), (status = 404, description = "No such payment or account"), (status = 403, description = "Contacts not verified yet (onboarding-incomplete), or declined"), (status = 409, description = "Same key in flight, or the payment is not quoted"),
               (status = 422, description = "Same key, different body")))]
 pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
@@ -248,8 +248,10 @@ pub struct HistoryResponse {
 }
 
 #[utoipa::path(get, path = "/api/payment/history", tag = "payments",
-    params(("limit" = Option<u32>, Query, description = "1–100, default 20"), ("cursor" = Option<String>, Query, description = "From the previous page"),
-           ("status" = Option<String>, Query, description = "Only this status"), ("type" = Option<String>, Query, description = "remittance or qr")),
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
+           ("cursor" = Option<String>, Query, description = "From the previous page (opaque; one this API gave out)"),
+           ("status" = Option<String>, Query, description = "Only this status"),
+           ("type" = Option<String>, Query, description = "remittance or qr")),
     responses((status = 200, description = "Newest first", body = HistoryResponse)))]
 pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let limit = match req.query.get("limit") {
@@ -268,8 +270,8 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
         None => None,
     };
     let kind = req.query.get("type").map(String::as_str);
-    let (items, cursor) =
-        ctx.remit.history(&req.principal()?.user_id, limit, req.query.get("cursor").cloned(), status, kind).await?;
+    let cursor = req.query.get("cursor").filter(|c| !c.is_empty()).cloned();
+    let (items, cursor) = ctx.remit.history(&req.principal()?.user_id, limit, cursor, status, kind).await?;
     let items = items.into_iter().map(PaymentResponse::from).collect();
     ApiResponse::json(StatusCode::OK, &HistoryResponse { items, cursor })
 }

@@ -9,6 +9,7 @@ use http::StatusCode;
 use std::sync::Arc;
 
 #[utoipa::path(post, path = "/api/webhooks/wise", tag = "webhooks",
+    request_body(content = Object, content_type = "application/json", description = "Wise's `transfers#state-change` event, signed"),
     params(("X-Signature-SHA256" = String, Header, description = "RSA-SHA256 over the body, base64")),
     responses((status = 200, description = "Accepted"), (status = 401, description = "Bad signature")))]
 pub async fn wise(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -39,12 +40,26 @@ pub async fn wise(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     Ok(ApiResponse::empty(StatusCode::OK))
 }
 
+/// What Drop reads of a Thunes callback (any other fields are ignored).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct ThunesCallback {
+    /// Thunes' transaction id.
+    pub id: i64,
+}
+
 #[utoipa::path(post, path = "/api/webhooks/thunes", tag = "webhooks",
+    request_body(content = ThunesCallback, description = "Thunes' transaction callback; only `id` is read (the transaction is re-fetched)"),
     responses((status = 204, description = "Accepted; the transaction was re-fetched")))]
 pub async fn thunes(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let v: serde_json::Value = serde_json::from_slice(&req.body)
         .map_err(|_| ApiError::bad_request("malformed-json", "the body is not valid JSON"))?;
-    let id = v.get("id").and_then(|x| x.as_i64()).ok_or_else(|| ApiError::invalid_field("id", "missing"))?;
+    // An integer, also when written as `12.0`.
+    let id = v
+        .get("id")
+        .and_then(|x| {
+            x.as_i64().or_else(|| x.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+        })
+        .ok_or_else(|| ApiError::invalid_field("id", "an integer transaction id"))?;
     match ctx.remit.refresh_transfer(ProviderName::Thunes, &id.to_string()).await {
         Ok(_) => Ok(ApiResponse::empty(StatusCode::NO_CONTENT)),
         // Unknown to the provider: nothing to do (a forged or stale callback).

@@ -75,20 +75,26 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
             axum::extract::Query::<BTreeMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
         return to_axum(local_tool(&state, &parts.method, rest, &query).await.unwrap_or_else(|e| e.to_response(&path)));
     }
-    let mut allowed = false;
+    let mut allowed: Vec<String> = Vec::new();
     let mut found = None;
     for (method, pattern, binary) in state.template.routes() {
         if let Some(params) = match_path(&pattern, &path) {
-            allowed = true;
             if method == parts.method.as_str() || method == "ANY" {
                 found = Some((binary, params));
                 break;
             }
+            allowed.push(method.to_string());
         }
     }
     let Some((binary, path_params)) = found else {
-        let e = if allowed { ApiError::method_not_allowed() } else { ApiError::not_found() };
+        let e = if allowed.is_empty() { ApiError::not_found() } else { ApiError::method_not_allowed() };
         let mut r = e.to_response(&path);
+        if !allowed.is_empty() {
+            allowed.push("OPTIONS".into());
+            allowed.sort();
+            allowed.dedup();
+            r.header("allow", &allowed.join(", "));
+        }
         drop_runtime::cors::apply(&mut r, &parts.headers, &origin);
         return to_axum(r);
     };

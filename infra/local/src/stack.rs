@@ -60,7 +60,10 @@ impl Options {
             poll_every: Duration::from_millis(200),
             run_schedules: var("DROP_LOCAL_SCHEDULES").as_deref() != Some("off"),
             ephemeral_simulators: false,
-            env: BTreeMap::new(),
+            // Limits may be changed for a local run (e.g. raised for a contract test).
+            env: std::env::vars()
+                .filter(|(k, _)| ["RATE_LIMIT_", "LIMIT_", "AML_"].iter().any(|p| k.starts_with(p)))
+                .collect(),
         }
     }
 }
