@@ -63,8 +63,8 @@ pub fn json() -> String {
 
 /// What the pipeline answers around every handler, added to each operation from the registry's
 /// access rule (one place, so a new route is documented like the others): its security scheme;
-/// 401/403/503 for signed-in routes (no session, CSRF or role, sessions unreadable); 429 with
-/// `Retry-After` everywhere; 400 and 413 where there is a body; and a problem+json body on every
+/// 401 for signed-in routes, 403 where CSRF or the role can refuse; 429 with `Retry-After`, 413
+/// and 503 everywhere; 400 where there is a body or parameters; and a problem+json body on every
 /// error answer.
 fn complete(doc: &mut Value) {
     let components = &mut doc["components"];
@@ -92,12 +92,17 @@ fn complete(doc: &mut Value) {
     for f in crate::registry::FUNCTIONS {
         let Kind::Http { method, path, access, .. } = f.kind else { continue };
         let Some(op) = doc["paths"].get_mut(path).and_then(|p| p.get_mut(method.to_lowercase())) else { continue };
+        let unsafe_method = !matches!(method, "GET" | "HEAD");
         match access {
-            Access::Roles(_) => {
+            Access::Roles(roles) => {
                 op["security"] = json!([{"cookieAuth": []}, {"bearerAuth": []}]);
                 add(op, "401", "Not signed in, or the session has ended");
-                add(op, "403", "Missing X-Requested-With (cookie sessions), or the role does not allow this");
-                add(op, "503", "A store or partner did not answer; try again");
+                if unsafe_method {
+                    add(op, "403", "Missing X-Requested-With (cookie sessions)");
+                }
+                if roles.len() < 3 {
+                    add(op, "403", "The role does not allow this");
+                }
             }
             Access::RefreshCookie => {
                 op["security"] = json!([{"refreshCookie": []}]);
@@ -105,14 +110,13 @@ fn complete(doc: &mut Value) {
             }
             Access::Public => op["security"] = json!([]),
         }
+        add(op, "503", "A store or partner did not answer; try again");
+        add(op, "413", "The body is too large");
         add(op, "429", "Too many requests");
         op["responses"]["429"]["headers"]["Retry-After"] = json!({"$ref": "#/components/headers/Retry-After"});
         let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
         if op.get("requestBody").is_some() || has_params {
             add(op, "400", "Malformed JSON, or an invalid field or parameter (named in `field`)");
-        }
-        if op.get("requestBody").is_some() {
-            add(op, "413", "The body is too large");
         }
         if let Some(responses) = op["responses"].as_object_mut() {
             for (code, r) in responses.iter_mut() {

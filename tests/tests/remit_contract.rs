@@ -41,3 +41,36 @@ fn transfer_idempotency_key_is_a_stable_uuid() {
     assert_eq!(a.matches('-').count(), 4);
     assert_eq!(&a[14..15], "8", "version nibble");
 }
+
+/// A provider that refuses Drop's credentials (a rotated or revoked token) is a transient fault on
+/// Drop's side: the payment waits and is retried; it is never failed (and refunded) for it.
+#[tokio::test]
+async fn a_refused_credential_is_transient_not_a_rejection() {
+    use drop_services::remit::ports::{Amount, ProviderError, QuoteRequest, RemittanceProvider};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (router, _public_key) = drop_simulators::wise::start("http://127.0.0.1:9");
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let base = format!("http://{addr}/wise");
+    let profile = drop_simulators::wise::PROFILE.to_string();
+    let req = QuoteRequest {
+        source_currency: drop_domain::Currency::NOK,
+        target_currency: drop_domain::Currency::parse("EUR").unwrap(),
+        amount: Amount::Source(2_000_000),
+        country: "DE".into(),
+    };
+    let good = drop_adapters::providers::wise::WiseClient::new(
+        &base,
+        drop_domain::Secret::new(drop_simulators::wise::TOKEN.into()),
+        &profile,
+    )
+    .unwrap();
+    assert!(good.quote(&req).await.is_ok());
+    let revoked =
+        drop_adapters::providers::wise::WiseClient::new(&base, drop_domain::Secret::new("revoked".into()), &profile)
+            .unwrap();
+    assert!(matches!(revoked.quote(&req).await, Err(ProviderError::Transient(_))));
+    server.abort();
+}

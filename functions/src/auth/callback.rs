@@ -17,17 +17,11 @@ use std::sync::Arc;
            ("error" = Option<String>, Query, description = "Set when BankID did not complete the login")),
     responses((status = 303, description = "Logged in: session cookies set; Location is the frontend"),
               (status = 400, description = "Unknown, expired or used login state"),
+              (status = 401, description = "BankID did not confirm the login (login-refused)"),
+              (status = 502, description = "BankID did not answer"),
               (status = 403, description = "Under 18 or not resident; or a browser that did not start this login (login-not-started-here)")))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let frontend = ctx.config.frontend_origin.clone();
-    if let Some(error) = req.query.get("error") {
-        let reason =
-            if error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') { error.as_str() } else { "error" };
-        audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": reason})).await;
-        let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
-        r.header("location", &format!("{frontend}/login?error={reason}"));
-        return Ok(r);
-    }
     // Only the browser that started this login may finish it (login CSRF): checked first, so a
     // browser that did not start one learns nothing else.
     let state = req.query.get("state").map(String::as_str).unwrap_or_default();
@@ -40,6 +34,14 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
             "Login not started here",
             "this login was not started in this browser; start again",
         ));
+    }
+    if let Some(error) = req.query.get("error") {
+        let reason =
+            if error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') { error.as_str() } else { "error" };
+        audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": reason})).await;
+        let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
+        r.header("location", &format!("{frontend}/login?error={reason}"));
+        return Ok(r);
     }
     let Some(code) = req.query.get("code") else {
         return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));

@@ -15,7 +15,8 @@ pub struct InitResponse {
 
 #[utoipa::path(post, path = "/api/auth/bankid/init", tag = "auth",
     responses((status = 200, description = "Login started (state kept 10 minutes); sets `__Host-drop_login`, which the callback requires", body = InitResponse),
-              (status = 429, description = "Too many logins from this address")))]
+              (status = 429, description = "Too many logins from this address"),
+              (status = 502, description = "BankID did not answer")))]
 pub async fn init(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let (url, state) = login::start(ctx.table.as_ref(), ctx.idp.as_ref(), ctx.clock.epoch()).await?;
     let mut r = ApiResponse::json(StatusCode::OK, &InitResponse { authorize_url: url })?;

@@ -40,23 +40,10 @@ impl FileSecrets {
             std::fs::create_dir_all(dir).map_err(|e| SecretError::Unavailable(e.to_string()))?;
         }
         let tmp = self.path.with_extension("tmp");
-        write_private(&tmp, &text).map_err(|e| SecretError::Unavailable(e.to_string()))?;
+        let _ = std::fs::remove_file(&tmp);
+        super::local_keys::write_private(&tmp, &text).map_err(|e| SecretError::Unavailable(e.to_string()))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| SecretError::Unavailable(e.to_string()))
     }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let _ = std::fs::remove_file(path);
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    f.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[async_trait]

@@ -45,7 +45,9 @@ pub async fn json(req: reqwest::RequestBuilder) -> Result<serde_json::Value, Pro
         .and_then(|v| v.as_str())
         .unwrap_or("error")
         .to_owned();
-    if status.as_u16() == 429 || status.is_server_error() || status.as_u16() == 408 {
+    // 401/403: Drop's credentials (revoked, rotated, missing): retry once they are fixed; never
+    // a refusal of the payment (which would fail and refund it).
+    if matches!(status.as_u16(), 401 | 403 | 408 | 429) || status.is_server_error() {
         Err(ProviderError::Transient(format!("{} {code}", status.as_u16())))
     } else {
         Err(ProviderError::Rejected(format!("{} {code}", status.as_u16())))
