@@ -282,6 +282,38 @@ async fn payout_waits_for_settlement_and_refunds_survive_a_refusal() {
     assert_eq!(p["status"], "cancelled", "{p}");
     assert_eq!(journal_sum(&stack, &id, "funds_reversed").await, 150_000);
     assert_eq!(journal_sum(&stack, &id, "payout").await, 0);
+    // The bank settles it after all: the money is recorded again (its own posting) and refunded.
+    assert_eq!(force("ACSC").await.unwrap().status(), StatusCode::NO_CONTENT);
+    reconcile_until(&base, &s, &id, "refunded").await;
+    assert_eq!(journal_sum(&stack, &id, "funds_received_again").await, 150_000);
+    assert_eq!(journal_sum(&stack, &id, "refund").await, 150_000);
+    // Late funds the bank accepted but never settled are not refunded; when the bank rejects
+    // them, they are reversed and the payment cancelled.
+    let (unsettled, sca) = confirmed(&base, &s, &to, &account, 120_000).await;
+    let p = stack.ctx.remit.find(&unsettled).await.unwrap();
+    let key = drop_services::table::Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &unsettled[4..]));
+    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
+    stack.ctx.table.update(drop_services::table::Update::new(key).set("quote_expires", past)).await.unwrap();
+    let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
+    let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
+    let bank_id = p.bank_payment_id.unwrap();
+    let force2 = |status: &'static str| {
+        client()
+            .post(format!("{}/_sim/payments/{bank_id}", sim(&stack, "bank")))
+            .json(&json!({"transactionStatus": status}))
+            .send()
+    };
+    assert_eq!(force2("ACCP").await.unwrap().status(), StatusCode::NO_CONTENT);
+    follow(&callback).await;
+    assert_eq!(get_json(&base, &format!("/api/payment/{unsettled}"), &s).await["status"], "failed");
+    reconcile(&base).await;
+    let p = stack.ctx.remit.find(&unsettled).await.unwrap();
+    assert_eq!((p.status.as_str(), p.refund_attempt), ("failed", 0), "no refund of unsettled money");
+    assert_eq!(force2("RJCT").await.unwrap().status(), StatusCode::NO_CONTENT);
+    reconcile(&base).await;
+    assert_eq!(get_json(&base, &format!("/api/payment/{unsettled}"), &s).await["status"], "cancelled");
+    assert_eq!(journal_sum(&stack, &unsettled, "funds_reversed").await, 120_000);
+    assert_eq!(journal_sum(&stack, &unsettled, "refund").await, 0);
     // A refund the bank refuses when it is sent is counted and retried, not stuck.
     let (late, sca) = confirmed(&base, &s, &to, &account, 130_000).await;
     let p = stack.ctx.remit.find(&late).await.unwrap();

@@ -61,11 +61,29 @@ fn kinds_allowed(status: Status) -> &'static [&'static str] {
     match status {
         Status::Quoted | Status::PendingAuthorisation => &[],
         // A payment the bank rejected after accepting it has its funds reversed.
-        Status::Cancelled => &["funds_received", "funds_reversed"],
+        Status::Cancelled => &["funds_received", "funds_reversed", "funds_received_again"],
         Status::Authorised => &["funds_received"],
         Status::PayoutSubmitted | Status::Completed => &["funds_received", "payout", "fee"],
-        Status::Failed | Status::Refunding => &["funds_received", "payout", "fee", "payout_reversed", "fee_reversed"],
-        Status::Refunded => &["funds_received", "payout", "fee", "payout_reversed", "fee_reversed", "refund"],
+        // Funds may have been reversed and received again (the bank settled what it had rejected).
+        Status::Failed | Status::Refunding => &[
+            "funds_received",
+            "funds_reversed",
+            "funds_received_again",
+            "payout",
+            "fee",
+            "payout_reversed",
+            "fee_reversed",
+        ],
+        Status::Refunded => &[
+            "funds_received",
+            "funds_reversed",
+            "funds_received_again",
+            "payout",
+            "fee",
+            "payout_reversed",
+            "fee_reversed",
+            "refund",
+        ],
     }
 }
 

@@ -102,6 +102,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "fee_reversed" => "fee_reversed",
                     "refund" => "refund",
                     "funds_reversed" => "funds_reversed",
+                    "funds_received_again" => "funds_received_again",
                     _ => "other",
                 },
             })

@@ -34,6 +34,12 @@ impl Remit {
         if p.status != Status::Failed {
             return Ok(p);
         }
+        // Only money that settled goes back: late funds may still be rejected by the bank.
+        match self.settled(&p).await? {
+            BankPaymentState::Authorised => {}
+            BankPaymentState::Pending => return Ok(p),
+            BankPaymentState::Failed => return self.bank_reversed(&p).await,
+        }
         let attempt = p.refund_attempt + 1;
         if attempt > MAX_REFUND_ATTEMPTS {
             return Err(RemitError::Bank(format!("{} refund attempts rejected", p.refund_attempt)));

@@ -79,8 +79,12 @@ impl Remit {
             Event::LateFunds,
             vec![("bank_status", status.into()), ("failure_reason", reason.to_owned().into())],
         )?;
-        let received =
-            self.posting(p, ledger::safeguarding(), ledger::customer(&p.user_id), p.source_amount, "funds_received");
+        // A payment whose funds were reversed once records them again under their own kind (one
+        // posting per kind and reference).
+        let earlier = ledger::journal(self.table.as_ref(), &p.id).await?;
+        let kind =
+            if earlier.iter().any(|j| j.kind == "funds_received") { "funds_received_again" } else { "funds_received" };
+        let received = self.posting(p, ledger::safeguarding(), ledger::customer(&p.user_id), p.source_amount, kind);
         let mut ops = vec![TxOp::Update(u), self.event(p, to)];
         ops.extend(ledger::ops(&[received], &self.at()));
         if p.status == Status::PendingAuthorisation {
@@ -223,7 +227,7 @@ impl Remit {
 
     /// Reads the user's payment at the bank a few times (a domestic instant payment settles in
     /// seconds); `Pending` if it has not settled yet.
-    async fn settled(&self, p: &Payment) -> Result<BankPaymentState, RemitError> {
+    pub(super) async fn settled(&self, p: &Payment) -> Result<BankPaymentState, RemitError> {
         if p.bank_status.as_deref().is_some_and(|s| settlement(s) == BankPaymentState::Authorised) {
             return Ok(BankPaymentState::Authorised);
         }
@@ -242,8 +246,9 @@ impl Remit {
     }
 
     /// The bank rejected a payment it had accepted, before settling it: the funds recorded at
-    /// authorisation are reversed and the payment cancelled, limits released.
-    async fn bank_reversed(&self, p: &Payment) -> Result<Payment, RemitError> {
+    /// authorisation are reversed and the payment cancelled, limits released (an authorised one
+    /// still holds them; a failed one gave them back already).
+    pub(super) async fn bank_reversed(&self, p: &Payment) -> Result<Payment, RemitError> {
         tracing::warn!(payment = %p.id, "the bank rejected an accepted payment before settlement");
         let (u, _) = self.step(
             p,
@@ -254,7 +259,9 @@ impl Remit {
             self.posting(p, ledger::customer(&p.user_id), ledger::safeguarding(), p.source_amount, "funds_reversed");
         let mut ops = vec![TxOp::Update(u)];
         ops.extend(ledger::ops(&[reversed], &self.at()));
-        ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+        if p.status == Status::Authorised {
+            ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
+        }
         self.apply(ops).await?;
         self.find(&p.id).await
     }
