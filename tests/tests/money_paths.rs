@@ -96,12 +96,7 @@ async fn cancel_asks_the_bank(aws: bool) {
     assert_eq!(get_json(&base, &format!("/api/payment/{cancelled}"), &s).await["status"], "cancelled");
     // 3. The bank settles it anyway: reconciliation finds the money and refunds it.
     let bank_id = stack.ctx.remit.find(&cancelled).await.unwrap().bank_payment_id.unwrap();
-    let r = client()
-        .post(format!("{}/_sim/payments/{bank_id}", sim(&stack, "bank")))
-        .json(&json!({"transactionStatus": "ACSC"}))
-        .send()
-        .await
-        .unwrap();
+    let r = force_bank_status(&stack, bank_id, "ACSC").await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let p = reconcile_until(&base, &s, &cancelled, "refunded").await;
     assert_eq!(p["failureReason"], "funds arrived after cancellation");
@@ -245,6 +240,19 @@ async fn link_and_sca_callbacks_only_work_in_the_browser_that_started_them() {
     stack.stop().await;
 }
 
+/// The bank changes its mind about a payment (simulator hook).
+async fn force_bank_status(
+    stack: &drop_local::Stack,
+    bank_id: String,
+    status: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client()
+        .post(format!("{}/_sim/payments/{bank_id}", sim(stack, "bank")))
+        .json(&json!({"transactionStatus": status}))
+        .send()
+        .await
+}
+
 async fn bank_fault(stack: &drop_local::Stack, fault: &str) {
     let r = client().post(format!("{}/_sim/fault", sim(stack, "bank"))).json(&json!({"fault": fault})).send();
     assert_eq!(r.await.unwrap().status(), StatusCode::NO_CONTENT);
@@ -262,12 +270,7 @@ async fn payout_waits_for_settlement_and_refunds_survive_a_refusal() {
     let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
     let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
     let bank_id = stack.ctx.remit.find(&id).await.unwrap().bank_payment_id.unwrap();
-    let force = |status: &'static str| {
-        client()
-            .post(format!("{}/_sim/payments/{bank_id}", sim(&stack, "bank")))
-            .json(&json!({"transactionStatus": status}))
-            .send()
-    };
+    let force = |status: &'static str| force_bank_status(&stack, bank_id.clone(), status);
     assert_eq!(force("ACCP").await.unwrap().status(), StatusCode::NO_CONTENT);
     follow(&callback).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await; // the payout worker has looked
@@ -290,19 +293,12 @@ async fn payout_waits_for_settlement_and_refunds_survive_a_refusal() {
     // Late funds the bank accepted but never settled are not refunded; when the bank rejects
     // them, they are reversed and the payment cancelled.
     let (unsettled, sca) = confirmed(&base, &s, &to, &account, 120_000).await;
+    expire_quote(&stack, &unsettled).await;
     let p = stack.ctx.remit.find(&unsettled).await.unwrap();
-    let key = drop_services::table::Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &unsettled[4..]));
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
-    stack.ctx.table.update(drop_services::table::Update::new(key).set("quote_expires", past)).await.unwrap();
     let at_bank = client().get(format!("{sca}?sim_result=approve")).send().await.unwrap();
     let callback = at_bank.headers()["location"].to_str().unwrap().to_owned();
     let bank_id = p.bank_payment_id.unwrap();
-    let force2 = |status: &'static str| {
-        client()
-            .post(format!("{}/_sim/payments/{bank_id}", sim(&stack, "bank")))
-            .json(&json!({"transactionStatus": status}))
-            .send()
-    };
+    let force2 = |status: &'static str| force_bank_status(&stack, bank_id.clone(), status);
     assert_eq!(force2("ACCP").await.unwrap().status(), StatusCode::NO_CONTENT);
     follow(&callback).await;
     assert_eq!(get_json(&base, &format!("/api/payment/{unsettled}"), &s).await["status"], "failed");
@@ -316,10 +312,7 @@ async fn payout_waits_for_settlement_and_refunds_survive_a_refusal() {
     assert_eq!(journal_sum(&stack, &unsettled, "refund").await, 0);
     // A refund the bank refuses when it is sent is counted and retried, not stuck.
     let (late, sca) = confirmed(&base, &s, &to, &account, 130_000).await;
-    let p = stack.ctx.remit.find(&late).await.unwrap();
-    let key = drop_services::table::Key::new(format!("USER#{}", p.user_id), format!("PAY#{}", &late[4..]));
-    let past = time::OffsetDateTime::now_utc().unix_timestamp() - 3600;
-    stack.ctx.table.update(drop_services::table::Update::new(key).set("quote_expires", past)).await.unwrap();
+    expire_quote(&stack, &late).await;
     follow(&format!("{sca}?sim_result=approve")).await;
     assert_eq!(get_json(&base, &format!("/api/payment/{late}"), &s).await["status"], "failed");
     bank_fault(&stack, "reject").await;

@@ -56,34 +56,23 @@ fn expected_customer_net(p: &Payment) -> i64 {
     }
 }
 
+/// Postings of a payment whose money came in, was reversed or came in again, went out and came
+/// back: everything a `failed` (or `refunding`) payment may carry.
+const HELD: [&str; 7] =
+    ["funds_received", "funds_reversed", "funds_received_again", "payout", "fee", "payout_reversed", "fee_reversed"];
+const REFUNDED: [&str; 8] = [HELD[0], HELD[1], HELD[2], HELD[3], HELD[4], HELD[5], HELD[6], "refund"];
+
 /// Whether postings of this kind may appear for a payment in this status.
 fn kinds_allowed(status: Status) -> &'static [&'static str] {
     match status {
         Status::Quoted | Status::PendingAuthorisation => &[],
         // A payment the bank rejected after accepting it has its funds reversed.
-        Status::Cancelled => &["funds_received", "funds_reversed", "funds_received_again"],
-        Status::Authorised => &["funds_received"],
+        Status::Cancelled => &HELD[..3],
+        Status::Authorised => &HELD[..1],
         Status::PayoutSubmitted | Status::Completed => &["funds_received", "payout", "fee"],
         // Funds may have been reversed and received again (the bank settled what it had rejected).
-        Status::Failed | Status::Refunding => &[
-            "funds_received",
-            "funds_reversed",
-            "funds_received_again",
-            "payout",
-            "fee",
-            "payout_reversed",
-            "fee_reversed",
-        ],
-        Status::Refunded => &[
-            "funds_received",
-            "funds_reversed",
-            "funds_received_again",
-            "payout",
-            "fee",
-            "payout_reversed",
-            "fee_reversed",
-            "refund",
-        ],
+        Status::Failed | Status::Refunding => &HELD,
+        Status::Refunded => &REFUNDED,
     }
 }
 
