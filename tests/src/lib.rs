@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod flow;
 pub mod pay;
+pub mod pipeline;
 pub mod runtime_api;
 
 /// The workspace root (for `template.yaml`, `events/`, `infra/`).
