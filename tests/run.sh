@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Drop's test command: installs what it needs (a Python venv with moto[server] and cfn-lint),
-# starts moto's server as the AWS peer, then runs fmt, clippy, cfn-lint and every test on both the
-# embedded and the AWS adapters. Prints the test runner's summary last.
+# Drop's test command: installs what it needs (a Python venv with moto[server], cfn-lint and
+# schemathesis), starts moto's server as the AWS peer, then runs fmt, clippy, cfn-lint and every
+# test on both the embedded and the AWS adapters, then the API contract (schemathesis against
+# drop-local). Prints the test runner's summary last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
-PY_DEPS=("moto[server]==5.2.5" "cfn-lint==1.51.0")
+PY_DEPS=("moto[server]==5.2.5" "cfn-lint==1.51.0" "schemathesis==4.32.5")
 step() { printf '\n== %s\n' "$*"; }
 
 step "python tools (${PY_DEPS[*]})"
@@ -49,6 +50,14 @@ step "cargo test (SQLite and DynamoDB/KMS/SQS/EventBridge on moto)"
 set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
+
+step "API contract: schemathesis --checks all against drop-local (tests/contract.sh)"
+if tests/contract.sh "$VENV" 2>&1 | tee target/contract.log; then
+  echo "test result: ok. 1 passed; 0 failed; (API contract)" >> target/test.log
+else
+  echo "test result: FAILED. 0 passed; 1 failed; (API contract)" >> target/test.log
+  status=1
+fi
 set -e
 echo
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

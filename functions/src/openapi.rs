@@ -58,6 +58,7 @@ pub fn json() -> String {
     doc.info.version = drop_runtime::config::VERSION.to_owned();
     let mut v = serde_json::to_value(&doc).unwrap_or_default();
     complete(&mut v);
+    crate::contract::constrain(&mut v);
     serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
 }
 

@@ -21,6 +21,7 @@ macro_rules! http {
                 access: $access,
                 limit: LimitClass::$limit,
                 handler: $handler,
+                check: refuse_other_methods,
             },
         };
     };
@@ -203,6 +204,27 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &SIGNING_KEY_ROTATION,
     &CANARY_CONSUMER,
 ];
+
+/// 405 with `Allow` when the request's path is another route's literal path with other methods:
+/// API Gateway sends `GET /api/payment/confirm` to `GET /api/payment/{id}` (the most specific
+/// match), but the path names the confirm resource, which has no GET.
+fn refuse_other_methods(req: &drop_runtime::ApiRequest) -> Result<(), drop_runtime::ApiError> {
+    let mut allow: Vec<&str> = FUNCTIONS
+        .iter()
+        .filter_map(|f| match f.kind {
+            Kind::Http { method, path, .. } if !path.contains('{') && path == req.path => Some(method),
+            _ => None,
+        })
+        .collect();
+    if allow.is_empty() || allow.contains(&req.method.as_str()) {
+        return Ok(());
+    }
+    allow.push("OPTIONS");
+    allow.sort_unstable();
+    let mut e = drop_runtime::ApiError::method_not_allowed();
+    e.headers.push(("allow", allow.join(", ")));
+    Err(e)
+}
 
 pub fn find(name: &str) -> Option<&'static FunctionDef> {
     FUNCTIONS.iter().copied().find(|f| f.name == name)

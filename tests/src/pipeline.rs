@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub const PUBLIC: drop_runtime::http::Route = drop_runtime::http::Route {
     access: drop_runtime::function::Access::Public,
     limit: drop_runtime::function::LimitClass::Default,
+    check: drop_runtime::http::no_check,
 };
 
 pub async fn ctx() -> Arc<Ctx> {

@@ -359,12 +359,20 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
     ) -> futures::future::BoxFuture<'static, Result<drop_runtime::ApiResponse, drop_runtime::ApiError>> {
         Box::pin(async { Ok(drop_runtime::ApiResponse::empty(http::StatusCode::OK)) })
     }
-    let admin_only = Route { access: Access::Roles(&[drop_domain::role::Role::Admin]), limit: LimitClass::Default };
+    let admin_only = Route {
+        access: Access::Roles(&[drop_domain::role::Role::Admin]),
+        limit: LimitClass::Default,
+        check: drop_runtime::http::no_check,
+    };
     let mut req = drop_runtime::ApiRequest::new(http::Method::GET, "/api/admin/x");
     req.headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
     let r = drop_runtime::http::handle(stack.ctx.clone(), "t", admin_only, ok, req.clone()).await;
     assert_eq!(r.status, http::StatusCode::FORBIDDEN);
-    let user_ok = Route { access: Access::Roles(&[drop_domain::role::Role::User]), limit: LimitClass::Default };
+    let user_ok = Route {
+        access: Access::Roles(&[drop_domain::role::Role::User]),
+        limit: LimitClass::Default,
+        check: drop_runtime::http::no_check,
+    };
     assert_eq!(drop_runtime::http::handle(stack.ctx.clone(), "t", user_ok, ok, req).await.status, http::StatusCode::OK);
     // The public routes are exactly these; every other route needs a role or the refresh cookie.
     let public: Vec<&str> = drop_functions::registry::FUNCTIONS

@@ -77,6 +77,15 @@ async fn unknown_routes_methods_and_preflight() {
     assert_eq!((r.status().as_u16(), r.headers()["allow"].to_str().unwrap()), (405, "GET, OPTIONS, PATCH"));
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["type"], "https://problems.drop.no/method-not-allowed");
+    // A path that names a POST-only resource but also fits GET /api/payment/{id} (API Gateway's
+    // most specific match): 405 before anything else, signed in or not.
+    for (method, path, allow) in [
+        (reqwest::Method::GET, "/api/payment/confirm", "OPTIONS, POST"),
+        (reqwest::Method::DELETE, "/api/user/accounts/callback", "GET, OPTIONS"),
+    ] {
+        let r = c.request(method, format!("{base}{path}")).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.headers()["allow"].to_str().unwrap()), (405, allow), "{path}");
+    }
     let r = c
         .request(reqwest::Method::OPTIONS, format!("{base}/api/health"))
         .header("origin", "http://localhost:5173")

@@ -188,6 +188,26 @@ async fn fifty_concurrent_initiates_cannot_overdraw_the_daily_limit() {
     let refused = statuses.iter().filter(|st| **st == StatusCode::UNPROCESSABLE_ENTITY).count();
     assert_eq!(created, 10, "NOK 10,000 a day at NOK 1,000 each: {statuses:?}");
     assert_eq!(created + refused, 50);
+    // History pages with cursors sealed for this user: paging finds every payment once, and
+    // another user cannot page on with them.
+    let all = get_json(&base, "/api/payment/history?limit=100", &s).await["items"].as_array().unwrap().len();
+    let (mut seen, mut next, mut first_cursor) = (std::collections::BTreeSet::new(), String::new(), None);
+    loop {
+        let h = get_json(&base, &format!("/api/payment/history?limit=4&cursor={next}"), &s).await;
+        for p in h["items"].as_array().unwrap() {
+            assert!(seen.insert(p["id"].as_str().unwrap().to_owned()), "a payment on two pages");
+        }
+        match h["cursor"].as_str() {
+            Some(c) => next = c.to_owned(),
+            None => break,
+        }
+        first_cursor.get_or_insert_with(|| next.clone());
+    }
+    assert_eq!(seen.len(), all);
+    let other = drop_tests::flow::login(&base, "29029648784").await.map_err(|r| r.status()).unwrap();
+    let borrowed = format!("/api/payment/history?limit=4&cursor={}", first_cursor.unwrap());
+    let r = with_access(client().get(format!("{base}{borrowed}")), &other).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     // Cancelling gives the reservation back.
     let h = get_json(&base, "/api/payment/history?limit=1", &s).await;
     let id = h["items"][0]["id"].as_str().unwrap().to_owned();

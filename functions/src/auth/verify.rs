@@ -13,7 +13,7 @@ use std::sync::Arc;
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The 6-digit code (surrounding spaces are ignored).
-    #[schema(pattern = r"^\s*[0-9]{6}\s*$")]
+    #[schema(pattern = "^ *[0-9]{6} *$")]
     pub code: String,
     /// Which contact the code verifies: `sms` (the phone) or `email`. Default: the phone's code
     /// while one is pending, else the e-mail's.
@@ -37,7 +37,7 @@ pub async fn verify(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
         VerifyChannel::Sms => drop_services::auth::notifier::Channel::Sms,
         VerifyChannel::Email => drop_services::auth::notifier::Channel::Email,
     });
-    let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, channel, body.code.trim()).await;
+    let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, channel, body.code.trim_matches(' ')).await;
     let outcome = if result.is_ok() { "verified" } else { "rejected" };
     audit::record(&ctx, &req, &user, "contact.verify", &user, serde_json::json!({"outcome": outcome})).await;
     result?;

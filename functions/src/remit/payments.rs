@@ -13,8 +13,10 @@ use std::sync::Arc;
 pub struct InitiateRequest {
     pub recipient_id: String,
     /// NOK minor units the user pays in total (fee included). Give this or `targetAmount`.
+    #[serde(default, deserialize_with = "drop_runtime::whole::option")]
     pub source_amount: Option<i64>,
     /// Minor units of `targetCurrency` the recipient gets.
+    #[serde(default, deserialize_with = "drop_runtime::whole::option")]
     pub target_amount: Option<i64>,
     pub target_currency: String,
 }
@@ -86,18 +88,20 @@ pub struct InitiateResponse {
 
 #[utoipa::path(post, path = "/api/payment/initiate", tag = "payments", request_body = InitiateRequest,
     responses((status = 201, description = "Quoted (the cheaper of Wise and Thunes); limits reserved", body = InitiateResponse),
-              (status = 400), (status = 401), (status = 403, description = "Contacts not verified yet (onboarding-incomplete)"), (status = 422, description = "Over a limit (limit-exceeded), or no provider serves this amount (amount-not-served)"), (status = 503, description = "No provider answered; try again")))]
+              (status = 400), (status = 401), (status = 403, description = "Contacts not verified yet (onboarding-incomplete)"), (status = 404, description = "No such recipient"), (status = 422, description = "Over a limit (limit-exceeded), or no provider serves this amount (amount-not-served)"), (status = 503, description = "No provider answered; try again")))]
 pub async fn initiate(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: InitiateRequest = req.json()?;
-    crate::user::require_active(&ctx, &user).await?;
     let amount = match (b.source_amount, b.target_amount) {
-        (Some(s), None) => Amount::Source(s),
-        (None, Some(t)) => Amount::Target(t),
+        (Some(s), None) if s >= 1 => Amount::Source(s),
+        (None, Some(t)) if t >= 1 => Amount::Target(t),
+        (Some(_), None) => return Err(ApiError::invalid_field("sourceAmount", "at least 1 minor unit")),
+        (None, Some(_)) => return Err(ApiError::invalid_field("targetAmount", "at least 1 minor unit")),
         _ => return Err(ApiError::invalid_field("sourceAmount", "give exactly one of sourceAmount and targetAmount")),
     };
     let currency = drop_domain::Currency::parse(&b.target_currency)
         .map_err(|_| ApiError::invalid_field("targetCurrency", "an ISO 4217 code"))?;
+    crate::user::require_active(&ctx, &user).await?;
     let p = ctx.remit.initiate(&user, &b.recipient_id, amount, currency).await?;
     let body = InitiateResponse {
         payment_id: p.id,
@@ -247,6 +251,9 @@ pub struct HistoryResponse {
     pub cursor: Option<String>,
 }
 
+/// The payment types history can be filtered by.
+pub const KINDS: [&str; 2] = ["remittance", "qr"];
+
 #[utoipa::path(get, path = "/api/payment/history", tag = "payments",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
            ("cursor" = Option<String>, Query, description = "From the previous page (opaque; one this API gave out)"),
@@ -269,9 +276,35 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
         ),
         None => None,
     };
-    let kind = req.query.get("type").map(String::as_str);
-    let cursor = req.query.get("cursor").filter(|c| !c.is_empty()).cloned();
-    let (items, cursor) = ctx.remit.history(&req.principal()?.user_id, limit, cursor, status, kind).await?;
+    let kind = match req.query.get("type") {
+        Some(k) => Some(
+            KINDS
+                .iter()
+                .copied()
+                .find(|known| known == k)
+                .ok_or_else(|| ApiError::invalid_field("type", "remittance or qr"))?,
+        ),
+        None => None,
+    };
+    let user = req.principal()?.user_id.clone();
+    // Cursors are sealed for this user's history: a forged, altered or borrowed one is refused.
+    let key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
+    let (scope, now) = (format!("history:{user}"), ctx.clock.epoch());
+    let unavailable = |_| ApiError::unavailable("the key store did not answer");
+    let cursor = match req.query.get("cursor").filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            drop_services::cursors::open(key, &scope, c, now)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor this API gave out"))?,
+        ),
+        None => None,
+    };
+    let (items, cursor) = ctx.remit.history(&user, limit, cursor, status, kind).await?;
+    let cursor = match cursor {
+        Some(c) => Some(drop_services::cursors::seal(key, &scope, &c, now).await.map_err(unavailable)?),
+        None => None,
+    };
     let items = items.into_iter().map(PaymentResponse::from).collect();
     ApiResponse::json(StatusCode::OK, &HistoryResponse { items, cursor })
 }

@@ -44,6 +44,7 @@ pub async fn wise(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct ThunesCallback {
     /// Thunes' transaction id.
+    #[serde(deserialize_with = "drop_runtime::whole::required")]
     pub id: i64,
 }
 
@@ -51,15 +52,7 @@ pub struct ThunesCallback {
     request_body(content = ThunesCallback, description = "Thunes' transaction callback; only `id` is read (the transaction is re-fetched)"),
     responses((status = 204, description = "Accepted; the transaction was re-fetched")))]
 pub async fn thunes(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let v: serde_json::Value = serde_json::from_slice(&req.body)
-        .map_err(|_| ApiError::bad_request("malformed-json", "the body is not valid JSON"))?;
-    // An integer, also when written as `12.0`.
-    let id = v
-        .get("id")
-        .and_then(|x| {
-            x.as_i64().or_else(|| x.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
-        })
-        .ok_or_else(|| ApiError::invalid_field("id", "an integer transaction id"))?;
+    let id = req.partner_json::<ThunesCallback>()?.id;
     match ctx.remit.refresh_transfer(ProviderName::Thunes, &id.to_string()).await {
         Ok(_) => Ok(ApiResponse::empty(StatusCode::NO_CONTENT)),
         // Unknown to the provider: nothing to do (a forged or stale callback).

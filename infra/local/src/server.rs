@@ -101,7 +101,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     let Some(def) = registry::find(&binary) else {
         return to_axum(ApiError::not_found().to_response(&path));
     };
-    let Kind::Http { handler, access, limit: class, .. } = def.kind else {
+    let Kind::Http { handler, access, limit: class, check, .. } = def.kind else {
         return to_axum(ApiError::not_found().to_response(&path));
     };
     let limit = state.ctx.config.max_body_bytes;
@@ -123,7 +123,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         source_ip: Some(peer.ip().to_string()),
         principal: None,
     };
-    let route = drop_runtime::http::Route { access, limit: class };
+    let route = drop_runtime::http::Route { access, limit: class, check };
     to_axum(drop_runtime::http::handle(state.ctx.clone(), def.name, route, handler, api).await)
 }
 

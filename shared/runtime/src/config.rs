@@ -54,6 +54,10 @@ pub struct Config {
     pub thunes_base_url: String,
     /// A JSON secret `{"key": …, "secret": …}`.
     pub thunes_credentials_id: Option<String>,
+    /// The Drop-made key that seals paging cursors (`CURSOR_KEY_SECRET_ID`).
+    pub cursor_key_id: Option<String>,
+    /// The secrets `secret-rotation` may rotate (`ROTATED_SECRET_IDS`, comma-separated).
+    pub rotated_secret_ids: Vec<String>,
     /// The local secret store (`DROP_SECRETS_FILE`, default `.drop/secrets.json`).
     pub secrets_file: PathBuf,
     /// NOK minor units.
@@ -192,6 +196,10 @@ impl Config {
             wise_webhook_public_key: need("WISE_WEBHOOK_PUBLIC_KEY")?,
             thunes_base_url: need("THUNES_BASE_URL")?,
             thunes_credentials_id: get("THUNES_CREDENTIALS_SECRET_ID"),
+            cursor_key_id: get("CURSOR_KEY_SECRET_ID"),
+            rotated_secret_ids: get("ROTATED_SECRET_IDS")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
             secrets_file: get("DROP_SECRETS_FILE").map(PathBuf::from).unwrap_or_else(|| ".drop/secrets.json".into()),
             limits_remit,
             aml,

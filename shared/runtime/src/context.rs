@@ -38,6 +38,10 @@ pub struct Ctx {
     pub local_messages: Option<Arc<LocalNotifier>>,
     /// Table round trips so far (main and audit), when counting is on.
     pub table_calls: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// The secret store (rotation reads and writes it; everyone else reads at init).
+    pub secrets: Arc<dyn SecretStore>,
+    /// Seals paging cursors (`CURSOR_KEY_SECRET_ID`), when this function gives them out.
+    pub cursor_key: Option<Arc<drop_services::secrets::rotating::RotatingKey>>,
 }
 
 /// The audience of access tokens.
@@ -187,7 +191,13 @@ impl Ctx {
             screener: screener.clone(),
             monitor: drop_services::monitor::Monitor { params: config.aml.clone(), lists: Default::default() },
         });
+        let cursor_key = config
+            .cursor_key_id
+            .as_deref()
+            .map(|id| Arc::new(drop_services::secrets::rotating::RotatingKey::new(p.secrets.clone(), id)));
         Ok(Ctx {
+            secrets: p.secrets,
+            cursor_key,
             screener,
             remit,
             table: p.table,

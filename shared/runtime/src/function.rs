@@ -34,7 +34,15 @@ pub enum LimitClass {
 #[derive(Clone, Copy)]
 pub enum Kind {
     /// One HTTP API route (method, path as in `template.yaml`).
-    Http { method: &'static str, path: &'static str, access: Access, limit: LimitClass, handler: HttpHandler },
+    Http {
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        limit: LimitClass,
+        handler: HttpHandler,
+        /// Refuses a request before anything else (405 for a path that names another route).
+        check: crate::http::RouteCheck,
+    },
     /// An SQS consumer, one record at a time; failures are reported per record.
     Sqs { handler: RecordHandler },
     /// A scheduled (cron/rate) invocation.

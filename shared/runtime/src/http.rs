@@ -53,34 +53,36 @@ impl ApiRequest {
 
     /// Parses the JSON body. A malformed body or a wrong field is a 400 naming the field.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let v = self.partner_json()?;
+        // Every string (and key) is text someone typed: no control or invisible characters.
+        if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&self.body) {
+            if let Some(field) = forbidden_text(&raw, "") {
+                let field = if field.is_empty() { ".".to_owned() } else { field };
+                return Err(ApiError::invalid_field(field, "control or invisible characters are not allowed"));
+            }
+        }
+        Ok(v)
+    }
+
+    /// A partner's body (a provider's callback): parsed like [`ApiRequest::json`], but text in
+    /// fields Drop does not read is the partner's business, not refused.
+    pub fn partner_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.body.is_empty() {
             return Err(ApiError::bad_request("missing-body", "a JSON body is required"));
         }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
-        match serde_path_to_error::deserialize::<_, T>(de) {
-            Ok(v) => {
-                // Every string (and key) is text someone typed: no control or invisible characters.
-                if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&self.body) {
-                    if let Some(field) = forbidden_text(&raw, "") {
-                        let field = if field.is_empty() { ".".to_owned() } else { field };
-                        return Err(ApiError::invalid_field(field, "control or invisible characters are not allowed"));
-                    }
-                }
-                Ok(v)
+        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return ApiError::bad_request("malformed-json", "the body is not valid JSON");
             }
-            Err(e) => {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    return Err(ApiError::bad_request("malformed-json", "the body is not valid JSON"));
-                }
-                // serde's messages name the problem ("missing field `phone`", "invalid type ...")
-                // but never echo the submitted value.
-                let msg = sanitize(&inner.to_string());
-                let field = if path == "." { missing_field(&msg).unwrap_or(path) } else { path };
-                Err(ApiError::invalid_field(field, msg))
-            }
-        }
+            // serde's messages name the problem ("missing field `phone`", "invalid type ...")
+            // but never echo the submitted value.
+            let msg = sanitize(&inner.to_string());
+            let field = if path == "." { missing_field(&msg).unwrap_or(path) } else { path };
+            ApiError::invalid_field(field, msg)
+        })
     }
 }
 
@@ -158,11 +160,22 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A check run before authentication and everything else (see [`Route::check`]).
+pub type RouteCheck = fn(&ApiRequest) -> Result<(), ApiError>;
+
+/// A [`RouteCheck`] that refuses nothing.
+pub fn no_check(_: &ApiRequest) -> Result<(), ApiError> {
+    Ok(())
+}
+
 /// The route's access rule and rate-limit class.
 #[derive(Clone, Copy, Debug)]
 pub struct Route {
     pub access: Access,
     pub limit: LimitClass,
+    /// Whether the request is for this route at all: API Gateway sends `GET /api/payment/confirm`
+    /// to `GET /api/payment/{id}`, but the path names a resource that has no GET (405).
+    pub check: RouteCheck,
 }
 
 fn unsafe_method(m: &Method) -> bool {
@@ -274,7 +287,9 @@ pub async fn handle(
         (req.method.clone(), req.path.clone(), req.request_id.clone(), req.correlation_id.clone());
     let headers = req.headers.clone();
     let max_body = ctx.config.max_body_bytes;
-    let result = if req.body.len() > max_body {
+    let result = if let Err(e) = (route.check)(&req) {
+        Err(e)
+    } else if req.body.len() > max_body {
         Err(ApiError::payload_too_large(max_body))
     } else {
         match admit(&ctx, route, &mut req).await {

@@ -24,8 +24,8 @@ pub fn run(def: &'static FunctionDef) -> Result<(), Error> {
 
 async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
     match def.kind {
-        Kind::Http { handler, access, limit, .. } => {
-            let route = http::Route { access, limit };
+        Kind::Http { handler, access, limit, check, .. } => {
+            let route = http::Route { access, limit, check };
             lambda_http::run(service_fn(move |req: lambda_http::Request| {
                 let ctx = ctx.clone();
                 async move { Ok::<_, Error>(to_lambda(http::handle(ctx, def.name, route, handler, from_lambda(req)).await)) }

@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod logging;
 pub mod metrics;
 pub mod problem;
+pub mod whole;
 
 pub use config::Config;
 pub use context::Ctx;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod canary;
 pub mod clock;
 pub mod crypto;
+pub mod cursors;
 pub mod dedupe;
 pub mod events;
 pub mod idempotency;

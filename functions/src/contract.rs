@@ -1,0 +1,95 @@
+//! Constraints the OpenAPI document takes from the code that enforces them (one source each):
+//! contact patterns from `drop_domain::contact`, payment statuses from the state machine, id
+//! formats from the id generators, and the request rules JSON Schema can say (exactly one amount,
+//! amounts of at least one minor unit).
+
+use serde_json::{json, Value};
+
+/// `pay_`, `rcp_` and alert ids: a type prefix and a ULID (Crockford base32, upper case).
+fn ulid_id(prefix: &str) -> Value {
+    json!({"type": "string", "pattern": format!("^{prefix}_[0-9A-HJKMNP-TV-Z]{{26}}$")})
+}
+
+/// Linked accounts: `acc_` and 26 hex digits of a keyed hash.
+fn account_id() -> Value {
+    json!({"type": "string", "pattern": "^acc_[0-9a-f]{26}$"})
+}
+
+/// Keeps a property's description while replacing its schema.
+fn set(schema: &mut Value, prop: &str, mut new: Value) {
+    if let Some(d) = schema["properties"][prop].get("description").cloned() {
+        new["description"] = d;
+    }
+    schema["properties"][prop] = new;
+}
+
+fn param(doc: &mut Value, path: &str, method: &str, name: &str, schema: Value) {
+    if let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() {
+        for p in params.iter_mut().filter(|p| p["name"] == name) {
+            p["schema"] = schema.clone();
+        }
+    }
+}
+
+pub fn constrain(doc: &mut Value) {
+    let phone = json!({"type": "string", "pattern": drop_domain::contact::phone_pattern()});
+    let email = json!({"type": "string", "maxLength": drop_domain::contact::EMAIL_MAX,
+        "pattern": drop_domain::contact::EMAIL_PATTERN});
+    let statuses: Vec<&str> = drop_domain::payment::ALL.iter().map(|s| s.as_str()).collect();
+    let schemas = &mut doc["components"]["schemas"];
+
+    let register = &mut schemas["RegisterRequest"];
+    set(register, "phone", phone.clone());
+    set(register, "email", email.clone());
+
+    // A change of phone, of e-mail, or both; `null` keeps the current one.
+    let update = &mut schemas["ProfileUpdate"];
+    set(update, "phone", json!({"oneOf": [phone, {"type": "null"}]}));
+    set(update, "email", json!({"oneOf": [email, {"type": "null"}]}));
+    update["anyOf"] = json!([
+        {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+        {"required": ["email"], "properties": {"email": {"type": "string"}}}
+    ]);
+
+    let initiate = &mut schemas["InitiateRequest"];
+    set(initiate, "recipientId", ulid_id("rcp"));
+    set(initiate, "targetCurrency", json!({"type": "string", "pattern": "^[A-Z]{3}$"}));
+    for amount in ["sourceAmount", "targetAmount"] {
+        set(
+            initiate,
+            amount,
+            json!({"type": ["integer", "null"], "format": "int64", "minimum": 1,
+            "maximum": drop_runtime::whole::MAX}),
+        );
+    }
+    initiate["oneOf"] = json!([
+        {"required": ["sourceAmount"], "properties": {"sourceAmount": {"type": "integer"}, "targetAmount": {"type": "null"}}},
+        {"required": ["targetAmount"], "properties": {"targetAmount": {"type": "integer"}, "sourceAmount": {"type": "null"}}}
+    ]);
+
+    let confirm = &mut schemas["ConfirmRequest"];
+    set(confirm, "paymentId", ulid_id("pay"));
+    set(confirm, "accountId", account_id());
+
+    let thunes = &mut schemas["ThunesCallback"];
+    set(
+        thunes,
+        "id",
+        json!({"type": "integer", "format": "int64", "minimum": -drop_runtime::whole::MAX,
+        "maximum": drop_runtime::whole::MAX}),
+    );
+
+    set(&mut schemas["PaymentResponse"], "status", json!({"type": "string", "enum": statuses}));
+
+    param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": statuses}));
+    param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
+    for (path, method, id) in [
+        ("/api/payment/{id}", "get", ulid_id("pay")),
+        ("/api/payment/{id}/cancel", "post", ulid_id("pay")),
+        ("/api/user/recipients/{id}", "delete", ulid_id("rcp")),
+        ("/api/user/accounts/{id}", "delete", account_id()),
+        ("/api/admin/alerts/{id}/close", "post", ulid_id("alr")),
+    ] {
+        param(doc, path, method, "id", id);
+    }
+}
