@@ -161,6 +161,9 @@ pub static PIPELINE_CANARY: FunctionDef =
 pub static SIGNING_KEY_ROTATION: FunctionDef =
     FunctionDef { name: "signing-key-rotation", kind: Kind::Schedule { handler: key_rotation::handler } };
 
+pub static SECRET_ROTATION: FunctionDef =
+    FunctionDef { name: "secret-rotation", kind: Kind::Invoke { handler: crate::platform::secret_rotation::handler } };
+
 pub static CANARY_CONSUMER: FunctionDef =
     FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler } };
 
@@ -202,6 +205,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &SCREENING_RESCREEN,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
+    &SECRET_ROTATION,
     &CANARY_CONSUMER,
 ];
 

@@ -69,6 +69,8 @@ async fn boot_all(aws: bool) {
                 "screening-rescreen" => r["list"].as_str().is_some_and(|s| s.starts_with("drop-fixture@")),
                 _ => r.is_object(),
             },
+            // The sample names a secret this stack did not give the function: refused, unchanged.
+            (Kind::Invoke { .. }, Some(Outcome::Error(e))) => e.to_string().contains("malformed-event"),
             _ => false,
         };
         if !ok {

@@ -28,6 +28,15 @@ fn every_function_is_wired_the_way_its_handler_expects() {
     let t = template();
     for def in FUNCTIONS {
         let f = t.function(def.name).unwrap();
+        if let Kind::Invoke { .. } = def.kind {
+            assert!(f.events.is_empty(), "{}: invoked by AWS, no template events", def.name);
+            assert!(
+                t.rotations.iter().any(|r| r.function == f.logical_id),
+                "{}: no RotationSchedule invokes it",
+                def.name
+            );
+            continue;
+        }
         assert_eq!(f.events.len(), 1, "{}: one trigger per function", def.name);
         match (&def.kind, &f.events[0]) {
             (Kind::Http { method, path, .. }, EventSpec::Http { method: m, path: p }) => {
@@ -170,6 +179,12 @@ fn no_secret_is_in_a_function_environment() {
             _ => {}
         }
     }
+    let rotators: Vec<String> = drop_local::template::Template::load(&drop_tests::root().join("template.yaml"))
+        .unwrap()
+        .rotations
+        .iter()
+        .map(|r| r.function.clone())
+        .collect();
     let credential = |name: &str| ["SECRET", "TOKEN", "PASSWORD", "API_KEY"].iter().any(|w| name.contains(w));
     let mut envs = vec![("Globals".to_owned(), doc["Globals"]["Function"]["Environment"]["Variables"].clone())];
     for (id, res) in doc["Resources"].as_mapping().unwrap() {
@@ -182,7 +197,7 @@ fn no_secret_is_in_a_function_environment() {
                     let k = k.as_str().unwrap();
                     let mut r = Vec::new();
                     refs(v, &mut r);
-                    if k.ends_with("_SECRET_ID") {
+                    if k.ends_with("_SECRET_ID") || k.ends_with("_SECRET_IDS") {
                         given.extend(r);
                     }
                 }
@@ -192,6 +207,9 @@ fn no_secret_is_in_a_function_environment() {
                     let actions = format!("{:?}", s["Action"]);
                     if actions.contains("secretsmanager") {
                         assert!(!actions.contains('*'), "{id}: secretsmanager actions are named");
+                        // Only a function a RotationSchedule invokes may change a secret.
+                        let writes = ["PutSecretValue", "UpdateSecretVersionStage"].iter().any(|a| actions.contains(a));
+                        assert!(!writes || rotators.contains(&id), "{id}: changes secrets but rotates none");
                         refs(&s["Resource"], &mut readable);
                     }
                 }
@@ -209,7 +227,8 @@ fn no_secret_is_in_a_function_environment() {
             let mut r = Vec::new();
             refs(v, &mut r);
             assert!(r.iter().all(|x| !no_echo.contains(x)), "{id}: {k} holds a NoEcho parameter");
-            assert!(!credential(k) || k.ends_with("_SECRET_ID"), "{id}: {k} looks like a credential");
+            let names_secrets = k.ends_with("_SECRET_ID") || k.ends_with("_SECRET_IDS");
+            assert!(!credential(k) || names_secrets, "{id}: {k} looks like a credential");
         }
     }
 }

@@ -4,3 +4,4 @@ pub mod canary;
 pub mod health;
 pub mod key_rotation;
 pub mod openapi_doc;
+pub mod secret_rotation;

@@ -7,6 +7,7 @@ pub mod local_bus;
 pub mod local_secrets;
 pub mod pattern;
 pub mod provision;
+pub mod rotation;
 pub mod schedule;
 pub mod server;
 pub mod stack;

@@ -17,6 +17,8 @@ pub struct State {
     pub ctx: Arc<Ctx>,
     pub template: Arc<Template>,
     pub schedules: Arc<BTreeMap<String, ScheduleHandler>>,
+    /// By the secret's template logical id.
+    pub rotations: Arc<BTreeMap<String, crate::rotation::Rotation>>,
 }
 
 pub fn router(state: State) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, SocketAddr> {
@@ -167,6 +169,10 @@ async fn local_tool(
             }
             let out = trigger(&state.ctx, &state.schedules, name, event).await?;
             ApiResponse::json(StatusCode::OK, &out)
+        }
+        (&Method::POST, ["rotate", secret]) => {
+            let r = state.rotations.get(*secret).ok_or_else(ApiError::not_found)?;
+            ApiResponse::json(StatusCode::OK, &crate::rotation::rotate_now(&state.ctx, r).await?)
         }
         _ => Err(ApiError::not_found()),
     }

@@ -111,6 +111,7 @@ pub struct Stack {
     tasks: Vec<JoinHandle<()>>,
     simulators: Vec<drop_simulators::Running>,
     schedules: Arc<BTreeMap<String, ScheduleHandler>>,
+    rotations: Arc<BTreeMap<String, crate::rotation::Rotation>>,
 }
 
 /// Resolves a template expression against local resource names and parameters.
@@ -332,6 +333,34 @@ impl Stack {
                 }
             }
         }
+        let mut rotations = BTreeMap::new();
+        for rot in &template.rotations {
+            let def = template
+                .functions
+                .iter()
+                .find(|f| f.logical_id == rot.function)
+                .and_then(|f| registry::find(&f.binary))
+                .ok_or_else(|| {
+                    LocalError::Init(format!("{}: no rotation function {}", rot.logical_id, rot.function))
+                })?;
+            let Kind::Invoke { handler } = def.kind else {
+                return Err(LocalError::Init(format!("{}: {} is not invoked by AWS", rot.logical_id, def.name)));
+            };
+            let secret = resolved
+                .refs
+                .get(&rot.secret)
+                .cloned()
+                .ok_or_else(|| LocalError::Init(format!("{}: unknown secret {}", rot.logical_id, rot.secret)))?;
+            let r = crate::rotation::Rotation { function: def.name, handler, secret };
+            match Schedule::parse(&rot.expression) {
+                Ok(s) if opts.run_schedules => {
+                    tasks.push(tokio::spawn(crate::rotation::run_on_schedule(ctx.clone(), s, r.clone(), rx.clone())));
+                    summary.push(format!("rotation     {} by {} {}", rot.secret, def.name, rot.expression));
+                }
+                _ => summary.push(format!("rotation     {} by {} {} (paused)", rot.secret, def.name, rot.expression)),
+            }
+            rotations.insert(rot.secret.clone(), r);
+        }
         if let Some(store) = &ctx.store {
             let tables: Vec<SqliteTable> = [&ctx.config.table_name, &ctx.config.audit_table_name]
                 .iter()
@@ -344,7 +373,13 @@ impl Stack {
             summary.push(format!("simulator    {} http://{}", sim.name, sim.addr));
         }
         let schedules = Arc::new(schedules);
-        let state = crate::server::State { ctx: ctx.clone(), template: template.clone(), schedules: schedules.clone() };
+        let rotations = Arc::new(rotations);
+        let state = crate::server::State {
+            ctx: ctx.clone(),
+            template: template.clone(),
+            schedules: schedules.clone(),
+            rotations: rotations.clone(),
+        };
         let mut srx = rx.clone();
         let app = crate::server::router(state);
         tasks.push(tokio::spawn(async move {
@@ -359,9 +394,9 @@ impl Stack {
             format!("api          http://{addr} ({} routes from {})", template.routes().len(), opts.template.display()),
         );
         summary.push(format!(
-            "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}}"
+            "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}} · POST http://{addr}/_local/rotate/{{SecretId}}"
         ));
-        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules })
+        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules, rotations })
     }
 
     /// The address of a running simulator.
@@ -373,6 +408,12 @@ impl Stack {
     pub async fn trigger(&self, function: &str) -> Result<serde_json::Value, ApiError> {
         crate::server::trigger(&self.ctx, &self.schedules, function, serde_json::json!({"source": "local.trigger"}))
             .await
+    }
+
+    /// Rotates a secret now (by its template logical id), as Secrets Manager would.
+    pub async fn rotate(&self, secret: &str) -> Result<serde_json::Value, ApiError> {
+        let r = self.rotations.get(secret).ok_or_else(ApiError::not_found)?;
+        crate::rotation::rotate_now(&self.ctx, r).await
     }
 
     pub async fn stop(self) {

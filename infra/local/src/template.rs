@@ -75,6 +75,19 @@ pub struct Template {
     pub buses: Vec<String>,
     /// `AWS::SecretsManager::Secret` logical ids.
     pub secrets: Vec<String>,
+    /// `AWS::SecretsManager::RotationSchedule`s.
+    pub rotations: Vec<RotationSpec>,
+}
+
+/// A secret rotated by a function on a schedule (Secrets Manager runs the steps in AWS).
+#[derive(Debug, Clone)]
+pub struct RotationSpec {
+    pub logical_id: String,
+    /// The secret's logical id.
+    pub secret: String,
+    /// The rotation function's logical id.
+    pub function: String,
+    pub expression: String,
 }
 
 fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
@@ -236,6 +249,24 @@ impl Template {
                 }
                 "AWS::Events::EventBus" => t.buses.push(id),
                 "AWS::SecretsManager::Secret" => t.secrets.push(id),
+                "AWS::SecretsManager::RotationSchedule" => {
+                    let of = |k: &str| props.get(k).and_then(expr).and_then(|e| target(&e).map(str::to_owned));
+                    let expression = props
+                        .get("RotationRules")
+                        .and_then(|r| r.get("ScheduleExpression"))
+                        .and_then(Y::as_str)
+                        .map(str::to_owned);
+                    match (of("SecretId"), of("RotationLambdaARN"), expression) {
+                        (Some(secret), Some(function), Some(expression)) => {
+                            t.rotations.push(RotationSpec { logical_id: id, secret, function, expression })
+                        }
+                        _ => {
+                            return Err(TemplateError::Invalid(format!(
+                                "{id}: SecretId, RotationLambdaARN and RotationRules.ScheduleExpression are needed"
+                            )))
+                        }
+                    }
+                }
                 _ => {}
             }
         }

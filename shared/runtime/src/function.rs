@@ -47,6 +47,9 @@ pub enum Kind {
     Sqs { handler: RecordHandler },
     /// A scheduled (cron/rate) invocation.
     Schedule { handler: ScheduleHandler },
+    /// Invoked by an AWS service with its own event, no template `Events` (Secrets Manager's
+    /// rotation steps: an `AWS::SecretsManager::RotationSchedule` names the function).
+    Invoke { handler: ScheduleHandler },
 }
 
 #[derive(Clone, Copy)]

@@ -50,7 +50,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
             }))
             .await
         }
-        Kind::Schedule { handler } => {
+        Kind::Schedule { handler } | Kind::Invoke { handler } => {
             lambda_runtime::run(service_fn(move |ev: LambdaEvent<serde_json::Value>| {
                 let ctx = ctx.clone();
                 async move {
