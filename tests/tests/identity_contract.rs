@@ -63,6 +63,12 @@ async fn token_service_issues_verifies_and_rotates_with_grace() {
         assert_eq!(r.superseded.len(), 1);
         assert_eq!(svc.jwks().await.unwrap().keys.len(), 2);
         assert_eq!(svc.verify(&old).await.unwrap(), p, "the previous key still verifies");
+        // The new key signs once the signer says it is usable (KMS: its tag has reached IAM).
+        if signer.propagation_secs() > 0 {
+            let meanwhile = svc.issue(&p).await.unwrap();
+            assert_eq!(jwt::parse(&meanwhile).unwrap().header.kid, jwt::parse(&old).unwrap().header.kid);
+            clock.advance(signer.propagation_secs());
+        }
         let new = svc.issue(&p).await.unwrap();
         assert_ne!(jwt::parse(&new).unwrap().header.kid, jwt::parse(&old).unwrap().header.kid);
         // After the grace the old key is retired and its tokens (long expired anyway) fail.

@@ -138,11 +138,36 @@ pub fn secrets_file(opts: &Options) -> std::path::PathBuf {
 
 /// Parameters for running functions without the simulators (boot tests, benchmarks): the BankID
 /// client points at the simulator's usual port and is not contacted.
+/// Local values of the template parameters that have no default (each deployed environment has
+/// its own in `samconfig.toml`).
+pub fn local_parameters() -> BTreeMap<String, String> {
+    BTreeMap::from(
+        [
+            ("FrontendOrigin", "http://localhost:5173"),
+            ("ApiBaseUrl", "http://127.0.0.1:3000"),
+            ("ApiDomainName", "127.0.0.1"),
+            ("ApiCertificateArn", "arn:aws:acm:eu-north-1:000000000000:certificate/local"),
+            ("NotifyFrom", "no-reply@drop.local"),
+            ("SafeguardingAccount", "86011117947"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+}
+
+/// Wise's sandbox webhook key (offline tools verify no webhook; a well-formed key is needed).
+const WISE_SANDBOX_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwpb91cEYuyJNQepZAVfPZIlPZfNUefH+n6w9SW3fykqKu938cR7WadQv87oF2VuT+fDt7kqeRziTmPSUhqPUys/V2Q1rlfJuXbE+Gga37t7zwd0egQ+KyOEHQOpcTwKmtZ81ieGHynAQzsn1We3jwt760MsCPJ7GMT141ByQM+yW1Bx+4SG3IGjXWyqOWrcXsxAvIXkpUD/jK/L958CgnZEgz0BSEh0QxYLITnW1lLokSx/dTianWPFEhMC9BgijempgNXHNfcVirg1lPSygz7KqoKUN0oHqWLr2U1A+7kqrl6O2nx3CKs1bj1hToT1+p4kcMoHXA7kA+VBLUpEsVwIDAQAB";
+
 pub fn offline_overrides() -> BTreeMap<String, String> {
     BTreeMap::from([
         ("ApiBaseUrl".to_owned(), "http://127.0.0.1:3000".to_owned()),
         ("BankIdIssuer".to_owned(), "http://127.0.0.1:3101/bankid".to_owned()),
         ("BankIdClientId".to_owned(), drop_simulators::bankid::CLIENT_ID.to_owned()),
+        // The simulators' fixed addresses (`cargo run -p drop-local`); nothing is called offline.
+        ("BankBaseUrl".to_owned(), "http://127.0.0.1:3102/bank".to_owned()),
+        ("WiseBaseUrl".to_owned(), "http://127.0.0.1:3103/wise".to_owned()),
+        ("WiseProfileId".to_owned(), drop_simulators::wise::PROFILE.to_string()),
+        ("WiseWebhookPublicKey".to_owned(), WISE_SANDBOX_KEY.to_owned()),
+        ("ThunesBaseUrl".to_owned(), "http://127.0.0.1:3104/thunes".to_owned()),
     ])
 }
 
@@ -162,6 +187,9 @@ pub async fn prepare(
 ) -> Result<Prepared, LocalError> {
     let mut params: BTreeMap<String, String> =
         template.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
+    // What samconfig.toml gives each environment, for this machine (the simulators and the
+    // stack's own address override what they serve).
+    params.extend(local_parameters());
     params.insert("Environment".into(), "local".into());
     if let Some(o) = &opts.frontend_origin {
         params.insert("FrontendOrigin".into(), o.clone());

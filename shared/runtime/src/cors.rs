@@ -1,10 +1,18 @@
-//! CORS for the one configured frontend origin, with credentials.
+//! CORS for the one configured frontend origin, with credentials. In AWS, API Gateway answers
+//! CORS itself from the template's `CorsConfiguration` and drops what the backend sets; a test
+//! holds the template to these lists, so both places say the same.
 
 use crate::http::ApiResponse;
 use http::HeaderMap;
 
-pub const ALLOW_HEADERS: &str = "content-type, authorization, x-requested-with, idempotency-key, x-correlation-id";
-pub const ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+/// Request headers the frontend may send.
+pub const ALLOW_HEADERS: &[&str] =
+    &["content-type", "authorization", "x-requested-with", "idempotency-key", "x-correlation-id"];
+pub const ALLOW_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+/// Response headers the frontend may read.
+pub const EXPOSE_HEADERS: &[&str] = &["x-request-id", "x-correlation-id", "retry-after"];
+/// Seconds a preflight answer may be cached.
+pub const MAX_AGE: u32 = 600;
 
 fn allowed<'a>(headers: &'a HeaderMap, origin: &str) -> Option<&'a str> {
     headers.get("origin").and_then(|o| o.to_str().ok()).filter(|o| *o == origin)
@@ -16,7 +24,7 @@ pub fn apply(resp: &mut ApiResponse, req_headers: &HeaderMap, origin: &str) {
     if let Some(o) = allowed(req_headers, origin) {
         resp.header("access-control-allow-origin", o);
         resp.header("access-control-allow-credentials", "true");
-        resp.header("access-control-expose-headers", "x-request-id, x-correlation-id, retry-after");
+        resp.header("access-control-expose-headers", &EXPOSE_HEADERS.join(", "));
     }
 }
 
@@ -25,9 +33,9 @@ pub fn preflight(req_headers: &HeaderMap, origin: &str) -> ApiResponse {
     let mut r = ApiResponse::empty(http::StatusCode::NO_CONTENT);
     apply(&mut r, req_headers, origin);
     if allowed(req_headers, origin).is_some() {
-        r.header("access-control-allow-methods", ALLOW_METHODS);
-        r.header("access-control-allow-headers", ALLOW_HEADERS);
-        r.header("access-control-max-age", "600");
+        r.header("access-control-allow-methods", &ALLOW_METHODS.join(", "));
+        r.header("access-control-allow-headers", &ALLOW_HEADERS.join(", "));
+        r.header("access-control-max-age", &MAX_AGE.to_string());
     }
     r
 }

@@ -1,12 +1,18 @@
 //! `TokenSigner` on KMS: one asymmetric RSA_2048 `SIGN_VERIFY` key per signing key, so the private
 //! key never leaves KMS. Rotation creates a new KMS key and schedules the retired one for deletion.
+//! The key is created with the tag the IAM policies require (`drop:purpose=token-signing`): the
+//! roles may create, use and delete only keys with that tag, that spec and that usage.
 
 use async_trait::async_trait;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec};
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmSpec, Tag};
 use aws_sdk_kms::Client;
 use drop_services::auth::signing::{RsaPublic, TokenSigner};
 use drop_services::auth::AuthError;
+
+/// The tag every signing key carries; the template's IAM conditions name it.
+pub const PURPOSE_TAG: &str = "drop:purpose";
+pub const PURPOSE: &str = "token-signing";
 
 pub struct KmsSigner {
     client: Client,
@@ -36,11 +42,17 @@ impl TokenSigner for KmsSigner {
     }
 
     async fn create_key(&self, kid: &str) -> Result<String, AuthError> {
+        let tag = Tag::builder()
+            .tag_key(PURPOSE_TAG)
+            .tag_value(PURPOSE)
+            .build()
+            .map_err(|e| AuthError::Signer(e.to_string()))?;
         let out = self
             .client
             .create_key()
             .key_spec(KeySpec::Rsa2048)
             .key_usage(KeyUsageType::SignVerify)
+            .tags(tag)
             .description(format!("Drop access-token signing key {kid}"))
             .send()
             .await
@@ -66,6 +78,11 @@ impl TokenSigner for KmsSigner {
         let out = self.client.get_public_key().key_id(handle).send().await.map_err(err)?;
         let der = out.public_key.ok_or(AuthError::Signer("no public key".into()))?;
         rsa_from_spki(der.as_ref()).ok_or(AuthError::Signer("public key is not RSA".into()))
+    }
+
+    /// KMS: "it might take up to five minutes" for a tag to affect access to a key.
+    fn propagation_secs(&self) -> i64 {
+        300
     }
 
     async fn retire(&self, handle: &str) -> Result<(), AuthError> {

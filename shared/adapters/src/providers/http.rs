@@ -9,13 +9,17 @@ use std::time::Duration;
 
 static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
 
+/// The longest one call to a partner may take, connecting included (function timeouts are sized
+/// from it: `template.yaml` and its test).
+pub const REQUEST_TIMEOUT_SECS: u64 = 8;
+
 /// The container's client (connection pool shared by every provider).
 pub fn shared() -> Result<&'static reqwest::Client, String> {
     if let Some(c) = CLIENT.get() {
         return Ok(c);
     }
     let c = reqwest::Client::builder()
-        .timeout(Duration::from_secs(8))
+        .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
         .connect_timeout(Duration::from_secs(3))
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -77,7 +77,9 @@ impl TokenService {
         self.signer.kind()
     }
 
-    async fn keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+    /// The active keys; `make_first`: with none yet, make the first one (only issuing does: the
+    /// JWKS and verification never create keys).
+    async fn keys(&self, refresh: bool, make_first: bool) -> Result<Vec<SigningKey>, AuthError> {
         if !refresh {
             if let Some((at, keys)) = self.cache.read().await.as_ref() {
                 if at.elapsed() < CACHE_FOR {
@@ -86,8 +88,8 @@ impl TokenService {
             }
         }
         let mut keys = signing::active_keys(self.table.as_ref()).await?;
-        if keys.is_empty() {
-            signing::create(self.table.as_ref(), self.signer.as_ref(), self.clock.epoch()).await?;
+        if keys.is_empty() && make_first {
+            signing::bootstrap(self.table.as_ref(), self.signer.as_ref(), self.clock.epoch()).await?;
             keys = signing::active_keys(self.table.as_ref()).await?;
         }
         *self.cache.write().await = Some((Instant::now(), keys.clone()));
@@ -95,9 +97,9 @@ impl TokenService {
     }
 
     pub async fn issue(&self, p: &Principal) -> Result<String, AuthError> {
-        let keys = self.keys(false).await?;
-        let key = keys.first().ok_or(AuthError::Signer("no signing key".into()))?;
+        let keys = self.keys(false, true).await?;
         let now = self.clock.epoch();
+        let key = signing::signing_key(&keys, now).ok_or(AuthError::Signer("no signing key".into()))?;
         let claims = serde_json::json!({
             "sub": p.user_id, "role": p.role.as_str(), "sid": p.sid,
             "iss": self.issuer, "aud": self.audience,
@@ -111,10 +113,10 @@ impl TokenService {
 
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let parsed = jwt::parse(token)?;
-        let jwks: Vec<_> = self.keys(false).await?.into_iter().map(|k| k.jwk).collect();
+        let jwks: Vec<_> = self.keys(false, false).await?.into_iter().map(|k| k.jwk).collect();
         match jwt::verify(&parsed, "RS256", &jwks) {
             Err(JwtError::UnknownKey) if parsed.header.alg == "RS256" && self.may_reload() => {
-                let fresh: Vec<_> = self.keys(true).await?.into_iter().map(|k| k.jwk).collect();
+                let fresh: Vec<_> = self.keys(true, false).await?.into_iter().map(|k| k.jwk).collect();
                 jwt::verify(&parsed, "RS256", &fresh)?
             }
             other => other?,
@@ -139,7 +141,7 @@ impl TokenService {
 
     /// The public keys: the current one and any previous one still in its grace period.
     pub async fn jwks(&self) -> Result<Jwks, AuthError> {
-        Ok(Jwks { keys: self.keys(false).await?.into_iter().map(|k| k.jwk).collect() })
+        Ok(Jwks { keys: self.keys(false, false).await?.into_iter().map(|k| k.jwk).collect() })
     }
 
     pub async fn rotate(&self) -> Result<signing::Rotation, AuthError> {

@@ -21,6 +21,14 @@ use drop_domain::fx::Rate;
 use drop_domain::payment::{Event, Status};
 use drop_domain::Currency;
 
+/// Reads of the bank's status before a payout (or refund) waits for reconciliation instead.
+pub const SETTLEMENT_READS: u32 = 3;
+pub const SETTLEMENT_READ_GAP_MS: u64 = 300;
+/// The most calls to partners one payout makes in a row: the settlement reads, then the
+/// provider's (Wise: recipient, transfer, funding; Thunes fewer). The payout worker's timeout is
+/// sized from this (`template.yaml`, checked by `tests/tests/deploy_config.rs`).
+pub const PAYOUT_MAX_CALLS: u32 = SETTLEMENT_READS + 3;
+
 impl Remit {
     fn at(&self) -> String {
         drop_domain::time::rfc3339(self.clock.now())
@@ -232,9 +240,9 @@ impl Remit {
             return Ok(BankPaymentState::Authorised);
         }
         let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
-        for attempt in 0..3 {
+        for attempt in 0..SETTLEMENT_READS {
             if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(SETTLEMENT_READ_GAP_MS)).await;
             }
             let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
             match settlement(&status) {
