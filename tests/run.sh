@@ -46,10 +46,17 @@ step "cfn-lint template.yaml"
 step "build the Lambda binaries and drop-local (for the boot and stack tests)"
 cargo build --locked -p drop-functions --bins -p drop-local
 
-step "cargo test (SQLite and DynamoDB/KMS/SQS/EventBridge on moto)"
+step "cargo test (SQLite and DynamoDB/KMS/SQS/EventBridge on moto), recording each function's AWS actions"
+export DROP_RECORD_AWS_CALLS="$PWD/target/aws-calls"
+rm -rf "$DROP_RECORD_AWS_CALLS"
 set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test.log
 status=${PIPESTATUS[0]}
+
+step "least privilege: every policy in template.yaml allows exactly what its function did"
+cargo test --locked -p drop-tests --test least_privilege -- --ignored 2>&1 | tee -a target/test.log
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+unset DROP_RECORD_AWS_CALLS
 
 step "API contract: schemathesis --checks all against drop-local (tests/contract.sh)"
 if tests/contract.sh "$VENV" 2>&1 | tee target/contract.log; then

@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod flow;
+pub mod iam;
 pub mod pay;
 pub mod pipeline;
 pub mod runtime_api;

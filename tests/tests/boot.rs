@@ -44,7 +44,10 @@ async fn boot_all(aws: bool) {
         let event = std::fs::read(drop_tests::root().join("events").join(format!("{}.json", def.name)))
             .unwrap_or_else(|_| panic!("events/{}.json is missing", def.name));
         let rt = Emulator::start().await;
+        // Only this function's secrets (the stack's environment holds every function's).
+        let own = template.function(def.name).map(|f| f.env.clone()).unwrap_or_default();
         let mut env = prepared.env.clone();
+        env.retain(|k, _| !(k.ends_with("_SECRET_ID") || k.ends_with("_SECRET_IDS")) || own.contains_key(k));
         if !aws {
             env.insert("DROP_ADAPTERS".into(), "embedded".into());
         }

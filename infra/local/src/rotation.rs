@@ -22,7 +22,7 @@ pub async fn rotate_now(ctx: &Arc<Ctx>, r: &Rotation) -> Result<serde_json::Valu
     let token = uuid_like(ulid::Ulid::new());
     for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
         let event = serde_json::json!({"SecretId": r.secret, "ClientRequestToken": token, "Step": step});
-        (r.handler)(ctx.clone(), event).await?;
+        drop_services::aws_calls::within(r.function, (r.handler)(ctx.clone(), event)).await?;
     }
     Ok(serde_json::json!({"secret": r.secret, "version": token}))
 }

@@ -137,7 +137,7 @@ pub async fn trigger(
     event: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
     let handler = schedules.get(function).ok_or_else(ApiError::not_found)?;
-    handler(ctx.clone(), event).await
+    drop_services::aws_calls::within(function, handler(ctx.clone(), event)).await
 }
 
 async fn local_tool(

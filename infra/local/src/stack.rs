@@ -107,6 +107,8 @@ pub struct Stack {
     pub template: Arc<Template>,
     /// What runs where, for the startup banner.
     pub summary: Vec<String>,
+    /// What the template's resources are called here (logical id → name, id or ARN).
+    pub resolved: crate::provision::Resolved,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     simulators: Vec<drop_simulators::Running>,
@@ -249,6 +251,7 @@ pub async fn prepare(
     env.extend(opts.env.clone());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
     env.insert("DROP_SECRETS_FILE".into(), secrets_file(opts).display().to_string());
+    drop_services::aws_calls::note_names(&resolved.refs);
     Ok(Prepared { env, aws, resolved })
 }
 
@@ -424,7 +427,7 @@ impl Stack {
         summary.push(format!(
             "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}} · POST http://{addr}/_local/rotate/{{SecretId}}"
         ));
-        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules, rotations })
+        Ok(Stack { addr, ctx, template, summary, resolved, shutdown, tasks, simulators, schedules, rotations })
     }
 
     /// The address of a running simulator.
@@ -544,7 +547,8 @@ async fn run_schedule(
         let wait = Duration::from_secs_f64((next - now).as_seconds_f64().max(0.0));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {
-                if let Err(e) = handler(ctx.clone(), serde_json::json!({"source": "local.scheduler"})).await {
+                let run = handler(ctx.clone(), serde_json::json!({"source": "local.scheduler"}));
+                if let Err(e) = drop_services::aws_calls::within(function, run).await {
                     tracing::warn!(function, problem = e.slug, "scheduled run failed");
                 }
             }

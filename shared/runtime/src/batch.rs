@@ -26,7 +26,7 @@ pub async fn process(ctx: Arc<Ctx>, function: &str, handler: RecordHandler, reco
     let mut failed = Vec::new();
     for r in records {
         let id = r.message_id.clone();
-        if let Err(e) = handler(ctx.clone(), r).await {
+        if let Err(e) = drop_services::aws_calls::within(function, handler(ctx.clone(), r)).await {
             tracing::warn!(function, message_id = %id, problem = e.slug, "record failed");
             failed.push(id);
         }

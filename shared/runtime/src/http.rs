@@ -292,10 +292,13 @@ pub async fn handle(
     } else if req.body.len() > max_body {
         Err(ApiError::payload_too_large(max_body))
     } else {
-        match admit(&ctx, route, &mut req).await {
-            Ok(()) => handler(ctx.clone(), req).await,
-            Err(e) => Err(e),
-        }
+        let run = async {
+            match admit(&ctx, route, &mut req).await {
+                Ok(()) => handler(ctx.clone(), req).await,
+                Err(e) => Err(e),
+            }
+        };
+        drop_services::aws_calls::within(function, run).await
     };
     let mut resp = match result {
         Ok(r) => r,

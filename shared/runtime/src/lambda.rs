@@ -17,7 +17,9 @@ pub fn run(def: &'static FunctionDef) -> Result<(), Error> {
         crate::logging::init();
         let config = Config::from_env()
             .inspect_err(|e| tracing::error!(function = def.name, error = %e, "bad configuration"))?;
-        let ctx = Arc::new(Ctx::from_config(config, Metrics::new(Sink::Stdout)).await?);
+        // Init runs under the function's role too (its secrets are read here).
+        let init = Ctx::from_config(config, Metrics::new(Sink::Stdout));
+        let ctx = Arc::new(drop_services::aws_calls::within(def.name, init).await?);
         serve(ctx, def).await
     })
 }
@@ -54,7 +56,7 @@ async fn serve(ctx: Arc<Ctx>, def: &'static FunctionDef) -> Result<(), Error> {
             lambda_runtime::run(service_fn(move |ev: LambdaEvent<serde_json::Value>| {
                 let ctx = ctx.clone();
                 async move {
-                    handler(ctx, ev.payload).await.map_err(|e| {
+                    drop_services::aws_calls::within(def.name, handler(ctx, ev.payload)).await.map_err(|e| {
                         tracing::error!(function = def.name, problem = e.slug, "scheduled run failed");
                         Error::from(e.slug)
                     })

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod aws_calls;
 pub mod canary;
 pub mod clock;
 pub mod crypto;

@@ -113,6 +113,7 @@ impl Table for DynamoTable {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
+        drop_services::aws_calls::record("dynamodb:GetItem", &self.name);
         let out = self
             .client
             .get_item()
@@ -131,6 +132,7 @@ impl Table for DynamoTable {
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         item.key()?;
+        drop_services::aws_calls::record("dynamodb:PutItem", &self.name);
         let now = self.clock.epoch();
         let mut expr = Expr::default();
         let cond = condition.as_ref().map(|c| expr.ttl_aware(c, now));
@@ -151,6 +153,7 @@ impl Table for DynamoTable {
     }
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), TableError> {
+        drop_services::aws_calls::record("dynamodb:DeleteItem", &self.name);
         let now = self.clock.epoch();
         let mut expr = Expr::default();
         let cond = condition.as_ref().map(|c| expr.ttl_aware(c, now));
@@ -175,6 +178,7 @@ impl Table for DynamoTable {
     }
 
     async fn update(&self, update: Update) -> Result<Item, TableError> {
+        drop_services::aws_calls::record("dynamodb:UpdateItem", &self.name);
         update.validate()?;
         let now = self.clock.epoch();
         let b = self.build_update(&update, now);
@@ -202,6 +206,7 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, q: Query) -> Result<Page, TableError> {
+        drop_services::aws_calls::record_query(&self.name, q.index.as_deref());
         let (pa, sa) = q.key_attrs()?;
         let now = self.clock.epoch();
         let mut expr = Expr::default();
@@ -261,6 +266,7 @@ impl Table for DynamoTable {
     }
 
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), TableError> {
+        drop_services::aws_calls::record_transact(&self.name, &ops);
         validate_transaction(&ops)?;
         let now = self.clock.epoch();
         let mut items = Vec::with_capacity(ops.len());

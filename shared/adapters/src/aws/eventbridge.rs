@@ -24,6 +24,7 @@ impl EventBus for EventBridgeBus {
     }
 
     async fn put_batch(&self, events: &[BusEvent]) -> Result<Vec<Option<String>>, BusError> {
+        drop_services::aws_calls::record("events:PutEvents", &self.bus);
         if events.len() > MAX_BATCH {
             return Err(BusError::Unavailable(format!("at most {MAX_BATCH} events per batch")));
         }

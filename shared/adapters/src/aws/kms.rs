@@ -43,6 +43,7 @@ impl KeyProvider for KmsKeys {
     }
 
     async fn generate_data_key(&self) -> Result<DataKey, CryptoError> {
+        drop_services::aws_calls::record("kms:GenerateDataKey", &self.data_key_id);
         let out = self
             .client
             .generate_data_key()
@@ -58,6 +59,7 @@ impl KeyProvider for KmsKeys {
     }
 
     async fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<Secret<Vec<u8>>, CryptoError> {
+        drop_services::aws_calls::record("kms:Decrypt", &self.data_key_id);
         let out = self
             .client
             .decrypt()
@@ -72,6 +74,7 @@ impl KeyProvider for KmsKeys {
     }
 
     async fn mac(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        drop_services::aws_calls::record("kms:GenerateMac", &self.mac_key_id);
         let out = self
             .client
             .generate_mac()

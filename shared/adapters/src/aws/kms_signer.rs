@@ -14,6 +14,8 @@ use drop_services::auth::AuthError;
 pub const PURPOSE_TAG: &str = "drop:purpose";
 pub const PURPOSE: &str = "token-signing";
 
+use drop_services::aws_calls::SIGNING_KEY;
+
 pub struct KmsSigner {
     client: Client,
 }
@@ -42,6 +44,8 @@ impl TokenSigner for KmsSigner {
     }
 
     async fn create_key(&self, kid: &str) -> Result<String, AuthError> {
+        drop_services::aws_calls::record("kms:CreateKey", SIGNING_KEY);
+        drop_services::aws_calls::record("kms:TagResource", SIGNING_KEY);
         let tag = Tag::builder()
             .tag_key(PURPOSE_TAG)
             .tag_value(PURPOSE)
@@ -61,6 +65,7 @@ impl TokenSigner for KmsSigner {
     }
 
     async fn sign(&self, _kid: &str, handle: &str, message: &[u8]) -> Result<Vec<u8>, AuthError> {
+        drop_services::aws_calls::record("kms:Sign", SIGNING_KEY);
         let out = self
             .client
             .sign()
@@ -75,6 +80,7 @@ impl TokenSigner for KmsSigner {
     }
 
     async fn public_key(&self, _kid: &str, handle: &str) -> Result<RsaPublic, AuthError> {
+        drop_services::aws_calls::record("kms:GetPublicKey", SIGNING_KEY);
         let out = self.client.get_public_key().key_id(handle).send().await.map_err(err)?;
         let der = out.public_key.ok_or(AuthError::Signer("no public key".into()))?;
         rsa_from_spki(der.as_ref()).ok_or(AuthError::Signer("public key is not RSA".into()))
@@ -86,6 +92,7 @@ impl TokenSigner for KmsSigner {
     }
 
     async fn retire(&self, handle: &str) -> Result<(), AuthError> {
+        drop_services::aws_calls::record("kms:ScheduleKeyDeletion", SIGNING_KEY);
         self.client.schedule_key_deletion().key_id(handle).pending_window_in_days(7).send().await.map_err(err)?;
         Ok(())
     }

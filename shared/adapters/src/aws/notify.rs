@@ -26,6 +26,7 @@ impl Notifier for AwsNotifier {
     async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
         match channel {
             Channel::Sms => {
+                drop_services::aws_calls::record("sns:Publish", drop_services::aws_calls::SMS);
                 let attr = aws_sdk_sns::types::MessageAttributeValue::builder()
                     .data_type("String")
                     .string_value("Transactional")
@@ -41,6 +42,7 @@ impl Notifier for AwsNotifier {
                     .map_err(|e| AuthError::Notify(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
             }
             Channel::Email => {
+                drop_services::aws_calls::record("ses:SendEmail", drop_services::aws_calls::SENDER);
                 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
                 let content = |s: &str| {
                     Content::builder().data(s).charset("UTF-8").build().map_err(|e| AuthError::Notify(e.to_string()))

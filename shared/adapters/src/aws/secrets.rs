@@ -23,6 +23,7 @@ impl SecretsManagerStore {
         stage: &str,
         version_id: Option<&str>,
     ) -> Result<Option<(Secret<String>, i64)>, SecretError> {
+        drop_services::aws_calls::record("secretsmanager:GetSecretValue", id);
         let req = self
             .client
             .get_secret_value()
@@ -64,6 +65,7 @@ impl SecretStore for SecretsManagerStore {
     }
 
     async fn put_pending(&self, id: &str, token: &str, value: &Secret<String>) -> Result<(), SecretError> {
+        drop_services::aws_calls::record("secretsmanager:PutSecretValue", id);
         self.client
             .put_secret_value()
             .secret_id(id)
@@ -77,6 +79,7 @@ impl SecretStore for SecretsManagerStore {
     }
 
     async fn promote(&self, id: &str, token: &str, _now: i64) -> Result<(), SecretError> {
+        drop_services::aws_calls::record("secretsmanager:DescribeSecret", id);
         let d = self.client.describe_secret().secret_id(id).send().await.map_err(|e| match e.code() {
             Some("ResourceNotFoundException") => SecretError::NotFound(id.to_owned()),
             code => unavailable(code),
@@ -89,6 +92,7 @@ impl SecretStore for SecretsManagerStore {
         if !stages.contains_key(token) {
             return Err(SecretError::NotFound(format!("{id} version {token}")));
         }
+        drop_services::aws_calls::record("secretsmanager:UpdateSecretVersionStage", id);
         self.client
             .update_secret_version_stage()
             .secret_id(id)

@@ -37,11 +37,13 @@ impl JobQueue for SqsQueue {
     }
 
     async fn send(&self, queue: &str, body: &str) -> Result<String, QueueError> {
+        drop_services::aws_calls::record("sqs:SendMessage", queue);
         let out = self.client.send_message().queue_url(queue).message_body(body).send().await.map_err(err)?;
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 
     async fn receive(&self, queue: &str, max: u32, visibility_secs: u32) -> Result<Vec<QueueMessage>, QueueError> {
+        drop_services::aws_calls::record("sqs:ReceiveMessage", queue);
         let out = self
             .client
             .receive_message()
@@ -69,6 +71,7 @@ impl JobQueue for SqsQueue {
     }
 
     async fn delete(&self, queue: &str, receipt: &str) -> Result<(), QueueError> {
+        drop_services::aws_calls::record("sqs:DeleteMessage", queue);
         self.client.delete_message().queue_url(queue).receipt_handle(receipt).send().await.map_err(err)?;
         Ok(())
     }

@@ -85,6 +85,7 @@ impl KeyProvider for LocalKeys {
     }
 
     async fn generate_data_key(&self) -> Result<DataKey, CryptoError> {
+        drop_services::aws_calls::record("kms:GenerateDataKey", drop_services::aws_calls::LOCAL_DATA_KEY);
         let plaintext = random32();
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -98,6 +99,7 @@ impl KeyProvider for LocalKeys {
     }
 
     async fn unwrap_data_key(&self, wrapped: &[u8]) -> Result<Secret<Vec<u8>>, CryptoError> {
+        drop_services::aws_calls::record("kms:Decrypt", drop_services::aws_calls::LOCAL_DATA_KEY);
         if wrapped.len() < 12 + 16 {
             return Err(CryptoError::Malformed);
         }
@@ -109,6 +111,7 @@ impl KeyProvider for LocalKeys {
     }
 
     async fn mac(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        drop_services::aws_calls::record("kms:GenerateMac", drop_services::aws_calls::LOCAL_MAC_KEY);
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(self.mac_key.expose())
             .map_err(|e| CryptoError::BadKey(e.to_string()))?;
         m.update(message);

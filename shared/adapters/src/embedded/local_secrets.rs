@@ -86,20 +86,24 @@ struct Pending {
 #[async_trait]
 impl SecretStore for FileSecrets {
     async fn get(&self, id: &str) -> Result<Secret<String>, SecretError> {
+        drop_services::aws_calls::record("secretsmanager:GetSecretValue", id);
         Ok(Secret::new(self.entry(id)?.1.current))
     }
 
     async fn versions(&self, id: &str) -> Result<Versions, SecretError> {
+        drop_services::aws_calls::record("secretsmanager:GetSecretValue", id);
         let e = self.entry(id)?.1;
         Ok(Versions { current: Secret::new(e.current), current_since: e.since, previous: e.previous.map(Secret::new) })
     }
 
     async fn pending(&self, id: &str, token: &str) -> Result<Option<Secret<String>>, SecretError> {
+        drop_services::aws_calls::record("secretsmanager:GetSecretValue", id);
         let e = self.entry(id)?.1;
         Ok(e.pending.filter(|p| p.token == token).map(|p| Secret::new(p.value)))
     }
 
     async fn put_pending(&self, id: &str, token: &str, value: &Secret<String>) -> Result<(), SecretError> {
+        drop_services::aws_calls::record("secretsmanager:PutSecretValue", id);
         let (mut all, mut e) = self.entry(id)?;
         if e.pending.as_ref().is_some_and(|p| p.token == token) {
             return Ok(());
@@ -110,6 +114,8 @@ impl SecretStore for FileSecrets {
     }
 
     async fn promote(&self, id: &str, token: &str, now: i64) -> Result<(), SecretError> {
+        drop_services::aws_calls::record("secretsmanager:DescribeSecret", id);
+        drop_services::aws_calls::record("secretsmanager:UpdateSecretVersionStage", id);
         let (mut all, e) = self.entry(id)?;
         if e.current_token.as_deref() == Some(token) {
             return Ok(()); // promoted already (a retried step)

@@ -159,23 +159,28 @@ impl Table for SqliteTable {
         "sqlite"
     }
 
+    // Each operation notes the DynamoDB action it stands for (the least-privilege record).
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
+        drop_services::aws_calls::record("dynamodb:GetItem", &self.name);
         let key = key.clone();
         self.run(move |c, t, now| load(c, t, &key, now)).await
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError> {
         item.key()?;
+        drop_services::aws_calls::record("dynamodb:PutItem", &self.name);
         self.run(move |c, t, now| single(c, t, now, TxOp::Put { item, condition }).map(|_| ())).await
     }
 
     async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), TableError> {
+        drop_services::aws_calls::record("dynamodb:DeleteItem", &self.name);
         let key = key.clone();
         self.run(move |c, t, now| single(c, t, now, TxOp::Delete { key, condition }).map(|_| ())).await
     }
 
     async fn update(&self, update: Update) -> Result<Item, TableError> {
         update.validate()?;
+        drop_services::aws_calls::record("dynamodb:UpdateItem", &self.name);
         self.run(move |c, t, now| {
             single(c, t, now, TxOp::Update(update))?
                 .ok_or_else(|| E(TableError::Unavailable("update produced no item".into())))
@@ -185,6 +190,7 @@ impl Table for SqliteTable {
 
     async fn query(&self, q: Query) -> Result<Page, TableError> {
         q.key_attrs()?;
+        drop_services::aws_calls::record_query(&self.name, q.index.as_deref());
         let after = q.cursor.as_deref().map(cursor::decode::<Cursor>).transpose()?.map(|c| c.0);
         self.run(move |c, t, now| query(c, t, now, &q, after)).await
     }
@@ -196,6 +202,7 @@ impl Table for SqliteTable {
                 u.validate()?;
             }
         }
+        drop_services::aws_calls::record_transact(&self.name, &ops);
         self.run(move |c, t, now| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut currents = Vec::with_capacity(ops.len());

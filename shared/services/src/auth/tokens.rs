@@ -82,7 +82,8 @@ impl TokenService {
     async fn keys(&self, refresh: bool, make_first: bool) -> Result<Vec<SigningKey>, AuthError> {
         if !refresh {
             if let Some((at, keys)) = self.cache.read().await.as_ref() {
-                if at.elapsed() < CACHE_FOR {
+                // An empty list is not kept: the first key may be made any moment.
+                if at.elapsed() < CACHE_FOR && !keys.is_empty() {
                     return Ok(keys.clone());
                 }
             }
