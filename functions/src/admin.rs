@@ -5,11 +5,18 @@ use http::StatusCode;
 use std::sync::Arc;
 
 #[utoipa::path(get, path = "/api/admin/alerts", tag = "admin",
-    params(("limit" = Option<u32>, Query, description = "1–200, default 50")),
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "1–200, default 50")),
     responses((status = 200, description = "Alerts, newest first: score, algorithm, list dataset and version, matched list entries", body = [Object]),
               (status = 401), (status = 403, description = "Not an admin")))]
 pub async fn alerts(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let limit = req.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(50);
+    let limit = match req.query.get("limit") {
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("limit", "1 to 200"))?,
+        None => 50,
+    };
     let list = drop_services::alerts::list(ctx.table.as_ref(), limit).await?;
     ApiResponse::json(StatusCode::OK, &list)
 }

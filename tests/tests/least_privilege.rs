@@ -17,8 +17,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const STAFF: &str = "29029648784";
 
-/// Grants a function has for paths this scenario cannot drive, each with the reason.
-const NOT_DRIVEN: &[(&str, &str, &str, &str)] = &[];
+/// Grants for paths no suite drives through a function, each with the reason (the
+/// generator of the policies reads this list too).
+const NOT_DRIVEN: &[(&str, &str, &str, &str)] = &[
+    (
+        "SigningKeyRotationFunction",
+        "kms:ScheduleKeyDeletion",
+        "token-signing-key",
+        "retires keys a grace period after a rotation (signing_keys.rs and identity_contract test it, outside a function)",
+    ),
+    (
+        "SigningKeyRotationFunction",
+        "dynamodb:DeleteItem",
+        "MainTable",
+        "releases the month's claim when making the key failed, so the retry rotates",
+    ),
+];
 
 async fn drive(stack: &drop_local::Stack, base: &str) {
     let c = client();
@@ -30,11 +44,10 @@ async fn drive(stack: &drop_local::Stack, base: &str) {
     }
     let s = ready(base).await;
     assert_eq!(get_json(base, "/api/user/profile", &s).await["status"], "active");
-    let patch = with_access(c.patch(format!("{base}/api/user/profile")), &s).header("x-requested-with", "x");
-    assert_eq!(
-        patch.json(&json!({"email": "kari.new@example.no"})).send().await.unwrap().status(),
-        StatusCode::ACCEPTED
-    );
+    for change in [json!({"email": "kari.new@example.no"}), json!({"phone": "+4741234567"})] {
+        let patch = with_access(c.patch(format!("{base}/api/user/profile")), &s).header("x-requested-with", "x");
+        assert_eq!(patch.json(&change).send().await.unwrap().status(), StatusCode::ACCEPTED, "{change}");
+    }
     get_json(base, "/api/user/settings", &s).await;
     let put = with_access(c.put(format!("{base}/api/user/settings")), &s).header("x-requested-with", "x");
     let settings = json!({"language": "en", "marketingConsent": false, "notifications": {"email": true, "sms": true, "push": false}});

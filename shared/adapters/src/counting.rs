@@ -26,6 +26,10 @@ impl Table for CountingTable {
     fn kind(&self) -> &'static str {
         self.inner.kind()
     }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
         self.hit();
         self.inner.get(key).await

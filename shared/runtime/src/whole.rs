@@ -1,6 +1,8 @@
 //! Whole numbers in request bodies. JSON does not tell `12` from `12.0` (JSON Schema's `integer`
 //! accepts both), so an integer field accepts either, up to ±(2^53 − 1) — the range every JSON
-//! client, JavaScript included, holds exactly. Anything else is refused, never rounded.
+//! client, JavaScript included, holds exactly. A fraction is refused. (A decimal literal with more
+//! digits than a double holds, such as `4999.99999999999999`, is read as the double it denotes,
+//! here 5000: what any JavaScript client would have sent for it.)
 
 use serde::{Deserialize, Deserializer};
 

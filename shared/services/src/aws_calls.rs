@@ -147,7 +147,8 @@ pub fn record_transact(table: &str, ops: &[crate::table::TxOp]) {
     }
 }
 
-/// What the local key provider stands in for: the PII key and the blind-index key.
+/// The PII data key and the blind-index key, as the local key provider (and cached keys) name
+/// them; the record reads them as `PiiKey` and `BlindIndexKey`.
 pub const LOCAL_DATA_KEY: &str = "local-data-key";
 pub const LOCAL_MAC_KEY: &str = "local-mac-key";
 

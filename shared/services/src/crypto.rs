@@ -166,6 +166,8 @@ impl Crypto {
     async fn current_key(&self) -> Result<(Arc<Secret<Vec<u8>>>, Arc<Vec<u8>>), CryptoError> {
         let mut cur = self.current.lock().await;
         let fresh = |c: &CurrentKey| c.born.elapsed() < self.policy.max_age && c.uses < self.policy.max_uses;
+        // A cached key stands for the call a cold container makes (the least-privilege record).
+        crate::aws_calls::record("kms:GenerateDataKey", crate::aws_calls::LOCAL_DATA_KEY);
         if !cur.as_ref().is_some_and(fresh) {
             let dk = self.keys.generate_data_key().await?;
             if dk.plaintext.expose().len() != 32 {
@@ -181,6 +183,7 @@ impl Crypto {
     }
 
     async fn unwrap_cached(&self, wrapped: &[u8]) -> Result<Arc<Secret<Vec<u8>>>, CryptoError> {
+        crate::aws_calls::record("kms:Decrypt", crate::aws_calls::LOCAL_DATA_KEY);
         if let Ok(map) = self.unwrapped.lock() {
             if let Some((k, born)) = map.get(wrapped) {
                 if born.elapsed() < self.policy.max_age {

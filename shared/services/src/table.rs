@@ -55,6 +55,11 @@ pub trait Table: Send + Sync {
     /// Which adapter this is (`sqlite`, `dynamodb`), for health and logs.
     fn kind(&self) -> &'static str;
 
+    /// The table's name (the least-privilege record names the resource a cached read stands for).
+    fn name(&self) -> &str {
+        ""
+    }
+
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError>;
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), TableError>;

@@ -112,6 +112,10 @@ impl Table for DynamoTable {
         "dynamodb"
     }
 
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
         drop_services::aws_calls::record("dynamodb:GetItem", &self.name);
         let out = self

@@ -89,8 +89,9 @@ impl SecretStore for SecretsManagerStore {
         if current.as_deref() == Some(token) {
             return Ok(());
         }
-        if !stages.contains_key(token) {
-            return Err(SecretError::NotFound(format!("{id} version {token}")));
+        // Only the version staged for this rotation (never an older one back to current).
+        if !stages.get(token).is_some_and(|s| s.iter().any(|s| s == "AWSPENDING")) {
+            return Err(SecretError::NotFound(format!("{id} version {token} is not pending")));
         }
         drop_services::aws_calls::record("secretsmanager:UpdateSecretVersionStage", id);
         self.client

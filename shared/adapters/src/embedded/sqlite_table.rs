@@ -159,6 +159,10 @@ impl Table for SqliteTable {
         "sqlite"
     }
 
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     // Each operation notes the DynamoDB action it stands for (the least-privilege record).
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
         drop_services::aws_calls::record("dynamodb:GetItem", &self.name);

@@ -84,6 +84,8 @@ impl TokenService {
             if let Some((at, keys)) = self.cache.read().await.as_ref() {
                 // An empty list is not kept: the first key may be made any moment.
                 if at.elapsed() < CACHE_FOR && !keys.is_empty() {
+                    // Stands for the read a cold container makes (the least-privilege record).
+                    crate::aws_calls::record_query(self.table.name(), None);
                     return Ok(keys.clone());
                 }
             }

@@ -13,9 +13,11 @@ use tokio::sync::Mutex;
 
 /// How long versions are kept before they are read again.
 pub const REFRESH_SECS: i64 = 300;
-/// How long after a rotation the previous value still verifies. Longer than [`REFRESH_SECS`], so
-/// what any instance signed before it saw the rotation still verifies everywhere.
-pub const OVERLAP_SECS: i64 = 3600;
+/// How long after a rotation the previous value still verifies. Longer than the template's
+/// rotation window (2 h: in AWS the clock starts when the new value is staged, not when it is
+/// made current) plus [`REFRESH_SECS`], so what any instance signed before it saw the rotation
+/// still verifies everywhere.
+pub const OVERLAP_SECS: i64 = 3 * 3600;
 
 pub struct RotatingKey {
     store: Arc<dyn SecretStore>,
