@@ -9,14 +9,7 @@ use std::sync::Arc;
     responses((status = 200, description = "Alerts, newest first: score, algorithm, list dataset and version, matched list entries", body = [Object]),
               (status = 401), (status = 403, description = "Not an admin")))]
 pub async fn alerts(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let limit = match req.query.get("limit") {
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::invalid_field("limit", "1 to 200"))?,
-        None => 50,
-    };
+    let limit = req.query_in("limit", 1..=200, 50)?;
     let list = drop_services::alerts::list(ctx.table.as_ref(), limit).await?;
     ApiResponse::json(StatusCode::OK, &list)
 }

@@ -261,14 +261,7 @@ pub const KINDS: [&str; 2] = ["remittance", "qr"];
            ("type" = Option<String>, Query, description = "remittance or qr")),
     responses((status = 200, description = "Newest first", body = HistoryResponse)))]
 pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let limit = match req.query.get("limit") {
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::invalid_field("limit", "1 to 100"))?,
-        None => 20,
-    };
+    let limit = req.query_in("limit", 1..=100, 20)?;
     let status = match req.query.get("status") {
         Some(s) => Some(
             drop_domain::payment::Status::parse(s)

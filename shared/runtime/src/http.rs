@@ -64,6 +64,18 @@ impl ApiRequest {
         Ok(v)
     }
 
+    /// A numeric query parameter within `range`, or `default` when absent (400 naming it otherwise).
+    pub fn query_in(&self, name: &str, range: std::ops::RangeInclusive<u32>, default: u32) -> Result<u32, ApiError> {
+        match self.query.get(name) {
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| ApiError::invalid_field(name, format!("{} to {}", range.start(), range.end()))),
+            None => Ok(default),
+        }
+    }
+
     /// A partner's body (a provider's callback): parsed like [`ApiRequest::json`], but text in
     /// fields Drop does not read is the partner's business, not refused.
     pub fn partner_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
