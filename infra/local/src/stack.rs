@@ -107,8 +107,6 @@ pub struct Stack {
     pub template: Arc<Template>,
     /// What runs where, for the startup banner.
     pub summary: Vec<String>,
-    /// What the template's resources are called here (logical id → name, id or ARN).
-    pub resolved: crate::provision::Resolved,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     simulators: Vec<drop_simulators::Running>,
@@ -427,7 +425,7 @@ impl Stack {
         summary.push(format!(
             "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}} · POST http://{addr}/_local/rotate/{{SecretId}}"
         ));
-        Ok(Stack { addr, ctx, template, summary, resolved, shutdown, tasks, simulators, schedules, rotations })
+        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules, rotations })
     }
 
     /// The address of a running simulator.

@@ -1,19 +1,17 @@
 //! A record of the AWS actions each function performs, for the least-privilege test: the AWS
 //! adapters note every action with the resource it touched; the pipeline runs each handler
-//! within its function's name. Off unless a test turns it on ([`start`]), or the environment
-//! names a directory (`DROP_RECORD_AWS_CALLS`): then every process appends what it sees there,
-//! one JSON line per new call, so a whole test run's record can be checked at its end.
+//! within its function's name. Off unless the environment names a directory
+//! (`DROP_RECORD_AWS_CALLS`): then every process appends what it sees there, one JSON line per
+//! new call, so a whole test run's record can be checked at its end.
 
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 tokio::task_local! {
     static FUNCTION: String;
 }
 
-static ON: AtomicBool = AtomicBool::new(false);
 static LOG: Mutex<BTreeSet<Call>> = Mutex::new(BTreeSet::new());
 /// The directory of the run's record, read once (`DROP_RECORD_AWS_CALLS`).
 static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
@@ -42,33 +40,14 @@ pub const SMS: &str = "sms";
 /// The resource of an e-mail: the sender identity (`NotifyFrom`).
 pub const SENDER: &str = "sender-identity";
 
-/// Starts recording in this process (and forgets what it recorded before).
-pub fn start() {
-    if let Ok(mut l) = LOG.lock() {
-        l.clear();
-    }
-    ON.store(true, Ordering::SeqCst);
-}
-
-/// Stops recording and returns what was recorded.
-pub fn take() -> BTreeSet<Call> {
-    ON.store(false, Ordering::SeqCst);
-    LOG.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default()
-}
-
 /// Notes an action (the adapters call this).
 pub fn record(action: &str, resource: &str) {
-    let to_file = dir();
-    if !ON.load(Ordering::Relaxed) && to_file.is_none() {
-        return;
-    }
+    let Some(to_file) = dir() else { return };
     let function = FUNCTION.try_with(|f| f.clone()).unwrap_or_else(|_| OUTSIDE.to_owned());
     let call = Call { function, action: action.to_owned(), resource: resource.to_owned() };
     let Ok(mut l) = LOG.lock() else { return };
     if l.insert(call.clone()) {
-        if let Some(d) = to_file {
-            append(d, &call);
-        }
+        append(to_file, &call);
     }
 }
 
