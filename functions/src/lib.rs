@@ -10,4 +10,5 @@ pub mod platform;
 pub mod registry;
 pub mod remit;
 pub mod rescreen;
+pub mod screening_list;
 pub mod user;

@@ -40,6 +40,7 @@ use utoipa::OpenApi;
         crate::remit::webhooks::thunes,
         crate::admin::alerts,
         crate::admin::close,
+        crate::screening_list::status,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),

@@ -140,6 +140,16 @@ http!(
     crate::admin::close_handler
 );
 
+http!(
+    ADMIN_SCREENING_LIST,
+    "admin-screening-list",
+    "GET",
+    "/api/admin/screening-list",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::screening_list::status_handler
+);
+
 pub static PAYOUT_WORKER: FunctionDef =
     FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
 
@@ -148,6 +158,11 @@ pub static PAYMENT_MONITOR: FunctionDef =
 
 pub static SCREENING_RESCREEN: FunctionDef =
     FunctionDef { name: "screening-rescreen", kind: Kind::Schedule { handler: crate::rescreen::handler } };
+
+pub static SCREENING_LIST_REFRESH: FunctionDef = FunctionDef {
+    name: "screening-list-refresh",
+    kind: Kind::Schedule { handler: crate::screening_list::refresh_handler },
+};
 
 pub static PAYMENT_RECONCILIATION: FunctionDef =
     FunctionDef { name: "payment-reconciliation", kind: Kind::Schedule { handler: jobs::reconcile_handler } };
@@ -203,6 +218,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_RECONCILIATION,
     &LEDGER_INVARIANTS,
     &SCREENING_RESCREEN,
+    &SCREENING_LIST_REFRESH,
+    &ADMIN_SCREENING_LIST,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &SECRET_ROTATION,

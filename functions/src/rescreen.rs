@@ -30,9 +30,9 @@ async fn rescreen(ctx: Arc<Ctx>, event: serde_json::Value) -> Result<serde_json:
             ],
         );
     };
-    let p =
-        drop_services::rescreen::run(ctx.table.as_ref(), &ctx.crypto, &ctx.screener, ctx.clock.epoch(), more, report)
-            .await?;
+    let screener = ctx.lists.current().await;
+    let p = drop_services::rescreen::run(ctx.table.as_ref(), &ctx.crypto, &screener, ctx.clock.epoch(), more, report)
+        .await?;
     Ok(serde_json::to_value(p).unwrap_or_default())
 }
 

@@ -26,14 +26,22 @@ fn tag(v: &Y) -> Option<(String, String)> {
 fn resource(v: &Y, cond: &Y) -> Option<String> {
     let by_tag = cond["StringEquals"]["aws:ResourceTag/drop:purpose"] == "token-signing"
         || cond["StringEquals"]["aws:RequestTag/drop:purpose"] == "token-signing";
-    let via_dynamodb = !cond["StringEquals"]["kms:ViaService"].is_null();
+    // `kms:ViaService` names the service that uses the key on the function's behalf.
+    let via = match cond["StringEquals"]["kms:ViaService"].clone() {
+        Y::Tagged(t) => t.value.as_str().map(|s| s.split('.').next().unwrap_or_default().to_owned()),
+        other => other.as_str().map(|s| s.split('.').next().unwrap_or_default().to_owned()),
+    };
     match (v.as_str(), tag(v)) {
         (Some("arn:aws:sns:*:*:*"), _) => Some("sns-topics".into()),
         (Some("*"), _) if by_tag => Some("token-signing-key".into()),
         (Some("*"), _) => Some("*".into()),
         (_, Some((t, s))) if t == "GetAtt" => {
             let id = s.trim_end_matches(".Arn").to_owned();
-            Some(if via_dynamodb { format!("{id} (via DynamoDB)") } else { id })
+            Some(match via.as_deref() {
+                Some("dynamodb") => format!("{id} (via DynamoDB)"),
+                Some("s3") => format!("{id} (via S3)"),
+                _ => id,
+            })
         }
         (_, Some((t, s))) if t == "Ref" => Some(s),
         (_, Some((t, s))) if t == "Sub" => {

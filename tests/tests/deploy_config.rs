@@ -167,3 +167,43 @@ fn every_environment_variable_is_read_by_the_code() {
         }
     }
 }
+
+#[test]
+fn the_screening_list_bucket_is_private_encrypted_versioned_and_watched() {
+    let t = template();
+    let r = &t["Resources"];
+    let b = &r["ScreeningBucket"]["Properties"];
+    assert_eq!(b["VersioningConfiguration"]["Status"], "Enabled");
+    let sse = &b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
+    assert_eq!(sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"], "aws:kms");
+    assert!(format!("{:?}", sse["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]).contains("ScreeningListKey.Arn"));
+    for k in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+        assert_eq!(b["PublicAccessBlockConfiguration"][k], true, "{k}");
+    }
+    assert_eq!(r["ScreeningBucket"]["DeletionPolicy"], "RetainExceptOnCreate");
+    let policy = format!("{:?}", r["ScreeningBucketPolicy"]["Properties"]["PolicyDocument"]);
+    assert!(
+        policy.contains("aws:SecureTransport") && policy.contains("s3:x-amz-server-side-encryption-aws-kms-key-id")
+    );
+    // No report from the hourly refresh is as stale as an old list; the threshold is the parameter.
+    let a = &r["ScreeningListStaleAlarm"]["Properties"];
+    assert_eq!(
+        (a["MetricName"].as_str(), a["TreatMissingData"].as_str()),
+        (Some("ScreeningListAgeHours"), Some("breaching"))
+    );
+    assert!(format!("{:?}", a["Threshold"]).contains("ScreeningListMaxAgeHours"));
+    let f = &r["ScreeningListRefreshFunction"]["Properties"];
+    assert_eq!(f["Events"]["Schedule"]["Properties"]["ScheduleExpression"], "rate(1 hour)");
+    // The functions that screen load the list at cold start; no other function has the bucket.
+    let preload: Vec<&str> = r
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v["Properties"]["Environment"]["Variables"]["SCREENING_LIST_PRELOAD"] == "true")
+        .map(|(k, _)| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        preload,
+        ["AuthCallbackFunction", "RecipientsCreateFunction", "PaymentConfirmFunction", "ScreeningRescreenFunction"]
+    );
+}

@@ -79,7 +79,7 @@ fn crashing(r: &Remit, seed: u64) -> Remit {
         limits: r.limits,
         safeguarding: r.safeguarding.clone(),
         api_base: r.api_base.clone(),
-        screener: r.screener.clone(),
+        lists: r.lists.clone(),
         monitor: r.monitor.clone(),
     }
 }

@@ -95,13 +95,20 @@ async fn drive(stack: &drop_local::Stack, base: &str) {
     drop_services::auth::users::set_role(stack.ctx.table.as_ref(), &sub, drop_domain::role::Role::Admin).await.unwrap();
     let admin = login(base, STAFF).await.map_err(|r| r.status()).unwrap();
     let alerts = get_json(base, "/api/admin/alerts", &admin).await;
+    let list = get_json(base, "/api/admin/screening-list", &admin).await;
+    assert_eq!(list["published"]["dataset"], drop_simulators::lists::DATASET, "{list}");
     let alert = alerts.as_array().unwrap().first().expect("an alert")["id"].as_str().unwrap().to_owned();
     let close = post(base, &format!("/api/admin/alerts/{alert}/close"), &admin);
     assert_eq!(close.json(&json!({"resolution": "false_positive"})).send().await.unwrap().status(), StatusCode::OK);
 
-    for f in
-        ["payment-reconciliation", "ledger-invariants", "screening-rescreen", "pipeline-canary", "signing-key-rotation"]
-    {
+    for f in [
+        "payment-reconciliation",
+        "ledger-invariants",
+        "screening-rescreen",
+        "pipeline-canary",
+        "signing-key-rotation",
+        "screening-list-refresh",
+    ] {
         stack.trigger(f).await.unwrap_or_else(|e| panic!("{f}: {e:?}"));
     }
     stack.rotate("CursorKey").await.unwrap();
@@ -146,8 +153,13 @@ fn by_function(
         // Names the pipeline tests give their own handlers are not functions of the template
         // (the structure test holds registry and template together).
         let Some(f) = logical_fn.get(c.function.as_str()) else { continue };
+        let bucket = c.action.starts_with("s3:").then(|| c.resource.split_once('/')).flatten();
         let resource = match c.resource.split_once("/index/") {
             Some((table, _)) => names.get(table).map(|l| format!("{l}/index/*")),
+            // Objects by bucket and top-level prefix, as the policies grant them.
+            None if bucket.is_some() => bucket.and_then(|(b, key)| {
+                Some(format!("{}/{}/*", names.get(b)?, key.split('/').next().unwrap_or_default()))
+            }),
             None if kinds.contains(&c.resource.as_str()) => Some(c.resource.clone()),
             // The local key provider stands in for both symmetric keys.
             None if c.resource == aws_calls::LOCAL_DATA_KEY => Some("PiiKey".to_owned()),
@@ -167,6 +179,11 @@ fn by_function(
                     set.insert((a.to_owned(), "TableKey (via DynamoDB)".to_owned()));
                 }
             }
+        }
+        // S3 uses the bucket's key on the function's behalf: to read, and to write.
+        if let Some(key) = bucket.and_then(|(b, _)| names.get(b)).and_then(|b| t.buckets.get(b).cloned().flatten()) {
+            let a = if c.action == "s3:GetObject" { "kms:Decrypt" } else { "kms:GenerateDataKey" };
+            set.insert((a.to_owned(), format!("{key} (via S3)")));
         }
         set.insert((c.action.clone(), resource));
     }

@@ -63,7 +63,10 @@ async fn confirm_declines_call_for_action_countries_and_possible_matches() {
     assert_eq!((a["kind"].as_str(), a["trigger"].as_str()), (Some("aml"), Some("confirm")));
     assert_eq!(a["outcome"], "block_and_review");
     assert_eq!(a["algorithm"], "drop-aml@2");
-    assert_eq!((a["dataset"].as_str(), a["version"].as_str()), (Some("drop-fixture"), Some("2026-11-24")));
+    assert_eq!(
+        (a["dataset"].as_str(), a["version"].as_str()),
+        (Some("drop-fixture"), Some(drop_simulators::lists::FIRST_VERSION))
+    );
     let rules = a["rules"]["results"].as_array().unwrap();
     let hrj = rules.iter().find(|r| r["rule"] == "high_risk_jurisdiction").unwrap();
     assert_eq!(hrj["outcome"]["result"], "forced");
@@ -214,7 +217,7 @@ async fn rescreen_runs_everyone_against_a_new_list_version() {
         client().post(format!("http://{}/_local/schedules/screening-rescreen?maxPages={pages}", stack.addr)).send()
     };
     let first: Value = run(1).await.unwrap().json().await.unwrap();
-    assert_eq!(first["list"], "drop-fixture@2026-11-24");
+    assert_eq!(first["list"], format!("drop-fixture@{}", drop_simulators::lists::FIRST_VERSION));
     assert_eq!((first["phase"].as_str(), first["screened"].as_i64()), (Some("recipient"), Some(2)), "{first}");
     let second: Value = run(1).await.unwrap().json().await.unwrap();
     assert_eq!((second["phase"].as_str(), second["screened"].as_i64()), (Some("done"), Some(3)), "{second}");

@@ -37,7 +37,7 @@ async fn sign_up_match_raises_an_alert_for_admins_only() {
     let a = mine[0];
     assert_eq!(a["trigger"], "onboarding");
     assert_eq!(a["dataset"], "drop-fixture");
-    assert_eq!(a["version"], "2026-11-24");
+    assert_eq!(a["version"], drop_simulators::lists::FIRST_VERSION);
     assert_eq!(a["algorithm"], "drop-name-v1");
     assert!(a["score"].as_f64().unwrap() >= 0.7);
     assert_eq!(a["entries"][0]["entryId"], "drop-fx-0004");

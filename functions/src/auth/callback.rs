@@ -115,7 +115,8 @@ async fn screen_new_user(ctx: &Ctx, user_id: &str, claims: &login::IdClaims, now
         trigger: "onboarding",
         alert_id: None,
     };
-    match drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, now).await {
+    let screener = ctx.lists.current().await;
+    match drop_services::screening::screen(ctx.table.as_ref(), &screener, &subject, &party, now).await {
         Ok(v) => tracing::info!(verdict = v.as_str(), "sign-up screened"),
         Err(e) => tracing::error!(error = %e, "sign-up screening not stored"),
     }

@@ -59,9 +59,9 @@ pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
         trigger: "recipient",
         alert_id: None,
     };
+    let screener = ctx.lists.current().await;
     let verdict =
-        drop_services::screening::screen(ctx.table.as_ref(), &ctx.screener, &subject, &party, ctx.clock.epoch())
-            .await?;
+        drop_services::screening::screen(ctx.table.as_ref(), &screener, &subject, &party, ctx.clock.epoch()).await?;
     if matches!(verdict, drop_services::screening::Verdict::ConfirmedHit { .. }) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

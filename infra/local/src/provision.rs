@@ -55,8 +55,8 @@ pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) 
     let kms = aws_sdk_kms::Client::new(sdk);
     for (id, spec) in &t.keys {
         let alias = format!("alias/{prefix}-{id}");
-        let key_id = match kms.describe_key().key_id(&alias).send().await {
-            Ok(out) => out.key_metadata.map(|m| m.key_id).unwrap_or_default(),
+        let meta = match kms.describe_key().key_id(&alias).send().await {
+            Ok(out) => out.key_metadata,
             Err(_) => {
                 let created = kms
                     .create_key()
@@ -65,17 +65,21 @@ pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) 
                     .send()
                     .await
                     .map_err(|e| perr(&alias, aws_sdk_kms::error::DisplayErrorContext(e)))?;
-                let key_id = created.key_metadata.map(|m| m.key_id).unwrap_or_default();
+                let key_id = created.key_metadata.as_ref().map(|m| m.key_id.clone()).unwrap_or_default();
                 kms.create_alias()
                     .alias_name(&alias)
                     .target_key_id(&key_id)
                     .send()
                     .await
                     .map_err(|e| perr(&alias, aws_sdk_kms::error::DisplayErrorContext(e)))?;
-                key_id
+                created.key_metadata
             }
         };
+        let (key_id, arn) = meta.map(|m| (m.key_id, m.arn)).unwrap_or_default();
         r.refs.insert(id.clone(), key_id);
+        if let Some(arn) = arn {
+            r.arns.insert(id.clone(), arn);
+        }
     }
     let sqs = aws_sdk_sqs::Client::new(sdk);
     // Dead-letter queues first: the others point at them.
@@ -149,6 +153,31 @@ pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) 
                 .map_err(|e| perr(&name, aws_sdk_eventbridge::error::DisplayErrorContext(e)))?;
         }
     }
+    let s3 = drop_adapters::aws::S3Objects::client(sdk);
+    for id in t.buckets.keys() {
+        let name = bucket_name(prefix, id);
+        if s3.head_bucket().bucket(&name).send().await.is_err() {
+            let region = sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+            let mut create = s3.create_bucket().bucket(&name);
+            if region != "us-east-1" {
+                let c = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region.as_str()))
+                    .build();
+                create = create.create_bucket_configuration(c);
+            }
+            create.send().await.map_err(|e| perr(&name, aws_sdk_s3::error::DisplayErrorContext(e)))?;
+            let on = aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build();
+            s3.put_bucket_versioning()
+                .bucket(&name)
+                .versioning_configuration(on)
+                .send()
+                .await
+                .map_err(|e| perr(&name, aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        }
+        r.refs.insert(id.clone(), name);
+    }
     let sm = aws_sdk_secretsmanager::Client::new(sdk);
     let values = crate::local_secrets::values();
     for id in &t.secrets {
@@ -165,6 +194,11 @@ pub async fn provision(sdk: &aws_config::SdkConfig, t: &Template, prefix: &str) 
         r.refs.insert(id.clone(), name);
     }
     Ok(r)
+}
+
+/// S3 bucket names are lower case.
+pub fn bucket_name(prefix: &str, id: &str) -> String {
+    format!("{prefix}-{id}").to_lowercase()
 }
 
 async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, gsis: &[String]) -> Result<(), String> {

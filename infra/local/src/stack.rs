@@ -136,6 +136,11 @@ pub fn secrets_file(opts: &Options) -> std::path::PathBuf {
     opts.key_file.with_file_name("secrets.json")
 }
 
+/// The embedded stand-in for the template's buckets: one directory per bucket.
+pub fn objects_dir(opts: &Options) -> std::path::PathBuf {
+    opts.key_file.with_file_name("objects")
+}
+
 /// Parameters for running functions without the simulators (boot tests, benchmarks): the BankID
 /// client points at the simulator's usual port and is not contacted.
 /// Local values of the template parameters that have no default (each deployed environment has
@@ -168,6 +173,11 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ("WiseProfileId".to_owned(), drop_simulators::wise::PROFILE.to_string()),
         ("WiseWebhookPublicKey".to_owned(), WISE_SANDBOX_KEY.to_owned()),
         ("ThunesBaseUrl".to_owned(), "http://127.0.0.1:3104/thunes".to_owned()),
+        (
+            "ScreeningListIndexUrl".to_owned(),
+            format!("http://127.0.0.1:3105/lists/datasets/latest/{}/index.json", drop_simulators::lists::DATASET),
+        ),
+        ("ScreeningListResource".to_owned(), drop_simulators::lists::RESOURCE.to_owned()),
     ])
 }
 
@@ -211,6 +221,9 @@ pub async fn prepare(
             for id in template.keys.keys() {
                 r.refs.insert(id.clone(), "local".into());
             }
+            for id in template.buckets.keys() {
+                r.refs.insert(id.clone(), crate::provision::bucket_name(&opts.prefix, id));
+            }
             // Secrets locally: a 0600 file next to the key file, the simulators' credentials.
             let values = crate::local_secrets::values();
             let mut file = BTreeMap::new();
@@ -240,12 +253,9 @@ pub async fn prepare(
     env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
     env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
     env.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
-    // The synthetic screening fixture, unless the operator points at a real list.
-    if env.get("SCREENING_LIST").is_none_or(|v| v.is_empty()) {
-        env.insert("SCREENING_LIST".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/../screening/fixture.csv").into());
-        env.insert("SCREENING_DATASET".into(), "drop-fixture".into());
-        env.insert("SCREENING_VERSION".into(), "2026-11-24".into());
-    }
+    // One process serves every function: a list published by the refresh is seen at once.
+    env.insert("SCREENING_LIST_CHECK_SECS".into(), "0".into());
+    env.insert("DROP_OBJECTS_DIR".into(), objects_dir(opts).display().to_string());
     env.extend(opts.env.clone());
     env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
     env.insert("DROP_SECRETS_FILE".into(), secrets_file(opts).display().to_string());
@@ -400,6 +410,18 @@ impl Stack {
 
         for sim in &simulators {
             summary.push(format!("simulator    {} http://{}", sim.name, sim.addr));
+        }
+        // The list the screening functions use, published through the same refresh as in AWS
+        // (from the list simulator), before the first request.
+        let refresh = serde_json::json!({"source": "local.start"});
+        match crate::server::trigger(&ctx, &schedules, "screening-list-refresh", refresh).await {
+            Ok(out) => summary.push(format!(
+                "screening    {}@{} ({})",
+                out["dataset"].as_str().unwrap_or_default(),
+                out["version"].as_str().unwrap_or_default(),
+                out["outcome"].as_str().unwrap_or_default()
+            )),
+            Err(e) => summary.push(format!("screening    no list published: {} (screening fails closed)", e.detail)),
         }
         let schedules = Arc::new(schedules);
         let rotations = Arc::new(rotations);

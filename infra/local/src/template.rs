@@ -75,6 +75,8 @@ pub struct Template {
     pub buses: Vec<String>,
     /// `AWS::SecretsManager::Secret` logical ids.
     pub secrets: Vec<String>,
+    /// `AWS::S3::Bucket` logical id → the KMS key (logical id) of its default encryption.
+    pub buckets: BTreeMap<String, Option<String>>,
     /// `AWS::SecretsManager::RotationSchedule`s.
     pub rotations: Vec<RotationSpec>,
 }
@@ -248,6 +250,18 @@ impl Template {
                     );
                 }
                 "AWS::Events::EventBus" => t.buses.push(id),
+                "AWS::S3::Bucket" => {
+                    let key = props
+                        .get("BucketEncryption")
+                        .and_then(|b| b.get("ServerSideEncryptionConfiguration"))
+                        .and_then(Y::as_sequence)
+                        .and_then(|c| c.first())
+                        .and_then(|c| c.get("ServerSideEncryptionByDefault"))
+                        .and_then(|d| d.get("KMSMasterKeyID"))
+                        .and_then(expr)
+                        .and_then(|e| target(&e).map(str::to_owned));
+                    t.buckets.insert(id, key);
+                }
                 "AWS::SecretsManager::Secret" => t.secrets.push(id),
                 "AWS::SecretsManager::RotationSchedule" => {
                     let of = |k: &str| props.get(k).and_then(expr).and_then(|e| target(&e).map(str::to_owned));

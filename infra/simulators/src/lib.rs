@@ -1,10 +1,12 @@
 //! Provider simulators that speak the real wire formats (BankID OIDC, Wise, Thunes, a Berlin Group
-//! PSD2 bank, Nets), each on its own port, started by `drop-local` and by the end-to-end tests.
+//! PSD2 bank, Nets, the sanctions list delivery), each on its own port, started by `drop-local`
+//! and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
 pub mod bank;
 pub mod bankid;
 pub mod common;
+pub mod lists;
 pub mod thunes;
 pub mod wise;
 
@@ -70,6 +72,15 @@ pub fn all() -> Vec<Simulator> {
                     p("ThunesApiSecret", thunes::SECRET),
                 ];
                 (thunes::router(), params)
+            },
+        },
+        Simulator {
+            name: "lists",
+            port: 3105,
+            start: |_| {
+                let index = format!("http://{{addr}}/lists/datasets/latest/{}/index.json", lists::DATASET);
+                let params = vec![p("ScreeningListIndexUrl", &index), p("ScreeningListResource", lists::RESOURCE)];
+                (lists::router(), params)
             },
         },
     ]

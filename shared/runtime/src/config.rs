@@ -64,10 +64,23 @@ pub struct Config {
     pub limits_remit: drop_services::remit::limits::Limits,
     /// AML scorecard thresholds (AML_REVIEW_AT, AML_BLOCK_AT, AML_DECLINE_AT; 0 = never decline).
     pub aml: drop_domain::aml::Params,
-    /// The sanctions/PEP list file (csv, jsonl or snapshot) and its name and version.
-    pub screening_list: Option<std::path::PathBuf>,
-    pub screening_dataset: String,
-    pub screening_version: String,
+    /// The bucket the screening list is published in (`SCREENING_BUCKET`); a directory under
+    /// `DROP_OBJECTS_DIR` with the embedded adapters.
+    pub screening_bucket: Option<String>,
+    /// Load the published list at cold start (`SCREENING_LIST_PRELOAD`): the functions that screen.
+    pub screening_list_preload: bool,
+    /// How often a warm function looks for a new list version (`SCREENING_LIST_CHECK_SECS`).
+    pub screening_list_check: std::time::Duration,
+    /// A list older than this is stale (`SCREENING_LIST_MAX_AGE_HOURS`).
+    pub screening_list_max_age_hours: u32,
+    /// Publishing (`screening-list-refresh` only): the KMS key snapshots are written with, the
+    /// delivery's `index.json`, the file to use, and the secret holding the `Authorization` value.
+    pub screening_list_key_id: Option<String>,
+    pub screening_list_index_url: Option<String>,
+    pub screening_list_resource: String,
+    pub screening_list_authorization_id: Option<String>,
+    /// The embedded object store's directory (`DROP_OBJECTS_DIR`, default `.drop/objects`).
+    pub objects_dir: PathBuf,
 }
 
 /// Requests per minute, per client IP and per signed-in user.
@@ -133,6 +146,10 @@ impl Config {
             None => Ok(default),
             Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or(ConfigError::Invalid(k, v)),
         };
+        let secs = |k: &'static str, default: u64| match get(k) {
+            None => Ok(default),
+            Some(v) => v.parse::<u64>().map_err(|_| ConfigError::Invalid(k, v)),
+        };
         let d = Limits::default();
         let limits = Limits {
             login_per_ip: num("RATE_LIMIT_LOGIN_PER_IP", d.login_per_ip)?,
@@ -185,9 +202,15 @@ impl Config {
             notify_from: get("NOTIFY_FROM").unwrap_or_else(|| "no-reply@drop.no".into()),
             local_messages: flag("DROP_LOCAL_MESSAGES", adapters == Adapters::Embedded)?,
             count_table_calls: flag("DROP_COUNT_TABLE_CALLS", false)?,
-            screening_list: get("SCREENING_LIST").map(std::path::PathBuf::from),
-            screening_dataset: get("SCREENING_DATASET").unwrap_or_else(|| "unnamed".into()),
-            screening_version: get("SCREENING_VERSION").unwrap_or_else(|| "unversioned".into()),
+            screening_bucket: get("SCREENING_BUCKET"),
+            screening_list_preload: flag("SCREENING_LIST_PRELOAD", false)?,
+            screening_list_check: std::time::Duration::from_secs(secs("SCREENING_LIST_CHECK_SECS", 300)?),
+            screening_list_max_age_hours: num("SCREENING_LIST_MAX_AGE_HOURS", 48)?,
+            screening_list_key_id: get("SCREENING_LIST_KEY_ID"),
+            screening_list_index_url: get("SCREENING_LIST_INDEX_URL"),
+            screening_list_resource: get("SCREENING_LIST_RESOURCE").unwrap_or_else(|| "targets.simple.csv".into()),
+            screening_list_authorization_id: get("SCREENING_LIST_AUTHORIZATION_SECRET_ID"),
+            objects_dir: get("DROP_OBJECTS_DIR").map(PathBuf::from).unwrap_or_else(|| ".drop/objects".into()),
             bank_base_url: need("BANK_BASE_URL")?,
             safeguarding_account,
             wise_base_url: need("WISE_BASE_URL")?,

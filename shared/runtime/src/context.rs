@@ -3,9 +3,9 @@
 
 use crate::config::{Adapters, Config};
 use crate::metrics::Metrics;
-use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, SecretsManagerStore, SqsQueue};
+use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, S3Objects, SecretsManagerStore, SqsQueue};
 use drop_adapters::embedded::{
-    FileSecrets, LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable,
+    DirObjects, FileSecrets, LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable,
 };
 use drop_adapters::providers::bankid::{BankIdClient, BankIdConfig};
 use drop_domain::Secret;
@@ -29,7 +29,10 @@ pub struct Ctx {
     pub metrics: Metrics,
     pub tokens: Arc<TokenService>,
     pub remit: Arc<drop_services::remit::payments::Remit>,
-    pub screener: Arc<drop_services::screening::Screener>,
+    /// The screening list this function screens with (none loaded: screening fails closed).
+    pub lists: Arc<drop_services::screening_list::Lists>,
+    /// The bucket the screening list is published in (`SCREENING_BUCKET`).
+    pub objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
     pub idp: Arc<dyn IdentityProvider>,
     pub notifier: Arc<dyn Notifier>,
     /// Set when embedded: the SQLite store the tables and queues share.
@@ -57,6 +60,7 @@ struct Parts {
     store: Option<SqliteStore>,
     local_messages: Option<Arc<LocalNotifier>>,
     secrets: Arc<dyn SecretStore>,
+    objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +102,11 @@ impl Ctx {
                     store: None,
                     local_messages: None,
                     secrets: Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk))),
+                    objects: config.screening_bucket.as_deref().map(|bucket| {
+                        let client = S3Objects::client(&sdk);
+                        Arc::new(S3Objects::new(client, bucket, config.screening_list_key_id.as_deref()))
+                            as Arc<dyn drop_services::objects::ObjectStore>
+                    }),
                 }
             }
             Adapters::Embedded => {
@@ -117,6 +126,10 @@ impl Ctx {
                     store: Some(store),
                     local_messages: Some(local),
                     secrets: Arc::new(FileSecrets::new(&config.secrets_file)),
+                    objects: config.screening_bucket.as_deref().map(|bucket| {
+                        Arc::new(DirObjects::new(&config.objects_dir.join(bucket), bucket))
+                            as Arc<dyn drop_services::objects::ObjectStore>
+                    }),
                 }
             }
         };
@@ -162,22 +175,14 @@ impl Ctx {
             drop_adapters::providers::thunes::ThunesClient::new(&config.thunes_base_url, &thunes_key, &thunes_secret)
                 .map_err(init)?;
         let bank = Arc::new(drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?);
-        let screener = match &config.screening_list {
-            Some(path) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| InitError::Storage(format!("screening list {}: {e}", path.display())))?;
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                drop_services::screening::Screener::load(
-                    name,
-                    &bytes,
-                    &config.screening_dataset,
-                    &config.screening_version,
-                )
-                .map_err(InitError::Storage)?
+        let objects = p.objects;
+        let lists = Arc::new(match &objects {
+            Some(store) if config.screening_list_preload => {
+                drop_services::screening_list::Lists::load(store.clone(), config.screening_list_check).await
             }
-            None => drop_services::screening::Screener::none(),
-        };
-        let screener = Arc::new(screener);
+            Some(store) => drop_services::screening_list::Lists::lazy(store.clone(), config.screening_list_check),
+            None => drop_services::screening_list::Lists::none(),
+        });
         let remit = Arc::new(drop_services::remit::payments::Remit {
             table: p.table.clone(),
             crypto: p.crypto.clone(),
@@ -188,7 +193,7 @@ impl Ctx {
             limits: config.limits_remit,
             safeguarding: config.safeguarding_account.clone(),
             api_base: config.api_base_url.clone(),
-            screener: screener.clone(),
+            lists: lists.clone(),
             monitor: drop_services::monitor::Monitor { params: config.aml.clone(), lists: Default::default() },
         });
         let cursor_key = config
@@ -198,7 +203,8 @@ impl Ctx {
         Ok(Ctx {
             secrets: p.secrets,
             cursor_key,
-            screener,
+            lists,
+            objects,
             remit,
             table: p.table,
             audit: p.audit,

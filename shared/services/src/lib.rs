@@ -13,10 +13,12 @@ pub mod events;
 pub mod idempotency;
 pub mod ids;
 pub mod monitor;
+pub mod objects;
 pub mod queue;
 pub mod remit;
 pub mod rescreen;
 pub mod screening;
+pub mod screening_list;
 pub mod secrets;
 pub mod table;
 

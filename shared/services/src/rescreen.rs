@@ -162,3 +162,29 @@ async fn save(
     // Two runs at once would only repeat pages: alert ids are deterministic.
     table.update(u).await.map(|_| ())
 }
+
+/// The re-screen as last stored: progress, when it started and last moved (`None` before the
+/// first run).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    #[serde(flatten)]
+    pub progress: Progress,
+    pub started_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn status(table: &dyn Table) -> Result<Option<Status>, TableError> {
+    Ok(table.get(&state_key()).await?.map(|s| Status {
+        progress: Progress {
+            list: s.s("list").unwrap_or_default().to_owned(),
+            phase: s.s("phase").unwrap_or_default().to_owned(),
+            screened: s.n("screened").unwrap_or(0),
+            potential_hits: s.n("potential_hits").unwrap_or(0),
+            confirmed_hits: s.n("confirmed_hits").unwrap_or(0),
+            pages: 0,
+        },
+        started_at: s.n("started_ms").unwrap_or(0) / 1000,
+        updated_at: s.n("updated_at").unwrap_or(0),
+    }))
+}

@@ -6,6 +6,7 @@ mod eventbridge;
 mod kms;
 mod kms_signer;
 mod notify;
+mod s3;
 mod secrets;
 mod sqs;
 
@@ -14,6 +15,7 @@ pub use eventbridge::EventBridgeBus;
 pub use kms::KmsKeys;
 pub use kms_signer::{rsa_from_spki, KmsSigner};
 pub use notify::AwsNotifier;
+pub use s3::S3Objects;
 pub use secrets::SecretsManagerStore;
 pub use sqs::SqsQueue;
 

@@ -2,6 +2,7 @@
 
 mod local_keys;
 mod local_notifier;
+mod local_objects;
 mod local_secrets;
 mod local_signer;
 mod sqlite;
@@ -10,6 +11,7 @@ mod sqlite_table;
 
 pub use local_keys::LocalKeys;
 pub use local_notifier::{LocalNotifier, Message};
+pub use local_objects::DirObjects;
 pub use local_secrets::FileSecrets;
 pub use local_signer::LocalSigner;
 pub use sqlite::SqliteStore;

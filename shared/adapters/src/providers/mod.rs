@@ -4,5 +4,6 @@
 pub mod bank;
 pub mod bankid;
 pub mod http;
+pub mod lists;
 pub mod thunes;
 pub mod wise;

@@ -40,10 +40,6 @@ impl Remit {
         Ok(aml::Profile { account_opened_at: item.n("created_at").unwrap_or(now), held: item.get(HOLD_ATTR).is_some() })
     }
 
-    fn list_version(&self) -> (&str, &str) {
-        self.screener.list_version().unwrap_or(("none", "none"))
-    }
-
     /// Screens the recipient and runs the cheap rules for a payment about to be confirmed.
     pub(super) async fn precheck(&self, p: &Payment) -> Result<Precheck, RemitError> {
         let now = self.clock.epoch();
@@ -61,8 +57,9 @@ impl Remit {
             trigger: "confirm",
             alert_id: None,
         };
-        let (verdict, screening_alert) = screening::assess(&self.screener, &subject, &party, now);
-        let (dataset, version) = self.list_version();
+        let screener = self.lists.current().await;
+        let (verdict, screening_alert) = screening::assess(&screener, &subject, &party, now);
+        let (dataset, version) = screener.list_version().unwrap_or(("none", "none"));
         let note = ScreeningNote { verdict: verdict.as_str(), dataset, version };
         let t =
             aml::Transfer { at: now, amount: p.source_amount, recipient: p.recipient_id.clone(), country: b.country };
@@ -115,8 +112,8 @@ impl Remit {
                 &m.lists,
                 &m.params,
             );
-            let (dataset, version) = self.list_version();
-            let note = ScreeningNote { verdict: "screened_at_confirm", dataset, version };
+            // Screening happened at confirm (its decision names the list); none here.
+            let note = ScreeningNote { verdict: "screened_at_confirm", dataset: "none", version: "none" };
             ops.push(monitor::decision_put(&p.user_id, &p.id, "monitor", &d, &note, &m.params, now));
             if let Some(a) = monitor::alert(&d, &p.id, &p.user_id, "monitor", &note) {
                 let id = alerts::new_id();

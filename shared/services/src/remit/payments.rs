@@ -32,7 +32,7 @@ pub struct Remit {
     pub safeguarding: String,
     pub api_base: String,
     /// The sanctions list payments' recipients are screened against.
-    pub screener: Arc<crate::screening::Screener>,
+    pub lists: Arc<crate::screening_list::Lists>,
     pub monitor: crate::monitor::Monitor,
 }
 
