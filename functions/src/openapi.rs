@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' request and response types. A copy is
-//! committed at `infra/openapi.json`; a test fails when it is stale.
+//! committed at `infra/openapi.json` (a test fails when it is stale); `GET /api/openapi.json`
+//! serves that copy.
 
 use drop_runtime::function::Access;
 use drop_runtime::Kind;

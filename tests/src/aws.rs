@@ -1,23 +1,18 @@
 //! Fixtures on the AWS protocol peer named by `AWS_ENDPOINT_URL` (moto's server in CI).
-//! Without it the AWS half of a contract suite is not run — unless `DROP_REQUIRE_AWS=1` (set by
-//! the test command), in which case its absence fails the test.
+//! The AWS half of every suite is `#[ignore = "needs moto: tests/run.sh"]` and calls [`require`]:
+//! a plain `cargo test` reports it ignored, `tests/run.sh` runs it with `--include-ignored`.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType,
 };
 
-pub fn endpoint() -> Option<String> {
+/// The AWS peer of a test marked `#[ignore = "needs moto: tests/run.sh"]`: such a test is
+/// reported as ignored by a plain `cargo test`, and fails when run without its peer.
+pub fn require() -> String {
     match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(e) if !e.is_empty() => Some(e),
-        _ => {
-            assert!(
-                std::env::var("DROP_REQUIRE_AWS").as_deref() != Ok("1"),
-                "DROP_REQUIRE_AWS=1 but AWS_ENDPOINT_URL is not set"
-            );
-            eprintln!("AWS_ENDPOINT_URL not set: the AWS adapter half of this test does not run");
-            None
-        }
+        Ok(e) if !e.is_empty() => e,
+        _ => panic!("this test needs AWS_ENDPOINT_URL (moto's server): run it through tests/run.sh"),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod flow;
 pub mod iam;
+pub mod least_privilege;
 pub mod pay;
 pub mod pipeline;
 pub mod runtime_api;

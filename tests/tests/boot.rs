@@ -98,11 +98,11 @@ async fn every_binary_answers_its_sample_event_embedded() {
     boot_all(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_binary_answers_its_sample_event_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        boot_all(true).await;
-    }
+    drop_tests::aws::require();
+    boot_all(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

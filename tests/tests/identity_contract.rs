@@ -25,17 +25,27 @@ fn crypto() -> Arc<Crypto> {
     Arc::new(Crypto::new(Arc::new(LocalKeys::ephemeral()), KeyCachePolicy::default()))
 }
 
-async fn signers() -> Vec<Arc<dyn TokenSigner>> {
-    let mut v: Vec<Arc<dyn TokenSigner>> = vec![Arc::new(LocalSigner::new(crypto()))];
-    if drop_tests::aws::endpoint().is_some() {
-        v.push(Arc::new(KmsSigner::new(aws_sdk_kms::Client::new(&drop_tests::aws::config().await))));
-    }
-    v
+fn local_signer() -> Arc<dyn TokenSigner> {
+    Arc::new(LocalSigner::new(crypto()))
 }
 
-#[tokio::test]
-async fn signer_signs_what_its_jwk_verifies() {
-    for signer in signers().await {
+async fn kms_signer() -> Arc<dyn TokenSigner> {
+    drop_tests::aws::require();
+    Arc::new(KmsSigner::new(aws_sdk_kms::Client::new(&drop_tests::aws::config().await)))
+}
+
+/// Each case once with the local signer, and once with KMS (ignored without moto).
+macro_rules! with_each_signer {
+    ($($name:ident),* $(,)?) => {
+        mod local { $( #[tokio::test] async fn $name() { super::$name(super::local_signer()).await } )* }
+        mod kms { $( #[ignore = "needs moto: tests/run.sh"] #[tokio::test] async fn $name() { super::$name(super::kms_signer().await).await } )* }
+    };
+}
+
+with_each_signer!(signer_signs_what_its_jwk_verifies, token_service_issues_verifies_and_rotates_with_grace);
+
+async fn signer_signs_what_its_jwk_verifies(signer: Arc<dyn TokenSigner>) {
+    {
         let handle = signer.create_key("k1").await.unwrap();
         let public = signer.public_key("k1", &handle).await.unwrap();
         assert_eq!(public.e, vec![1, 0, 1], "{}", signer.kind());
@@ -50,9 +60,8 @@ async fn signer_signs_what_its_jwk_verifies() {
     }
 }
 
-#[tokio::test]
-async fn token_service_issues_verifies_and_rotates_with_grace() {
-    for signer in signers().await {
+async fn token_service_issues_verifies_and_rotates_with_grace(signer: Arc<dyn TokenSigner>) {
+    {
         let clock = Arc::new(FixedClock::at(1_800_000_000));
         let t = table(clock.clone());
         let svc = TokenService::new(t.clone(), signer.clone(), clock.clone(), "https://api.drop.no", "drop-api");
@@ -108,11 +117,10 @@ async fn local_notifier_keeps_messages_newest_first_and_encrypted() {
     assert!(n.list("+4700000000").await.unwrap().is_empty());
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test]
 async fn aws_notifier_sends_sms_and_email_on_moto() {
-    if drop_tests::aws::endpoint().is_none() {
-        return;
-    }
+    drop_tests::aws::require();
     let cfg = drop_tests::aws::config().await;
     let ses = aws_sdk_sesv2::Client::new(&cfg);
     ses.create_email_identity().email_identity("no-reply@drop.no").send().await.unwrap();

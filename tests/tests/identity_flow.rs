@@ -64,11 +64,11 @@ async fn login_onboarding_and_no_plaintext_pii_embedded() {
     full_flow(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn login_onboarding_and_no_plaintext_pii_on_dynamodb() {
-    if drop_tests::aws::endpoint().is_some() {
-        full_flow(true).await;
-    }
+    drop_tests::aws::require();
+    full_flow(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -55,11 +55,11 @@ async fn event_pipeline_end_to_end_embedded() {
     pipeline(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn event_pipeline_end_to_end_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        pipeline(true).await;
-    }
+    drop_tests::aws::require();
+    pipeline(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

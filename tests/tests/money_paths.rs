@@ -111,11 +111,11 @@ async fn cancel_asks_the_bank_embedded() {
     cancel_asks_the_bank(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn cancel_asks_the_bank_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        cancel_asks_the_bank(true).await;
-    }
+    drop_tests::aws::require();
+    cancel_asks_the_bank(true).await;
 }
 
 /// Moves a payment's quote expiry into the past (as if the user took longer than the quote).
@@ -173,11 +173,11 @@ async fn late_approval_and_lost_recipient_are_refunded_embedded() {
     late_and_lost(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn late_approval_and_lost_recipient_are_refunded_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        late_and_lost(true).await;
-    }
+    drop_tests::aws::require();
+    late_and_lost(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

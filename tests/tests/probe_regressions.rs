@@ -161,9 +161,9 @@ async fn probe_findings_are_fixed_embedded() {
     probe(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn probe_findings_are_fixed_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        probe(true).await;
-    }
+    drop_tests::aws::require();
+    probe(true).await;
 }

@@ -114,11 +114,11 @@ async fn remittance_end_to_end_embedded() {
     flow(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn remittance_end_to_end_on_aws() {
-    if drop_tests::aws::endpoint().is_some() {
-        flow(true).await;
-    }
+    drop_tests::aws::require();
+    flow(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

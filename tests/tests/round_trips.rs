@@ -11,6 +11,13 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// A route's round trips count only if it answered as it should.
+#[track_caller]
+fn ok(r: reqwest::Response, status: u16) -> reqwest::Response {
+    assert_eq!(r.status().as_u16(), status, "{}", r.url());
+    r
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn round_trips_per_route() {
     let mut opts = drop_tests::local_options(false);
@@ -31,7 +38,7 @@ async fn round_trips_per_route() {
     let now = || calls.load(Ordering::SeqCst);
 
     let b = now();
-    let init = c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap();
+    let init = ok(c.post(format!("{base}/api/auth/bankid/init")).send().await.unwrap(), 200);
     measure("POST /api/auth/bankid/init", 2, b);
     let login_binding = format!("__Host-drop_login={}", cookie(&init, "__Host-drop_login").unwrap());
     let init: Value = init.json().await.unwrap();
@@ -88,11 +95,14 @@ async fn round_trips_per_route() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
     let b = now();
-    let sca = with_access(c.post(format!("{base}/api/user/accounts")), &s)
-        .header("x-requested-with", "x")
-        .send()
-        .await
-        .unwrap();
+    let sca = ok(
+        with_access(c.post(format!("{base}/api/user/accounts")), &s)
+            .header("x-requested-with", "x")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    );
     measure("POST /api/user/accounts", 5, b);
     let link_binding = format!("__Host-drop_link={}", cookie(&sca, "__Host-drop_link").unwrap());
     let sca: Value = sca.json().await.unwrap();
@@ -100,42 +110,55 @@ async fn round_trips_per_route() {
     let back =
         bank.get(format!("{}?sim_result=approve", sca["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();
-    c.get(back.headers()["location"].to_str().unwrap()).header("cookie", link_binding).send().await.unwrap();
+    ok(c.get(back.headers()["location"].to_str().unwrap()).header("cookie", link_binding).send().await.unwrap(), 303);
     measure("GET /api/user/accounts/callback (2 accounts)", 5, b);
     let b = now();
-    let accounts: Value =
-        with_access(c.get(format!("{base}/api/user/accounts")), &s).send().await.unwrap().json().await.unwrap();
+    let accounts: Value = ok(with_access(c.get(format!("{base}/api/user/accounts")), &s).send().await.unwrap(), 200)
+        .json()
+        .await
+        .unwrap();
     measure("GET /api/user/accounts", 4, b);
     let b = now();
-    let rcp: Value = with_access(c.post(format!("{base}/api/user/recipients")), &s)
-        .header("x-requested-with", "x")
-        .json(&json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rcp: Value = ok(
+        with_access(c.post(format!("{base}/api/user/recipients")), &s)
+            .header("x-requested-with", "x")
+            .json(
+                &json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .json()
+    .await
+    .unwrap();
     measure("POST /api/user/recipients", 4, b);
     let b = now();
-    let q: Value = with_access(c.post(format!("{base}/api/payment/initiate")), &s)
-        .header("x-requested-with", "x")
-        .json(&json!({"recipientId": rcp["id"], "sourceAmount": 150000, "targetCurrency": "EUR"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let q: Value = ok(
+        with_access(c.post(format!("{base}/api/payment/initiate")), &s)
+            .header("x-requested-with", "x")
+            .json(&json!({"recipientId": rcp["id"], "sourceAmount": 150000, "targetCurrency": "EUR"}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .json()
+    .await
+    .unwrap();
     measure("POST /api/payment/initiate", 6, b);
     let b = now();
-    let conf = with_access(c.post(format!("{base}/api/payment/confirm")), &s)
-        .header("x-requested-with", "x")
-        .header("idempotency-key", "round-trips-1")
-        .json(&json!({"paymentId": q["paymentId"], "accountId": accounts[0]["id"]}))
-        .send()
-        .await
-        .unwrap();
+    let conf = ok(
+        with_access(c.post(format!("{base}/api/payment/confirm")), &s)
+            .header("x-requested-with", "x")
+            .header("idempotency-key", "round-trips-1")
+            .json(&json!({"paymentId": q["paymentId"], "accountId": accounts[0]["id"]}))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    );
     let sca_binding = format!("__Host-drop_sca={}", cookie(&conf, "__Host-drop_sca").unwrap());
     let conf: Value = conf.json().await.unwrap();
     // + the user profile (hold, account age) and the recipient (screened again) for the checks.
@@ -143,7 +166,7 @@ async fn round_trips_per_route() {
     let back =
         bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
     let b = now();
-    c.get(back.headers()["location"].to_str().unwrap()).header("cookie", sca_binding).send().await.unwrap();
+    ok(c.get(back.headers()["location"].to_str().unwrap()).header("cookie", sca_binding).send().await.unwrap(), 303);
     measure("GET /api/payment/sca-callback", 4, b);
     // The payment-monitor consumer on the authorised event (pollers are off: called directly).
     let b = now();
@@ -153,13 +176,13 @@ async fn round_trips_per_route() {
     measure("payment-monitor (one payment.authorised event)", 4, b);
     let id = q["paymentId"].as_str().unwrap();
     let b = now();
-    with_access(c.get(format!("{base}/api/payment/{id}")), &s).send().await.unwrap();
+    ok(with_access(c.get(format!("{base}/api/payment/{id}")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/{id}", 4, b);
     let b = now();
-    with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap();
+    ok(with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/history", 4, b);
     let b = now();
-    c.get(format!("{base}/api/health")).send().await.unwrap();
+    ok(c.get(format!("{base}/api/health")).send().await.unwrap(), 200);
     measure("GET /api/health", 2, b);
 
     println!("\n| route | table round trips | budget |\n|---|---:|---:|");

@@ -105,10 +105,9 @@ async fn embedded_new_version_is_published_used_and_rescreened() {
     new_version_is_published_used_and_rescreened(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn aws_new_version_is_published_used_and_rescreened() {
-    if drop_tests::aws::endpoint().is_none() {
-        return;
-    }
+    drop_tests::aws::require();
     new_version_is_published_used_and_rescreened(true).await;
 }

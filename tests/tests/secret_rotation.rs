@@ -31,9 +31,6 @@ async fn current(stack: &drop_local::Stack, prefix: &str) -> String {
 }
 
 async fn rotation_keeps_cursors_working(aws: bool) {
-    if aws && drop_tests::aws::endpoint().is_none() {
-        return;
-    }
     let opts = drop_tests::local_options(aws);
     let old = drop_local::Stack::start(opts.clone()).await.unwrap();
     let base = format!("http://{}", old.addr);
@@ -79,7 +76,9 @@ async fn rotation_keeps_cursors_working_embedded() {
     rotation_keeps_cursors_working(false).await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn rotation_keeps_cursors_working_on_aws() {
+    drop_tests::aws::require();
     rotation_keeps_cursors_working(true).await;
 }

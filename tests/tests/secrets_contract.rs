@@ -59,11 +59,10 @@ async fn rotation_on_the_file() {
     rotation_suite(Arc::new(f), "cursor-key", "first-value").await;
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test]
 async fn rotation_on_moto() {
-    if drop_tests::aws::endpoint().is_none() {
-        return;
-    }
+    drop_tests::aws::require();
     let client = aws_sdk_secretsmanager::Client::new(&drop_tests::aws::config().await);
     let name = drop_tests::aws::unique("drop-test-rotated");
     client.create_secret().name(&name).secret_string("first-value").send().await.unwrap();
@@ -99,11 +98,10 @@ async fn file_secrets() {
     assert!(matches!(f.get("a").await, Err(SecretError::Unavailable(_))));
 }
 
+#[ignore = "needs moto: tests/run.sh"]
 #[tokio::test]
 async fn secrets_manager_on_moto() {
-    if drop_tests::aws::endpoint().is_none() {
-        return;
-    }
+    drop_tests::aws::require();
     let sdk = drop_tests::aws::config().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     let name = drop_tests::aws::unique("drop-test-secret");

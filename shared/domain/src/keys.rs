@@ -19,6 +19,9 @@ pub fn processed_pk(consumer: &str, event_id: &str) -> String {
 
 pub const PROCESSED_SK: &str = "PROCESSED";
 
+/// A user's pending one-time codes sort under this prefix of their partition.
+pub const OTP_PREFIX: &str = "OTP#";
+
 /// The event pipeline's canary status item.
 pub const CANARY_PK: &str = "SYSTEM#CANARY";
 pub const CANARY_SK: &str = "STATUS";

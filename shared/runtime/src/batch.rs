@@ -2,9 +2,13 @@
 //! (`ReportBatchItemFailures`). If every record failed, the whole batch fails, so Lambda retries
 //! it and backs off (the rule from Powertools' batch utility).
 
-use crate::function::RecordHandler;
+use crate::problem::ApiError;
 use crate::Ctx;
+use futures::future::BoxFuture;
 use std::sync::Arc;
+
+/// The handler of one SQS record.
+pub type RecordHandler = fn(Arc<Ctx>, Record) -> BoxFuture<'static, Result<(), ApiError>>;
 
 #[derive(Debug, Clone)]
 pub struct Record {

@@ -2,7 +2,7 @@
 //! CORS itself from the template's `CorsConfiguration` and drops what the backend sets; a test
 //! holds the template to these lists, so both places say the same.
 
-use crate::http::ApiResponse;
+use crate::message::ApiResponse;
 use http::HeaderMap;
 
 /// Request headers the frontend may send.

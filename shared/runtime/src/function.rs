@@ -1,7 +1,7 @@
 //! What a Lambda function is, so that the bins and the local stack run the same handlers.
 
-use crate::batch::Record;
-use crate::http::{ApiRequest, ApiResponse};
+pub use crate::batch::RecordHandler;
+use crate::message::{ApiRequest, ApiResponse};
 use crate::problem::ApiError;
 use crate::Ctx;
 use drop_domain::role::Role;
@@ -9,7 +9,6 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 
 pub type HttpHandler = fn(Arc<Ctx>, ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>>;
-pub type RecordHandler = fn(Arc<Ctx>, Record) -> BoxFuture<'static, Result<(), ApiError>>;
 pub type ScheduleHandler = fn(Arc<Ctx>, serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, ApiError>>;
 
 /// Who may call a route. Every route declares it in the registry (the one route → roles table).
@@ -41,7 +40,7 @@ pub enum Kind {
         limit: LimitClass,
         handler: HttpHandler,
         /// Refuses a request before anything else (405 for a path that names another route).
-        check: crate::http::RouteCheck,
+        check: crate::message::RouteCheck,
     },
     /// An SQS consumer, one record at a time; failures are reported per record.
     Sqs { handler: RecordHandler },

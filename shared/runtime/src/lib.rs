@@ -12,6 +12,7 @@ pub mod function;
 pub mod http;
 pub mod lambda;
 pub mod logging;
+pub mod message;
 pub mod metrics;
 pub mod problem;
 pub mod whole;
@@ -19,7 +20,7 @@ pub mod whole;
 pub use config::Config;
 pub use context::Ctx;
 pub use function::{FunctionDef, Kind};
-pub use http::{ApiRequest, ApiResponse};
+pub use message::{ApiRequest, ApiResponse};
 pub use problem::ApiError;
 
 pub type Error = lambda_runtime::Error;

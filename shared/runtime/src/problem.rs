@@ -1,7 +1,6 @@
 //! RFC 9457 problem details. Every error a client sees goes through here, with a stable `type`
 //! URI; lower layers' errors are mapped to HTTP in this one place.
 
-use crate::http::ApiResponse;
 use drop_services::auth::AuthError;
 use drop_services::crypto::CryptoError;
 use drop_services::queue::QueueError;
@@ -104,24 +103,6 @@ impl ApiError {
 
     pub fn type_uri(&self) -> String {
         format!("{TYPE_BASE}{}", self.slug)
-    }
-
-    pub fn to_response(&self, instance: &str) -> ApiResponse {
-        let mut body = serde_json::json!({
-            "type": self.type_uri(),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "instance": instance,
-        });
-        if let Some(f) = &self.field {
-            body["field"] = serde_json::Value::String(f.clone());
-        }
-        let mut r = ApiResponse::with_body(self.status, "application/problem+json", body.to_string().into_bytes());
-        for (k, v) in &self.headers {
-            r.header(k, v);
-        }
-        r
     }
 }
 

@@ -3,6 +3,7 @@
 //! scorecard and the list dataset and version — never PII of ours. Listed newest first through
 //! gsi1 (`ALERTS`); users never see them (tipping-off, hvitvaskingsloven § 28).
 
+use crate::holds;
 use crate::table::{Condition, Item, Query, Table, TableError, TxOp};
 
 #[derive(Debug, Clone)]
@@ -137,18 +138,13 @@ pub async fn close(
     let closed = closing.apply(Some(alert.clone()))?;
     let mut ops = vec![TxOp::Update(closing)];
     let user = alert.s("user_id").unwrap_or_default();
-    let profile_key = crate::table::Key::new(format!("USER#{user}"), crate::auth::users::PROFILE_SK);
-    let held_here = match table.get(&profile_key).await? {
-        Some(p) => p.s(crate::monitor::HOLD_ATTR) == Some(alert_id),
+    let held_here = match table.get(&holds::profile_key(user)).await? {
+        Some(p) => holds::held_by(&p) == Some(alert_id),
         None => false,
     };
     let release = held_here && resolution != "confirmed_risk";
     if release {
-        ops.push(TxOp::Update(
-            crate::table::Update::new(profile_key)
-                .remove(crate::monitor::HOLD_ATTR)
-                .when(Condition::eq(crate::monitor::HOLD_ATTR, alert_id)),
-        ));
+        ops.push(TxOp::Update(holds::release(user, alert_id)));
     }
     match table.transact(ops).await {
         Ok(()) => {}

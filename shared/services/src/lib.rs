@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod cursors;
 pub mod dedupe;
 pub mod events;
+pub mod holds;
 pub mod idempotency;
 pub mod ids;
 pub mod monitor;

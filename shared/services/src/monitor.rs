@@ -13,9 +13,6 @@ pub struct Monitor {
     pub lists: CountryLists,
 }
 
-/// The user-profile attribute that holds transfers after a blocking decision.
-pub const HOLD_ATTR: &str = "aml_hold";
-
 fn bucket_sk(k: &BucketKey) -> String {
     match k {
         BucketKey::Hour(h) => format!("AML#H#{h}"),
@@ -133,13 +130,6 @@ pub fn alert<'a>(
         version: screening.version,
         details: serde_json::json!({"countryLists": d.lists, "screening": screening.verdict, "results": d.results}),
     })
-}
-
-/// Holds the user's further transfers (set by a blocking decision after the fact).
-pub fn hold(user_id: &str, alert_id: &str) -> Update {
-    Update::new(Key::new(format!("USER#{user_id}"), crate::auth::users::PROFILE_SK))
-        .set(HOLD_ATTR, alert_id)
-        .when(Condition::present())
 }
 
 #[cfg(test)]

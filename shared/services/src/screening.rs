@@ -152,7 +152,7 @@ pub async fn screen(
     if let (Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id }, "user") =
         (&verdict, subject.subject_type)
     {
-        ops.push(TxOp::Update(crate::monitor::hold(subject.user_id, alert_id)));
+        ops.push(TxOp::Update(crate::holds::hold(subject.user_id, alert_id)));
     }
     match table.transact(ops).await {
         Err(TableError::TransactionCanceled { reasons })

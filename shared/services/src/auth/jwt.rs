@@ -194,7 +194,13 @@ fn unsigned(int: &[u8]) -> Vec<u8> {
 }
 
 /// Modulus and exponent from an X.509 SubjectPublicKeyInfo holding an RSA key.
-pub fn rsa_from_spki(spki: &[u8]) -> Option<crate::auth::signing::RsaPublic> {
+/// An RSA public key's modulus and exponent (big-endian, unsigned).
+pub struct RsaPublic {
+    pub n: Vec<u8>,
+    pub e: Vec<u8>,
+}
+
+pub fn rsa_from_spki(spki: &[u8]) -> Option<RsaPublic> {
     let (0x30, body, _) = der(spki)? else { return None };
     let (0x30, _alg, rest) = der(body)? else { return None };
     let (0x03, bits, _) = der(rest)? else { return None };
@@ -202,7 +208,7 @@ pub fn rsa_from_spki(spki: &[u8]) -> Option<crate::auth::signing::RsaPublic> {
     let (0x30, seq, _) = der(key)? else { return None };
     let (0x02, n, rest) = der(seq)? else { return None };
     let (0x02, e, _) = der(rest)? else { return None };
-    Some(crate::auth::signing::RsaPublic { n: unsigned(n), e: unsigned(e) })
+    Some(RsaPublic { n: unsigned(n), e: unsigned(e) })
 }
 
 /// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature with an RSA public key given as a

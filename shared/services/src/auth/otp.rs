@@ -16,7 +16,7 @@ use rand::Rng;
 pub const OTP_PHONE_SK: &str = "OTP#phone";
 pub const OTP_EMAIL_SK: &str = "OTP#email";
 /// Sort-key prefix of both.
-pub const OTP_PREFIX: &str = "OTP#";
+pub use drop_domain::keys::OTP_PREFIX;
 pub const CODE_TTL_SECS: i64 = 600;
 pub const MAX_ATTEMPTS: i64 = 5;
 

@@ -21,10 +21,7 @@ pub const CLAIM_PK: &str = "SIGNKEY#CLAIM";
 /// A bootstrap claim older than this was left by a container that died: it may be taken over.
 const BOOTSTRAP_CLAIM_SECS: i64 = 60;
 
-pub struct RsaPublic {
-    pub n: Vec<u8>,
-    pub e: Vec<u8>,
-}
+pub use super::jwt::RsaPublic;
 
 #[async_trait]
 pub trait TokenSigner: Send + Sync {

@@ -155,7 +155,8 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
             }
         }
     };
-    let pending = !table.query(Query::partition(&pk).prefix(super::otp::OTP_PREFIX).limit(2)).await?.items.is_empty();
+    let pending =
+        !table.query(Query::partition(&pk).prefix(drop_domain::keys::OTP_PREFIX).limit(2)).await?.items.is_empty();
     Ok(Profile {
         user_id: user_id.to_owned(),
         status: item.s("status").unwrap_or("onboarding").to_owned(),

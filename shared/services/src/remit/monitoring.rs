@@ -10,7 +10,8 @@ use super::{recipients, RemitError};
 use crate::alerts;
 use crate::auth::users::PROFILE_SK;
 use crate::dedupe;
-use crate::monitor::{self, ScreeningNote, HOLD_ATTR};
+use crate::holds;
+use crate::monitor::{self, ScreeningNote};
 use crate::screening::{self, Subject};
 use crate::table::{CancelReason, Key, TableError, TxOp};
 use drop_domain::aml::{self, Movement, Outcome};
@@ -37,7 +38,10 @@ impl Remit {
     async fn aml_profile(&self, user_id: &str, now: i64) -> Result<aml::Profile, RemitError> {
         let item =
             self.table.get(&Key::new(format!("USER#{user_id}"), PROFILE_SK)).await?.ok_or(RemitError::NotFound)?;
-        Ok(aml::Profile { account_opened_at: item.n("created_at").unwrap_or(now), held: item.get(HOLD_ATTR).is_some() })
+        Ok(aml::Profile {
+            account_opened_at: item.n("created_at").unwrap_or(now),
+            held: holds::held_by(&item).is_some(),
+        })
     }
 
     /// Screens the recipient and runs the cheap rules for a payment about to be confirmed.
@@ -119,7 +123,7 @@ impl Remit {
                 let id = alerts::new_id();
                 ops.push(a.put(&id, now));
                 if d.outcome >= Outcome::BlockAndReview {
-                    ops.push(TxOp::Update(monitor::hold(&p.user_id, &id)));
+                    ops.push(TxOp::Update(holds::hold(&p.user_id, &id)));
                 }
                 tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged by monitoring");
             }
