@@ -33,7 +33,9 @@ fn expected_status(function: &str) -> u16 {
 async fn boot_all(aws: bool) {
     let opts = drop_tests::local_options(aws);
     let template = drop_local::template::Template::load(&opts.template).unwrap();
-    let sims = drop_simulators::start_all([127, 0, 0, 1], true, "http://127.0.0.1:3000").await.unwrap();
+    let sims = drop_simulators::start_all([127, 0, 0, 1], drop_simulators::Ports::Ephemeral, "http://127.0.0.1:3000")
+        .await
+        .unwrap();
     let mut overrides = drop_local::stack::offline_overrides();
     overrides.extend(sims.iter().flat_map(|s| s.parameters.clone()));
     let prepared = drop_local::stack::prepare(&opts, &template, &overrides).await.unwrap();

@@ -135,7 +135,10 @@ struct Sim {
 }
 
 async fn sim() -> Sim {
-    let running = drop_simulators::start_all([127, 0, 0, 1], true, "http://127.0.0.1:3000").await.unwrap();
+    let running =
+        drop_simulators::start_all([127, 0, 0, 1], drop_simulators::Ports::Ephemeral, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
     let addr = running.iter().find(|r| r.name == "bankid").unwrap().addr;
     Sim { base: format!("http://{addr}/bankid"), running }
 }

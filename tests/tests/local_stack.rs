@@ -191,3 +191,26 @@ async fn audit_verify_command_reports_intact_and_broken_chains() {
     assert!(String::from_utf8_lossy(&bad.stdout).contains("BROKEN at entry 2"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--env-vars` in the SAM CLI's shape: a function's own entry changes only that function.
+#[tokio::test(flavor = "multi_thread")]
+async fn env_vars_override_one_function() {
+    let mut opts = drop_tests::local_options(false);
+    let file = std::env::temp_dir().join(drop_tests::aws::unique("env-vars")).with_extension("json");
+    std::fs::write(&file, r#"{"PaymentInitiateFunction": {"LIMIT_PER_PAYMENT": "20000"}}"#).unwrap();
+    opts.env_vars = Some(file);
+    let stack = Stack::start(opts).await.unwrap();
+    let base = format!("http://{}", stack.addr);
+    assert!(stack.summary.iter().any(|l| l.contains("payment-initiate runs with its own overrides")));
+    let s = drop_tests::pay::ready(&base).await;
+    let body = serde_json::json!({"name": "Ola Nordmann", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"});
+    let to = drop_tests::pay::add_recipient(&base, &s, body).await;
+    assert_eq!(drop_tests::pay::initiate(&base, &s, &to, 10_000).await.status(), 201);
+    let over = drop_tests::pay::initiate(&base, &s, &to, 30_000).await;
+    assert_eq!(over.status(), 422, "over this function's own limit");
+    let problem: serde_json::Value = over.json().await.unwrap();
+    assert_eq!(problem["type"], "https://problems.drop.no/limit-exceeded");
+    // Other functions keep the stack's settings.
+    assert_eq!(stack.contexts.of("payment-confirm").config.limits_remit.per_payment, 2_500_000);
+    stack.stop().await;
+}

@@ -3,6 +3,7 @@
 //! queue consumers polled, schedules run (and triggerable now), the simulators on their own
 //! ports. Embedded adapters (one SQLite file) by default; AWS adapters against `AWS_ENDPOINT_URL`.
 
+pub mod env_vars;
 pub mod local_bus;
 pub mod local_secrets;
 pub mod pattern;

@@ -1,4 +1,5 @@
-//! `cargo run -p drop-local`: the whole stack on this machine. Ctrl-C stops it.
+//! `cargo run -p drop-local [-- --port N] [--simulator-port-base N] [--env-vars FILE]`: the whole
+//! stack on this machine. Ctrl-C stops it.
 
 use drop_local::{Options, Stack};
 
@@ -15,7 +16,13 @@ async fn main() -> std::process::ExitCode {
     if args.first().map(String::as_str) == Some("ledger-check") {
         return ledger_check().await;
     }
-    let opts = Options::from_env();
+    let opts = match with_flags(Options::from_env(), &args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("drop-local: {e}\nusage: drop-local [--port N] [--simulator-port-base N] [--env-vars FILE]");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
         Err(e) => {
@@ -32,6 +39,27 @@ async fn main() -> std::process::ExitCode {
     println!("stopping…");
     stack.stop().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// The command line's flags over the environment's settings.
+fn with_flags(mut o: Options, args: &[String]) -> Result<Options, String> {
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--port" => {
+                let port: u16 = value()?.parse().map_err(|_| "--port: not a port".to_owned())?;
+                o.addr.set_port(port);
+            }
+            "--simulator-port-base" => {
+                o.simulator_port_base =
+                    Some(value()?.parse().map_err(|_| "--simulator-port-base: not a port".to_owned())?)
+            }
+            "--env-vars" => o.env_vars = Some(value()?.into()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(o)
 }
 
 /// `drop-local audit-verify <subject>…`: checks audit hash chains (a user id, or `SYSTEM`) on the

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub struct State {
-    pub ctx: Arc<Ctx>,
+    pub contexts: Arc<crate::env_vars::Contexts>,
     pub template: Arc<Template>,
     pub schedules: Arc<BTreeMap<String, ScheduleHandler>>,
     /// By the secret's template logical id.
@@ -68,7 +68,7 @@ fn to_axum(r: ApiResponse) -> Response {
 async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let origin = state.ctx.config.frontend_origin.clone();
+    let origin = state.contexts.default.config.frontend_origin.clone();
     if parts.method == Method::OPTIONS {
         return to_axum(drop_runtime::cors::preflight(&parts.headers, &origin));
     }
@@ -106,7 +106,8 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     let Kind::Http { handler, access, limit: class, check, .. } = def.kind else {
         return to_axum(ApiError::not_found().to_response(&path));
     };
-    let limit = state.ctx.config.max_body_bytes;
+    let ctx = state.contexts.of(def.name).clone();
+    let limit = ctx.config.max_body_bytes;
     let body = match axum::body::to_bytes(body, limit + 1).await {
         Ok(b) => b,
         Err(_) => return to_axum(ApiError::payload_too_large(limit).to_response(&path)),
@@ -126,7 +127,7 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         principal: None,
     };
     let route = drop_runtime::http::Route { access, limit: class, check };
-    to_axum(drop_runtime::http::handle(state.ctx.clone(), def.name, route, handler, api).await)
+    to_axum(drop_runtime::http::handle(ctx, def.name, route, handler, api).await)
 }
 
 /// Runs a scheduled function now with `event` as its input.
@@ -157,7 +158,7 @@ async fn local_tool(
             ApiResponse::json(StatusCode::OK, &fs)
         }
         (&Method::GET, ["messages"]) => {
-            let local = state.ctx.local_messages.as_ref().ok_or_else(ApiError::not_found)?;
+            let local = state.contexts.default.local_messages.as_ref().ok_or_else(ApiError::not_found)?;
             let to = query.get("to").ok_or_else(|| ApiError::invalid_field("to", "to is required"))?;
             ApiResponse::json(StatusCode::OK, &local.list(to).await?)
         }
@@ -167,12 +168,12 @@ async fn local_tool(
             for (k, v) in query {
                 event[k] = v.parse::<i64>().map(serde_json::Value::from).unwrap_or_else(|_| v.clone().into());
             }
-            let out = trigger(&state.ctx, &state.schedules, name, event).await?;
+            let out = trigger(state.contexts.of(name), &state.schedules, name, event).await?;
             ApiResponse::json(StatusCode::OK, &out)
         }
         (&Method::POST, ["rotate", secret]) => {
             let r = state.rotations.get(*secret).ok_or_else(ApiError::not_found)?;
-            ApiResponse::json(StatusCode::OK, &crate::rotation::rotate_now(&state.ctx, r).await?)
+            ApiResponse::json(StatusCode::OK, &crate::rotation::rotate_now(state.contexts.of(r.function), r).await?)
         }
         _ => Err(ApiError::not_found()),
     }

@@ -39,6 +39,11 @@ pub struct Options {
     pub run_schedules: bool,
     /// Simulators on free ports instead of their fixed ones (tests).
     pub ephemeral_simulators: bool,
+    /// Simulator ports from this base (`bankid` base+1, `bank` +2, …) instead of 3100's, so two
+    /// stacks can run side by side (`--simulator-port-base`, `DROP_SIMULATOR_PORT_BASE`).
+    pub simulator_port_base: Option<u16>,
+    /// Environment overrides in the SAM CLI's `--env-vars` shape.
+    pub env_vars: Option<PathBuf>,
     /// Extra environment for the functions (overrides the template's).
     pub env: BTreeMap<String, String>,
 }
@@ -60,6 +65,8 @@ impl Options {
             poll_every: Duration::from_millis(200),
             run_schedules: var("DROP_LOCAL_SCHEDULES").as_deref() != Some("off"),
             ephemeral_simulators: false,
+            simulator_port_base: var("DROP_SIMULATOR_PORT_BASE").and_then(|p| p.parse().ok()),
+            env_vars: var("DROP_ENV_VARS").map(PathBuf::from),
             // Limits may be changed for a local run (e.g. raised for a contract test).
             env: std::env::vars()
                 .filter(|(k, _)| ["RATE_LIMIT_", "LIMIT_", "AML_"].iter().any(|p| k.starts_with(p)))
@@ -91,6 +98,13 @@ pub enum LocalError {
     Unregistered(String),
 }
 
+async fn build_ctx(env: &BTreeMap<String, String>) -> Result<Arc<Ctx>, LocalError> {
+    let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
+    let ctx =
+        Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?;
+    Ok(Arc::new(ctx))
+}
+
 /// The functions' context without running the stack (for commands such as `audit-verify`).
 pub async fn context(opts: &Options) -> Result<Arc<Ctx>, LocalError> {
     let template = Template::load(&opts.template)?;
@@ -104,6 +118,8 @@ pub async fn context(opts: &Options) -> Result<Arc<Ctx>, LocalError> {
 pub struct Stack {
     pub addr: SocketAddr,
     pub ctx: Arc<Ctx>,
+    /// The context of each function (its own when `--env-vars` overrides its environment).
+    pub contexts: Arc<crate::env_vars::Contexts>,
     pub template: Arc<Template>,
     /// What runs where, for the startup banner.
     pub summary: Vec<String>,
@@ -275,17 +291,30 @@ impl Stack {
             .await
             .map_err(|e| LocalError::Init(format!("bind {}: {e}", opts.addr)))?;
         let addr = listener.local_addr().map_err(|e| LocalError::Init(e.to_string()))?;
-        let simulators =
-            drop_simulators::start_all([127, 0, 0, 1], opts.ephemeral_simulators, &format!("http://{addr}"))
-                .await
-                .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
+        let ports = match (opts.ephemeral_simulators, opts.simulator_port_base) {
+            (true, _) => drop_simulators::Ports::Ephemeral,
+            (false, Some(base)) => drop_simulators::Ports::From(base),
+            (false, None) => drop_simulators::Ports::Fixed,
+        };
+        let simulators = drop_simulators::start_all([127, 0, 0, 1], ports, &format!("http://{addr}"))
+            .await
+            .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
         let mut overrides: BTreeMap<String, String> = simulators.iter().flat_map(|s| s.parameters.clone()).collect();
         overrides.insert("ApiBaseUrl".into(), format!("http://{addr}"));
-        let Prepared { env, aws, resolved } = prepare(&opts, &template, &overrides).await?;
-        let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
-        let ctx = Arc::new(
-            Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?,
-        );
+        let Prepared { mut env, aws, resolved } = prepare(&opts, &template, &overrides).await?;
+        let env_vars = match &opts.env_vars {
+            Some(path) => crate::env_vars::load(path, &template)?,
+            None => Default::default(),
+        };
+        env.extend(env_vars.all.clone());
+        let ctx = build_ctx(&env).await?;
+        let mut own = BTreeMap::new();
+        for (function, vars) in &env_vars.functions {
+            let mut e = env.clone();
+            e.extend(vars.clone());
+            own.insert(function.clone(), build_ctx(&e).await?);
+        }
+        let contexts = Arc::new(crate::env_vars::Contexts { default: ctx.clone(), functions: own });
 
         // Queues and the bus the relay publishes to.
         let queue_names: BTreeMap<String, String> =
@@ -337,7 +366,7 @@ impl Stack {
                             .ok_or_else(|| LocalError::Init(format!("queue {q} unknown")))?;
                         let vis = template.queues.get(q).map(|s| s.visibility_timeout).unwrap_or(30);
                         tasks.push(tokio::spawn(poll_queue(
-                            ctx.clone(),
+                            contexts.of(def.name).clone(),
                             queue.clone(),
                             name,
                             *batch_size,
@@ -353,7 +382,8 @@ impl Stack {
                         schedules.insert(def.name.to_owned(), handler);
                         match Schedule::parse(expression) {
                             Ok(s) if opts.run_schedules => {
-                                tasks.push(tokio::spawn(run_schedule(ctx.clone(), s, def.name, handler, rx.clone())));
+                                let c = contexts.of(def.name).clone();
+                                tasks.push(tokio::spawn(run_schedule(c, s, def.name, handler, rx.clone())));
                                 summary.push(format!("schedule     {} {expression}", def.name));
                             }
                             Ok(_) => summary.push(format!("schedule     {} {expression} (paused)", def.name)),
@@ -393,7 +423,8 @@ impl Stack {
             let r = crate::rotation::Rotation { function: def.name, handler, secret };
             match Schedule::parse(&rot.expression) {
                 Ok(s) if opts.run_schedules => {
-                    tasks.push(tokio::spawn(crate::rotation::run_on_schedule(ctx.clone(), s, r.clone(), rx.clone())));
+                    let c = contexts.of(def.name).clone();
+                    tasks.push(tokio::spawn(crate::rotation::run_on_schedule(c, s, r.clone(), rx.clone())));
                     summary.push(format!("rotation     {} by {} {}", rot.secret, def.name, rot.expression));
                 }
                 _ => summary.push(format!("rotation     {} by {} {} (paused)", rot.secret, def.name, rot.expression)),
@@ -414,7 +445,8 @@ impl Stack {
         // The list the screening functions use, published through the same refresh as in AWS
         // (from the list simulator), before the first request.
         let refresh = serde_json::json!({"source": "local.start"});
-        match crate::server::trigger(&ctx, &schedules, "screening-list-refresh", refresh).await {
+        let publisher = contexts.of("screening-list-refresh");
+        match crate::server::trigger(publisher, &schedules, "screening-list-refresh", refresh).await {
             Ok(out) => summary.push(format!(
                 "screening    {}@{} ({})",
                 out["dataset"].as_str().unwrap_or_default(),
@@ -426,7 +458,7 @@ impl Stack {
         let schedules = Arc::new(schedules);
         let rotations = Arc::new(rotations);
         let state = crate::server::State {
-            ctx: ctx.clone(),
+            contexts: contexts.clone(),
             template: template.clone(),
             schedules: schedules.clone(),
             rotations: rotations.clone(),
@@ -447,7 +479,10 @@ impl Stack {
         summary.push(format!(
             "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}} · POST http://{addr}/_local/rotate/{{SecretId}}"
         ));
-        Ok(Stack { addr, ctx, template, summary, shutdown, tasks, simulators, schedules, rotations })
+        for (f, _) in &env_vars.functions {
+            summary.push(format!("env-vars     {f} runs with its own overrides"));
+        }
+        Ok(Stack { addr, ctx, contexts, template, summary, shutdown, tasks, simulators, schedules, rotations })
     }
 
     /// The address of a running simulator.
@@ -457,14 +492,14 @@ impl Stack {
 
     /// Runs a scheduled function now.
     pub async fn trigger(&self, function: &str) -> Result<serde_json::Value, ApiError> {
-        crate::server::trigger(&self.ctx, &self.schedules, function, serde_json::json!({"source": "local.trigger"}))
-            .await
+        let ctx = self.contexts.of(function);
+        crate::server::trigger(ctx, &self.schedules, function, serde_json::json!({"source": "local.trigger"})).await
     }
 
     /// Rotates a secret now (by its template logical id), as Secrets Manager would.
     pub async fn rotate(&self, secret: &str) -> Result<serde_json::Value, ApiError> {
         let r = self.rotations.get(secret).ok_or_else(ApiError::not_found)?;
-        crate::rotation::rotate_now(&self.ctx, r).await
+        crate::rotation::rotate_now(self.contexts.of(r.function), r).await
     }
 
     pub async fn stop(self) {

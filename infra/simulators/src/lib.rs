@@ -99,12 +99,27 @@ impl Running {
     }
 }
 
-/// Serves each simulator on `host:port`, or on free ports when `ephemeral` (tests). `api_base`
-/// is where simulators send webhooks and callbacks.
-pub async fn start_all(host: [u8; 4], ephemeral: bool, api_base: &str) -> std::io::Result<Vec<Running>> {
+/// Where the simulators listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ports {
+    /// Their own ports (3101…).
+    Fixed,
+    /// Free ports (tests).
+    Ephemeral,
+    /// The same offsets from another base (4100 → 4101…), for a second stack beside the first.
+    From(u16),
+}
+
+/// Serves each simulator on `host` at `ports`. `api_base` is where simulators send webhooks and
+/// callbacks.
+pub async fn start_all(host: [u8; 4], ports: Ports, api_base: &str) -> std::io::Result<Vec<Running>> {
     let mut out = Vec::new();
     for sim in all() {
-        let port = if ephemeral { 0 } else { sim.port };
+        let port = match ports {
+            Ports::Fixed => sim.port,
+            Ports::Ephemeral => 0,
+            Ports::From(base) => base.saturating_add(sim.port - 3100),
+        };
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((host, port))).await?;
         let addr = listener.local_addr()?;
         let (app, params) = (sim.start)(api_base);
