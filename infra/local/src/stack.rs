@@ -479,7 +479,7 @@ impl Stack {
         summary.push(format!(
             "local tools  GET http://{addr}/_local/functions · POST http://{addr}/_local/schedules/{{function}} · POST http://{addr}/_local/rotate/{{SecretId}}"
         ));
-        for (f, _) in &env_vars.functions {
+        for f in env_vars.functions.keys() {
             summary.push(format!("env-vars     {f} runs with its own overrides"));
         }
         Ok(Stack { addr, ctx, contexts, template, summary, shutdown, tasks, simulators, schedules, rotations })
