@@ -13,5 +13,6 @@ pub mod schedule;
 pub mod server;
 pub mod stack;
 pub mod template;
+pub mod workers;
 
 pub use stack::{Options, Stack};
