@@ -3,12 +3,15 @@
 //! `Parameters` applies to every function; a function's own entry (by logical id or binary
 //! name) only to it: that function then runs with its own context, as its own Lambda would.
 
-use crate::stack::LocalError;
 use crate::template::Template;
 use drop_runtime::Ctx;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+#[error("--env-vars: {0}")]
+pub struct EnvVarsError(String);
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct EnvVars {
@@ -17,8 +20,8 @@ pub struct EnvVars {
     pub functions: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-fn values(of: &str, v: &serde_json::Value) -> Result<BTreeMap<String, String>, LocalError> {
-    let bad = |why: &str| LocalError::Init(format!("--env-vars: {of}: {why}"));
+fn values(of: &str, v: &serde_json::Value) -> Result<BTreeMap<String, String>, EnvVarsError> {
+    let bad = |why: &str| EnvVarsError(format!("{of}: {why}"));
     let map = v.as_object().ok_or_else(|| bad("must be an object of variables"))?;
     map.iter()
         .map(|(k, v)| {
@@ -33,10 +36,10 @@ fn values(of: &str, v: &serde_json::Value) -> Result<BTreeMap<String, String>, L
         .collect()
 }
 
-pub fn parse(text: &str, template: &Template) -> Result<EnvVars, LocalError> {
+pub fn parse(text: &str, template: &Template) -> Result<EnvVars, EnvVarsError> {
     let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| LocalError::Init(format!("--env-vars: not JSON: {e}")))?;
-    let top = doc.as_object().ok_or_else(|| LocalError::Init("--env-vars: must be a JSON object".into()))?;
+        serde_json::from_str(text).map_err(|e| EnvVarsError(format!("not JSON: {e}")))?;
+    let top = doc.as_object().ok_or_else(|| EnvVarsError("must be a JSON object".into()))?;
     let mut out = EnvVars::default();
     for (key, v) in top {
         if key == "Parameters" {
@@ -47,15 +50,15 @@ pub fn parse(text: &str, template: &Template) -> Result<EnvVars, LocalError> {
             .functions
             .iter()
             .find(|f| &f.logical_id == key || &f.binary == key)
-            .ok_or_else(|| LocalError::Init(format!("--env-vars: {key} is not a function of the template")))?;
+            .ok_or_else(|| EnvVarsError(format!("{key} is not a function of the template")))?;
         out.functions.insert(f.binary.clone(), values(key, v)?);
     }
     Ok(out)
 }
 
-pub fn load(path: &Path, template: &Template) -> Result<EnvVars, LocalError> {
+pub fn load(path: &Path, template: &Template) -> Result<EnvVars, EnvVarsError> {
     let text =
-        std::fs::read_to_string(path).map_err(|e| LocalError::Init(format!("--env-vars {}: {e}", path.display())))?;
+        std::fs::read_to_string(path).map_err(|e| EnvVarsError(format!("{}: {e}", path.display())))?;
     parse(&text, template)
 }
 

@@ -90,6 +90,8 @@ pub enum LocalError {
     Provision(#[from] provision::ProvisionError),
     #[error("init: {0}")]
     Init(String),
+    #[error(transparent)]
+    EnvVars(#[from] crate::env_vars::EnvVarsError),
     #[error("secrets: {0}")]
     Secrets(String),
     #[error("function {0} is in template.yaml but not in the registry")]
