@@ -29,13 +29,12 @@ pub async fn close(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErr
     let admin = req.principal()?.user_id.clone();
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     let b: CloseRequest = req.json()?;
-    let resolution = drop_services::alerts::RESOLUTIONS
-        .into_iter()
-        .find(|r| *r == b.resolution)
+    let resolution = drop_services::alerts::Resolution::parse(&b.resolution)
         .ok_or_else(|| ApiError::invalid_field("resolution", "false_positive, valuable_alert or confirmed_risk"))?;
     let closed = drop_services::alerts::close(ctx.table.as_ref(), &id, resolution, &admin, ctx.clock.epoch()).await?;
     let user = closed.alert["userId"].as_str().unwrap_or_default().to_owned();
-    let details = serde_json::json!({"alert": id, "resolution": resolution, "holdReleased": closed.hold_released});
+    let details =
+        serde_json::json!({"alert": id, "resolution": resolution.as_str(), "holdReleased": closed.hold_released});
     crate::audit::record(&ctx, &req, &user, "alert.closed", &admin, details).await;
     ApiResponse::json(StatusCode::OK, &closed)
 }

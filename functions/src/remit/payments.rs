@@ -1,5 +1,6 @@
 //! Payments: initiate (quote), confirm (idempotent), the bank's SCA return, get, history, cancel.
 
+use drop_domain::payment::Kind;
 use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::idempotency::{self, Lock};
 use drop_services::remit::ports::Amount;
@@ -52,7 +53,7 @@ impl From<drop_services::remit::payments::Payment> for PaymentResponse {
     fn from(p: drop_services::remit::payments::Payment) -> Self {
         PaymentResponse {
             id: p.id,
-            kind: p.kind,
+            kind: p.kind.as_str().to_owned(),
             status: p.status.as_str().to_owned(),
             provider: p.provider.as_str().to_owned(),
             rate: p.rate,
@@ -252,7 +253,7 @@ pub struct HistoryResponse {
 }
 
 /// The payment types history can be filtered by.
-pub const KINDS: [&str; 2] = ["remittance", "qr"];
+pub const KINDS: [&str; 3] = [Kind::Remittance.as_str(), Kind::Qr.as_str(), Kind::P2p.as_str()];
 
 #[utoipa::path(get, path = "/api/payment/history", tag = "payments",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
@@ -270,13 +271,7 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
         None => None,
     };
     let kind = match req.query.get("type") {
-        Some(k) => Some(
-            KINDS
-                .iter()
-                .copied()
-                .find(|known| known == k)
-                .ok_or_else(|| ApiError::invalid_field("type", "remittance or qr"))?,
-        ),
+        Some(k) => Some(Kind::parse(k).ok_or_else(|| ApiError::invalid_field("type", "remittance, qr or p2p"))?),
         None => None,
     };
     let user = req.principal()?.user_id.clone();

@@ -37,8 +37,7 @@ fn values(of: &str, v: &serde_json::Value) -> Result<BTreeMap<String, String>, E
 }
 
 pub fn parse(text: &str, template: &Template) -> Result<EnvVars, EnvVarsError> {
-    let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| EnvVarsError(format!("not JSON: {e}")))?;
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| EnvVarsError(format!("not JSON: {e}")))?;
     let top = doc.as_object().ok_or_else(|| EnvVarsError("must be a JSON object".into()))?;
     let mut out = EnvVars::default();
     for (key, v) in top {
@@ -57,8 +56,7 @@ pub fn parse(text: &str, template: &Template) -> Result<EnvVars, EnvVarsError> {
 }
 
 pub fn load(path: &Path, template: &Template) -> Result<EnvVars, EnvVarsError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| EnvVarsError(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| EnvVarsError(format!("{}: {e}", path.display())))?;
     parse(&text, template)
 }
 

@@ -9,6 +9,7 @@ pub mod event;
 pub mod fx;
 pub mod ids;
 pub mod keys;
+pub mod lifecycle;
 pub mod money;
 pub mod nin;
 pub mod payment;

@@ -2,6 +2,32 @@
 //! status goes through [`transition`]; anything else is an illegal transition (HTTP 409).
 //! Design: `reference/platform.md` §3.5.
 
+/// What a payment is: a transfer abroad (now); a QR merchant payment and a person-to-person
+/// payment (next). Each kind has its own state machine; `Status` is the remittance's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Remittance,
+    Qr,
+    P2p,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Remittance, Kind::Qr, Kind::P2p];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Remittance => "remittance",
+            Kind::Qr => "qr",
+            Kind::P2p => "p2p",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {

@@ -5,6 +5,7 @@
 
 use crate::holds;
 use crate::table::{Condition, Item, Query, Table, TableError, TxOp};
+use drop_domain::lifecycle::alert::{self as lifecycle, Status as AlertStatus};
 
 #[derive(Debug, Clone)]
 pub struct NewAlert<'a> {
@@ -53,7 +54,7 @@ impl NewAlert<'_> {
             .with("dataset", self.dataset)
             .with("version", self.version)
             .with("details", self.details.to_string())
-            .with("status", "open")
+            .with("status", AlertStatus::Open.as_str())
             .with("created_at", now)
             .with("gsi1pk", "ALERTS")
             .with("gsi1sk", alert_id);
@@ -104,8 +105,7 @@ pub enum AlertError {
     Storage(#[from] TableError),
 }
 
-/// How compliance staff closed an alert (Marble's case outcomes).
-pub const RESOLUTIONS: [&str; 3] = ["false_positive", "valuable_alert", "confirmed_risk"];
+pub use drop_domain::lifecycle::alert::Resolution;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,20 +120,19 @@ pub struct Closed {
 pub async fn close(
     table: &dyn Table,
     alert_id: &str,
-    resolution: &'static str,
+    resolution: Resolution,
     actor: &str,
     now: i64,
 ) -> Result<Closed, AlertError> {
     let alert = table.get(&key(alert_id)).await?.ok_or(AlertError::NotFound)?;
-    if alert.s("status") != Some("open") {
-        return Err(AlertError::Closed);
-    }
+    let status = alert.s("status").and_then(AlertStatus::parse).unwrap_or(AlertStatus::Closed);
+    let to = lifecycle::transition(status, lifecycle::Event::Close(resolution)).map_err(|_| AlertError::Closed)?;
     let closing = crate::table::Update::new(key(alert_id))
-        .set("status", "closed")
-        .set("resolution", resolution)
+        .set("status", to.as_str())
+        .set("resolution", resolution.as_str())
         .set("closed_by", actor)
         .set("closed_at", now)
-        .when(Condition::eq("status", "open"));
+        .when(Condition::eq("status", AlertStatus::Open.as_str()));
     // What the store will hold once the transaction succeeds.
     let closed = closing.apply(Some(alert.clone()))?;
     let mut ops = vec![TxOp::Update(closing)];
@@ -142,7 +141,7 @@ pub async fn close(
         Some(p) => holds::held_by(&p) == Some(alert_id),
         None => false,
     };
-    let release = held_here && resolution != "confirmed_risk";
+    let release = held_here && !resolution.keeps_hold();
     if release {
         ops.push(TxOp::Update(holds::release(user, alert_id)));
     }

@@ -5,6 +5,11 @@
 
 use crate::table::{Cmp, Condition, Item, Key, Table, TableError, Update, TTL_ATTR};
 
+use drop_domain::lifecycle::idempotency::Status;
+
+const IN_PROGRESS: &str = Status::InProgress.as_str();
+const COMPLETE: &str = Status::Complete.as_str();
+
 pub const EXPIRY_SECS: i64 = 24 * 3600;
 pub const LOCK_MS: i64 = 30_000;
 
@@ -31,7 +36,7 @@ pub fn valid_key(k: &str) -> bool {
 
 pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, now_ms: i64) -> Result<Lock, TableError> {
     let item = Item::new(&key.pk, &key.sk)
-        .with("status", "INPROGRESS")
+        .with("status", IN_PROGRESS)
         .with("request_hash", request_hash)
         .with("expiry", now + EXPIRY_SECS)
         .with("in_progress_expiry", now_ms + LOCK_MS)
@@ -39,7 +44,7 @@ pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, no
     let cond = Condition::Or(vec![
         Condition::absent(),
         Condition::cmp("expiry", Cmp::Lt, now),
-        Condition::eq("status", "INPROGRESS").and(Condition::cmp("in_progress_expiry", Cmp::Lt, now_ms)),
+        Condition::eq("status", IN_PROGRESS).and(Condition::cmp("in_progress_expiry", Cmp::Lt, now_ms)),
     ]);
     match table.put(item, Some(cond)).await {
         Ok(()) => Ok(Lock::Acquired),
@@ -48,7 +53,7 @@ pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, no
                 return Ok(Lock::Mismatch);
             }
             match old.s("status") {
-                Some("COMPLETE") => Ok(Lock::Replay {
+                Some(s) if s == COMPLETE => Ok(Lock::Replay {
                     status: old.n("response_status").unwrap_or(200) as u16,
                     body: old.s("response_body").unwrap_or_default().to_owned(),
                 }),
@@ -63,15 +68,15 @@ pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, no
 /// The update that completes a record (put it in the same transaction as the effect).
 pub fn complete(key: &Key, request_hash: &str, status: u16, body: &str) -> Update {
     Update::new(key.clone())
-        .set("status", "COMPLETE")
+        .set("status", COMPLETE)
         .set("response_status", i64::from(status))
         .set("response_body", body)
-        .when(Condition::eq("status", "INPROGRESS").and(Condition::eq("request_hash", request_hash)))
+        .when(Condition::eq("status", IN_PROGRESS).and(Condition::eq("request_hash", request_hash)))
 }
 
 /// Releases the lock after a transient failure, so a retry runs again.
 pub async fn release(table: &dyn Table, key: &Key) -> Result<(), TableError> {
-    table.delete(key, Some(Condition::eq("status", "INPROGRESS"))).await.or_else(|e| {
+    table.delete(key, Some(Condition::eq("status", IN_PROGRESS))).await.or_else(|e| {
         if e.is_condition_failed() {
             Ok(())
         } else {

@@ -188,9 +188,15 @@ pub async fn verify(
         Err(TableError::TransactionCanceled { .. }) => return Err(AuthError::Taken),
         Err(e) => return Err(e.into()),
     }
-    // Active once both contacts are verified (whichever verification comes second does it).
-    let both = Condition::eq("phone_verified", true).and(Condition::eq("email_verified", true));
-    match table.update(Update::new(profile_key).set("status", "active").when(both)).await {
+    // Active once both contacts are verified (whichever verification comes second does it); only
+    // from onboarding: a suspended or closed user stays so.
+    use drop_domain::lifecycle::user::{transition, Event, Status};
+    let from = Status::Onboarding;
+    let to = transition(from, Event::ContactsVerified).map_err(|_| AuthError::Code)?;
+    let both = Condition::eq("phone_verified", true)
+        .and(Condition::eq("email_verified", true))
+        .and(Condition::eq("status", from.as_str()));
+    match table.update(Update::new(profile_key).set("status", to.as_str()).when(both)).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_condition_failed() => Ok(()),
         Err(e) => Err(e.into()),

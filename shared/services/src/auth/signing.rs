@@ -14,6 +14,7 @@ use crate::table::{Cmp, Condition, Item, Key, Query, Table, TableError, Update};
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use drop_domain::lifecycle::signing_key::{transition, Event as KeyEvent, Status as KeyStatus};
 
 pub const PK: &str = "SIGNKEY";
 /// Claims: one per rotation period (`rotation#YYYY-MM`), and `bootstrap` for the first key.
@@ -52,14 +53,27 @@ pub struct SigningKey {
     pub retire_after: Option<i64>,
 }
 
+impl SigningKey {
+    /// Where it is in its lifecycle (`drop_domain::lifecycle::signing_key`).
+    pub fn status(&self) -> KeyStatus {
+        if self.retire_after.is_some() {
+            KeyStatus::Superseded
+        } else {
+            KeyStatus::Active
+        }
+    }
+}
+
 /// The key that signs now: the newest usable one (the newest if none is usable yet).
 pub fn signing_key(keys: &[SigningKey], now: i64) -> Option<&SigningKey> {
     keys.iter().find(|k| k.usable_from <= now).or(keys.first())
 }
 
 fn key_of(i: &Item) -> Option<SigningKey> {
-    if i.s("status") != Some("active") {
-        return None;
+    // Active and superseded keys verify (and are in the JWKS); retired ones do not.
+    match KeyStatus::of(i.s("status")?, i.n("retire_after"))? {
+        KeyStatus::Active | KeyStatus::Superseded => {}
+        KeyStatus::Retired => return None,
     }
     let kid = i.s("sk")?.to_owned();
     let n = B64.decode(i.s("n")?).ok()?;
@@ -112,8 +126,9 @@ pub async fn rotate(table: &dyn Table, signer: &dyn TokenSigner, now: i64, grace
         }
     }
     for k in &keys {
-        if k.retire_after.is_none() {
+        if let Ok(to) = transition(k.status(), KeyEvent::Supersede) {
             // It signs until the new key is usable; its tokens then live out their lifetime.
+            debug_assert_eq!(to, KeyStatus::Superseded);
             let until = usable_from + grace;
             table.update(Update::new(Key::new(PK, &k.kid)).set("retire_after", until)).await?;
             out.superseded.push(k.kid.clone());
@@ -153,8 +168,9 @@ pub async fn retire_expired(table: &dyn Table, signer: &dyn TokenSigner, now: i6
     let mut retired = Vec::new();
     for k in active_keys(table).await? {
         if k.retire_after.is_some_and(|t| t <= now) {
+            let Ok(to) = transition(k.status(), KeyEvent::Retire) else { continue };
             signer.retire(&k.handle).await?;
-            table.update(Update::new(Key::new(PK, &k.kid)).set("status", "retired").set("retired_at", now)).await?;
+            table.update(Update::new(Key::new(PK, &k.kid)).set("status", to.stored()).set("retired_at", now)).await?;
             retired.push(k.kid);
         }
     }
@@ -170,7 +186,7 @@ async fn create(table: &dyn Table, signer: &dyn TokenSigner, now: i64, usable_fr
         .with("handle", handle)
         .with("n", B64.encode(&public.n))
         .with("e", B64.encode(&public.e))
-        .with("status", "active")
+        .with("status", KeyStatus::Active.stored())
         .with("created_at", now)
         .with("usable_from", usable_from);
     table.put(item, Some(crate::table::Condition::absent())).await?;

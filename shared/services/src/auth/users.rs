@@ -6,6 +6,7 @@ use super::login::IdClaims;
 use super::AuthError;
 use crate::crypto::{Aad, Crypto};
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
+use drop_domain::lifecycle::user::Status as UserStatus;
 use drop_domain::nin::Nin;
 use drop_domain::role::Role;
 use drop_domain::Secret;
@@ -81,7 +82,7 @@ pub async fn find_or_create(
         let mut profile = Item::new(&pk, PROFILE_SK)
             .with("user_id", user_id.clone())
             .with("role", Role::User.as_str())
-            .with("status", "onboarding")
+            .with("status", UserStatus::Onboarding.as_str())
             .with("nin_kind", nin.kind().as_str())
             .with("phone_verified", false)
             .with("email_verified", false)
@@ -159,7 +160,7 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
         !table.query(Query::partition(&pk).prefix(drop_domain::keys::OTP_PREFIX).limit(2)).await?.items.is_empty();
     Ok(Profile {
         user_id: user_id.to_owned(),
-        status: item.s("status").unwrap_or("onboarding").to_owned(),
+        status: item.s("status").unwrap_or(UserStatus::Onboarding.as_str()).to_owned(),
         role: item.s("role").and_then(Role::parse).unwrap_or(Role::User).as_str(),
         name: dec("name").await?,
         given_name: dec("given_name").await?,
@@ -176,7 +177,7 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
 /// The user's status (`onboarding`, `active`), None for no such user.
 pub async fn status(table: &dyn Table, user_id: &str) -> Result<Option<String>, AuthError> {
     let item = table.get(&Key::new(user_pk(user_id), PROFILE_SK)).await?;
-    Ok(item.map(|i| i.s("status").unwrap_or("onboarding").to_owned()))
+    Ok(item.map(|i| i.s("status").unwrap_or(UserStatus::Onboarding.as_str()).to_owned()))
 }
 
 /// Changes a user's role (admin operation).

@@ -12,6 +12,7 @@ use crate::events::{outbox_put, NewEvent};
 use crate::idempotency;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use crate::Clock;
+use drop_domain::payment::Kind;
 use drop_domain::payment::{transition, Event, Status};
 use drop_domain::Currency;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub struct Remit {
 pub struct Payment {
     pub id: String,
     pub user_id: String,
-    pub kind: String,
+    pub kind: drop_domain::payment::Kind,
     pub status: Status,
     pub provider: ProviderName,
     pub quote_id: String,
@@ -89,7 +90,7 @@ impl Payment {
         Some(Payment {
             id: i.s("payment_id")?.to_owned(),
             user_id: i.s("user_id")?.to_owned(),
-            kind: i.s("kind").unwrap_or("remittance").to_owned(),
+            kind: i.s("kind").and_then(Kind::parse).unwrap_or(Kind::Remittance),
             status: Status::parse(i.s("status")?)?,
             provider: ProviderName::parse(i.s("provider")?)?,
             quote_id: i.s("quote_id")?.to_owned(),
@@ -247,7 +248,7 @@ impl Remit {
         let item = Item::new(&pk, sk_of(&id))
             .with("payment_id", id.clone())
             .with("user_id", user_id)
-            .with("kind", "remittance")
+            .with("kind", Kind::Remittance.as_str())
             .with("status", Status::Quoted.as_str())
             .with("provider", q.provider.as_str())
             .with("quote_id", q.quote_id.clone())
@@ -406,7 +407,7 @@ impl Remit {
         limit: u32,
         cursor: Option<String>,
         status: Option<Status>,
-        kind: Option<&str>,
+        kind: Option<Kind>,
     ) -> Result<(Vec<Payment>, Option<String>), RemitError> {
         let mut out = Vec::new();
         let mut cursor = cursor;
