@@ -3,8 +3,9 @@
 
 use drop_adapters::aws::{EventBridgeBus, SqsQueue};
 use drop_adapters::embedded::{QueueConfig, SqliteQueue, SqliteStore, SqliteTable};
+use drop_domain::event::catalogue::{DomainEvent, PaymentChanged};
 use drop_services::dedupe::{self, Outcome};
-use drop_services::events::{outbox_put, publish, BusError, BusEvent, EventBus, NewEvent};
+use drop_services::events::{outbox_put, publish, BusError, BusEvent, EventBus};
 use drop_services::queue::JobQueue;
 use drop_services::table::{Key, Query, Table, TxOp, Update};
 use drop_services::{FixedClock, SystemClock};
@@ -200,12 +201,14 @@ async fn eventbridge_rule_delivers_to_sqs() {
 async fn outbox_item_is_written_with_the_state_change_or_not_at_all() {
     let clock = Arc::new(FixedClock::at(1_800_000_000));
     let table = SqliteTable::new(SqliteStore::open(":memory:").unwrap(), "main", clock.clone());
-    let event = NewEvent {
-        event_type: "payment.completed".into(),
-        aggregate_type: "payment".into(),
-        aggregate_id: "pay_1".into(),
-        payload: serde_json::json!({"status": "completed", "amount_minor": 150000, "currency": "NOK"}),
+    let changed = PaymentChanged {
+        v: 1,
+        user_id: "usr_1".into(),
+        status: drop_domain::payment::Status::Completed,
+        amount_minor: 150000,
+        currency: "NOK".into(),
     };
+    let event = DomainEvent::Payment { payment_id: "pay_1".into(), changed };
     let (put, detail) = outbox_put(&event, drop_services::Clock::now(&*clock));
     // The state change's condition fails: the event must not exist either.
     let failing = TxOp::Update(

@@ -143,7 +143,11 @@ async fn structuring_holds_the_next_transfer(aws: bool) {
     assert_eq!(aggs.days(now, 1).out_count, 5);
     assert_eq!(aggs.days(now, 1).near[0], 2);
     // A redelivered event changes nothing.
-    let redelivered = stack.ctx.remit.monitor_event("evt_not_seen_before", "payment.authorised", &payment, now).await;
+    let redelivered = stack
+        .ctx
+        .remit
+        .monitor_event("evt_not_seen_before", drop_domain::payment::Status::Authorised, &payment, now)
+        .await;
     assert!(matches!(redelivered, Ok(drop_services::remit::monitoring::Monitored::Duplicate)), "{redelivered:?}");
     let again = drop_services::monitor::aggregates(stack.ctx.table.as_ref(), &user).await.unwrap();
     assert_eq!(again, aggs);

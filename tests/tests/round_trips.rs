@@ -171,7 +171,11 @@ async fn round_trips_per_route() {
     // The payment-monitor consumer on the authorised event (pollers are off: called directly).
     let b = now();
     let pay = q["paymentId"].as_str().unwrap();
-    let m = stack.ctx.remit.monitor_event("evt_round_trips", "payment.authorised", pay, stack.ctx.clock.epoch()).await;
+    let m = stack
+        .ctx
+        .remit
+        .monitor_event("evt_round_trips", drop_domain::payment::Status::Authorised, pay, stack.ctx.clock.epoch())
+        .await;
     assert!(matches!(m, Ok(drop_services::remit::monitoring::Monitored::Recorded(Some(_)))), "{m:?}");
     measure("payment-monitor (one payment.authorised event)", 4, b);
     let id = q["paymentId"].as_str().unwrap();

@@ -1,5 +1,6 @@
 //! The event-pipeline canary: a schedule sends, an SQS consumer receives.
 
+use drop_domain::event::catalogue::DomainEvent;
 use drop_domain::event::BusEnvelope;
 use drop_runtime::batch::Record;
 use drop_runtime::{ApiError, Ctx};
@@ -23,7 +24,7 @@ pub fn send_handler(
 async fn receive(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let envelope: BusEnvelope = serde_json::from_str(&record.body)
         .map_err(|_| ApiError::bad_request("malformed-event", "the message is not a bus event"))?;
-    if envelope.detail.event_type != canary::EVENT_TYPE {
+    if !matches!(DomainEvent::from_detail(&envelope.detail), Ok(DomainEvent::Canary(_))) {
         return Err(ApiError::bad_request("unexpected-event", "not a canary event"));
     }
     let outcome = canary::receive(ctx.table.as_ref(), ctx.clock.as_ref(), &envelope.detail).await?;

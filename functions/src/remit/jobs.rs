@@ -1,6 +1,8 @@
 //! The payout worker (SQS: `payment.authorised` events) and the reconciliation schedule.
 
+use drop_domain::event::catalogue::DomainEvent;
 use drop_domain::event::BusEnvelope;
+use drop_domain::payment::Status;
 use drop_runtime::batch::Record;
 use drop_runtime::{ApiError, Ctx};
 use drop_services::remit::monitoring::Monitored;
@@ -10,10 +12,11 @@ use std::sync::Arc;
 async fn payout(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let env: BusEnvelope =
         serde_json::from_str(&record.body).map_err(|_| ApiError::bad_request("malformed-event", "not a bus event"))?;
-    if env.detail.event_type != "payment.authorised" {
-        return Err(ApiError::bad_request("unexpected-event", "not payment.authorised"));
-    }
-    match ctx.remit.payout(&env.detail.aggregate_id).await {
+    let payment_id = match DomainEvent::from_detail(&env.detail) {
+        Ok(DomainEvent::Payment { payment_id, changed }) if changed.status == Status::Authorised => payment_id,
+        _ => return Err(ApiError::bad_request("unexpected-event", "not payment.authorised")),
+    };
+    match ctx.remit.payout(&payment_id).await {
         Ok(p) => {
             tracing::info!(payment = %p.id, status = p.status.as_str(), "payout step");
             Ok(())
@@ -38,7 +41,10 @@ async fn monitor(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let at = drop_domain::time::parse_rfc3339(&d.occurred_at)
         .ok_or_else(|| ApiError::bad_request("malformed-event", "occurred_at is not RFC 3339"))?
         .unix_timestamp();
-    let result = ctx.remit.monitor_event(&d.event_id, &d.event_type, &d.aggregate_id, at).await?;
+    let Ok(DomainEvent::Payment { payment_id, changed }) = DomainEvent::from_detail(d) else {
+        return Err(ApiError::bad_request("unexpected-event", "not a payment event of a known version"));
+    };
+    let result = ctx.remit.monitor_event(&d.event_id, changed.status, &payment_id, at).await?;
     tracing::info!(payment = %d.aggregate_id, event = %d.event_type, result = ?result, "payment monitored");
     if let Monitored::Recorded(Some(outcome)) = result {
         let flagged = if outcome >= drop_domain::aml::Outcome::Review { 1.0 } else { 0.0 };

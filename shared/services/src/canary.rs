@@ -4,12 +4,13 @@
 
 use crate::clock::Clock;
 use crate::dedupe::{self, Outcome};
-use crate::events::{outbox_put, NewEvent};
+use crate::events::outbox_put;
 use crate::table::{Key, Table, TableError, TxOp, Update};
+use drop_domain::event::catalogue::{CanarySent, DomainEvent};
 use drop_domain::event::EventDetail;
 use drop_domain::keys::{CANARY_PK, CANARY_SK};
 
-pub const EVENT_TYPE: &str = "platform.canary";
+pub use drop_domain::event::catalogue::CANARY as EVENT_TYPE;
 pub const CONSUMER: &str = "canary-consumer";
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -24,12 +25,7 @@ pub struct CanaryStatus {
 pub async fn send(table: &dyn Table, clock: &dyn Clock) -> Result<String, TableError> {
     let now = clock.now();
     let at = drop_domain::time::rfc3339(now);
-    let event = NewEvent {
-        event_type: EVENT_TYPE.into(),
-        aggregate_type: "platform".into(),
-        aggregate_id: "canary".into(),
-        payload: serde_json::json!({ "sent_at": at }),
-    };
+    let event = DomainEvent::Canary(CanarySent { v: 1, sent_at: at.clone() });
     let (put, detail) = outbox_put(&event, now);
     let status = Update::new(Key::new(CANARY_PK, CANARY_SK)).set("last_sent_at", at);
     table.transact(vec![TxOp::Update(status), put]).await?;

@@ -3,6 +3,7 @@
 
 use crate::table::{Condition, Item, TxOp};
 use async_trait::async_trait;
+use drop_domain::event::catalogue::DomainEvent;
 use drop_domain::event::{EventDetail, OUTBOX_SOURCE};
 use drop_domain::keys;
 use std::time::Duration;
@@ -14,26 +15,17 @@ pub const OUTBOX_RETENTION_SECS: i64 = 7 * 24 * 3600;
 /// EventBridge `PutEvents` takes at most this many entries.
 pub const MAX_BATCH: usize = 10;
 
-/// A state change to announce.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub event_type: String,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    /// Ids, states and amounts only: no PII.
-    pub payload: serde_json::Value,
-}
-
 /// The outbox `Put` to add to the business transaction, and the event as it will be published.
-pub fn outbox_put(event: &NewEvent, now: OffsetDateTime) -> (TxOp, EventDetail) {
+pub fn outbox_put(event: &DomainEvent, now: OffsetDateTime) -> (TxOp, EventDetail) {
     let event_id = drop_domain::ids::prefixed("evt", crate::ids::ulid());
+    let (aggregate_type, aggregate_id) = event.aggregate();
     let detail = EventDetail {
         event_id: event_id.clone(),
-        event_type: event.event_type.clone(),
-        aggregate_type: event.aggregate_type.clone(),
-        aggregate_id: event.aggregate_id.clone(),
+        event_type: event.event_type(),
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id,
         occurred_at: drop_domain::time::rfc3339(now),
-        payload: event.payload.to_string(),
+        payload: event.payload().to_string(),
     };
     let item = Item::new(keys::outbox_pk(keys::outbox_shard(&event_id)), event_id.clone())
         .with("event_id", event_id)

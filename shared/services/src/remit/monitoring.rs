@@ -83,13 +83,14 @@ impl Remit {
     pub async fn monitor_event(
         &self,
         event_id: &str,
-        event_type: &str,
+        status: drop_domain::payment::Status,
         payment_id: &str,
         at: i64,
     ) -> Result<Monitored, RemitError> {
-        let incoming = match event_type {
-            "payment.authorised" => false,
-            "payment.refunded" => true,
+        use drop_domain::payment::Status;
+        let incoming = match status {
+            Status::Authorised => false,
+            Status::Refunded => true,
             _ => return Ok(Monitored::Ignored),
         };
         let p = match self.find(payment_id).await {

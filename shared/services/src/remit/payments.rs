@@ -8,10 +8,11 @@ use super::limits::{self, Limits};
 use super::ports::*;
 use super::{accounts, recipients, RemitError};
 use crate::auth::users::aad;
-use crate::events::{outbox_put, NewEvent};
+use crate::events::outbox_put;
 use crate::idempotency;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use crate::Clock;
+use drop_domain::event::catalogue::{DomainEvent, PaymentChanged};
 use drop_domain::payment::Kind;
 use drop_domain::payment::{transition, Event, Status};
 use drop_domain::Currency;
@@ -305,12 +306,14 @@ impl Remit {
     }
 
     pub(super) fn event(&self, p: &Payment, to: Status) -> TxOp {
-        let e = NewEvent {
-            event_type: format!("payment.{}", to.as_str()),
-            aggregate_type: "payment".into(),
-            aggregate_id: p.id.clone(),
-            payload: serde_json::json!({"user_id": p.user_id, "status": to.as_str(), "amount_minor": p.source_amount, "currency": p.source_currency}),
+        let changed = PaymentChanged {
+            v: 1,
+            user_id: p.user_id.clone(),
+            status: to,
+            amount_minor: p.source_amount,
+            currency: p.source_currency.clone(),
         };
+        let e = DomainEvent::Payment { payment_id: p.id.clone(), changed };
         outbox_put(&e, self.clock.now()).0
     }
 

@@ -1,6 +1,8 @@
 //! Domain events as they travel: written to the outbox, published on the bus, read by consumers.
 //! The detail carries ids, states and amounts only — never PII.
 
+pub mod catalogue;
+
 use serde::{Deserialize, Serialize};
 
 /// Source of every event the outbox publishes on the bus.

@@ -1,0 +1,169 @@
+//! Every domain event Drop publishes, with a typed, versioned payload each. Producers build a
+//! [`DomainEvent`]; the outbox stores its type and serialised payload; consumers read it back
+//! with [`DomainEvent::from_detail`]. A payload's `v` changes only with an incompatible change;
+//! readers accept the versions they know.
+
+use super::EventDetail;
+use crate::payment::Status;
+use serde::{Deserialize, Serialize};
+
+/// A payment's status changed (`payment.<status>`): ids, status and amount only, no PII.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentChanged {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub user_id: String,
+    pub status: Status,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// The event pipeline's canary (`platform.canary`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanarySent {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub sent_at: String,
+}
+
+fn v1() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainEvent {
+    Payment { payment_id: String, changed: PaymentChanged },
+    Canary(CanarySent),
+}
+
+/// Who reads an event type: a consumer of the template, or someone outside Drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Consumed by these functions (through the template's rules).
+    Consumers(&'static [&'static str]),
+    /// Published on the bus for consumers outside this repository (and the event archive).
+    Published,
+}
+
+pub const CANARY: &str = "platform.canary";
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EventError {
+    #[error("unknown event type {0}")]
+    Unknown(String),
+    #[error("the payload of {0} does not parse")]
+    Payload(String),
+    #[error("{0} version {1} is not known")]
+    Version(String, u32),
+}
+
+impl DomainEvent {
+    pub fn event_type(&self) -> String {
+        match self {
+            DomainEvent::Payment { changed, .. } => format!("payment.{}", changed.status.as_str()),
+            DomainEvent::Canary(_) => CANARY.to_owned(),
+        }
+    }
+
+    /// `(aggregate type, aggregate id)`.
+    pub fn aggregate(&self) -> (&'static str, String) {
+        match self {
+            DomainEvent::Payment { payment_id, .. } => ("payment", payment_id.clone()),
+            DomainEvent::Canary(_) => ("platform", "canary".to_owned()),
+        }
+    }
+
+    pub fn payload(&self) -> serde_json::Value {
+        let v = match self {
+            DomainEvent::Payment { changed, .. } => serde_json::to_value(changed),
+            DomainEvent::Canary(c) => serde_json::to_value(c),
+        };
+        v.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Reads an event as published.
+    pub fn from_detail(d: &EventDetail) -> Result<DomainEvent, EventError> {
+        let bad = || EventError::Payload(d.event_type.clone());
+        let event = if d.event_type == CANARY {
+            DomainEvent::Canary(serde_json::from_str(&d.payload).map_err(|_| bad())?)
+        } else if let Some(status) = d.event_type.strip_prefix("payment.") {
+            let changed: PaymentChanged = serde_json::from_str(&d.payload).map_err(|_| bad())?;
+            if changed.status.as_str() != status {
+                return Err(bad());
+            }
+            DomainEvent::Payment { payment_id: d.aggregate_id.clone(), changed }
+        } else {
+            return Err(EventError::Unknown(d.event_type.clone()));
+        };
+        match event.version() {
+            1 => Ok(event),
+            v => Err(EventError::Version(d.event_type.clone(), v)),
+        }
+    }
+
+    fn version(&self) -> u32 {
+        match self {
+            DomainEvent::Payment { changed, .. } => changed.v,
+            DomainEvent::Canary(c) => c.v,
+        }
+    }
+}
+
+/// Every event type and who reads it.
+pub fn catalogue() -> Vec<(String, Audience)> {
+    let mut out = vec![(CANARY.to_owned(), Audience::Consumers(&["canary-consumer"]))];
+    for s in crate::payment::ALL {
+        let audience = match s {
+            Status::Authorised => Audience::Consumers(&["payout-worker", "payment-monitor"]),
+            Status::Refunded => Audience::Consumers(&["payment-monitor"]),
+            _ => Audience::Published,
+        };
+        out.push((format!("payment.{}", s.as_str()), audience));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(e: &DomainEvent) -> EventDetail {
+        let (aggregate_type, aggregate_id) = e.aggregate();
+        EventDetail {
+            event_id: "evt_1".into(),
+            event_type: e.event_type(),
+            aggregate_type: aggregate_type.into(),
+            aggregate_id,
+            occurred_at: "2026-12-02T00:00:00Z".into(),
+            payload: e.payload().to_string(),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_refuses_what_it_does_not_know() {
+        let changed = PaymentChanged {
+            v: 1,
+            user_id: "usr_1".into(),
+            status: Status::Authorised,
+            amount_minor: 150_000,
+            currency: "NOK".into(),
+        };
+        let e = DomainEvent::Payment { payment_id: "pay_1".into(), changed };
+        assert_eq!(e.event_type(), "payment.authorised");
+        assert_eq!(DomainEvent::from_detail(&detail(&e)), Ok(e.clone()));
+        let mut d = detail(&e);
+        d.event_type = "payment.completed".into();
+        assert!(DomainEvent::from_detail(&d).is_err(), "type and payload disagree");
+        d.event_type = "payment.authorised".into();
+        d.payload = d.payload.replace("\"v\":1", "\"v\":2");
+        assert_eq!(DomainEvent::from_detail(&d), Err(EventError::Version("payment.authorised".into(), 2)));
+        d.event_type = "user.deleted".into();
+        assert!(matches!(DomainEvent::from_detail(&d), Err(EventError::Unknown(_))));
+        // Payloads written before `v` existed read as version 1.
+        let mut old = detail(&e);
+        old.payload = r#"{"user_id":"usr_1","status":"authorised","amount_minor":1,"currency":"NOK"}"#.into();
+        assert!(DomainEvent::from_detail(&old).is_ok());
+        let c = DomainEvent::Canary(CanarySent { v: 1, sent_at: "2026-12-02T00:00:00Z".into() });
+        assert_eq!(DomainEvent::from_detail(&detail(&c)), Ok(c));
+    }
+}
