@@ -138,3 +138,51 @@ pub async fn stored_text(stack: &Stack, aws: bool) -> String {
         rows.join("\n")
     }
 }
+
+/// One stored item: its table (`main` or `audit`), key and string attributes.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub table: String,
+    pub pk: String,
+    pub sk: String,
+    pub strings: std::collections::BTreeMap<String, String>,
+}
+
+/// Every item of both tables, SQLite or DynamoDB (a scan: for tests only).
+pub async fn stored_items(stack: &Stack, aws: bool) -> Vec<Stored> {
+    let tables = [("main", &stack.ctx.config.table_name), ("audit", &stack.ctx.config.audit_table_name)];
+    let mut out = Vec::new();
+    if aws {
+        let client = aws_sdk_dynamodb::Client::new(&crate::aws::config().await);
+        for (which, table) in tables {
+            let mut start = None;
+            loop {
+                let page = client.scan().table_name(table).set_exclusive_start_key(start).send().await.unwrap();
+                for item in page.items() {
+                    let strings: std::collections::BTreeMap<String, String> =
+                        item.iter().filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone()))).collect();
+                    let (pk, sk) = (strings["pk"].clone(), strings["sk"].clone());
+                    out.push(Stored { table: which.into(), pk, sk, strings });
+                }
+                match page.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+        }
+    } else {
+        let conn = rusqlite::Connection::open(&stack.ctx.config.db_path).unwrap();
+        for (which, table) in tables {
+            let mut st = conn.prepare("SELECT pk, sk, body FROM items WHERE tbl = ?1").unwrap();
+            let rows = st.query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?))).unwrap();
+            for row in rows {
+                let (pk, sk, body): (String, String, String) = row.unwrap();
+                let attrs: std::collections::BTreeMap<String, drop_services::table::Value> =
+                    serde_json::from_str(&body).unwrap();
+                let strings = attrs.into_iter().filter_map(|(k, v)| Some((k, v.as_s()?.to_owned()))).collect();
+                out.push(Stored { table: which.into(), pk, sk, strings });
+            }
+        }
+    }
+    out
+}

@@ -117,11 +117,43 @@ async fn session_end(base: &str, s: &Session) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
+/// After every function ran: each stored item is one kind of the catalogue
+/// (`drop_domain::keys::kinds`), and each PII attribute it has is an encrypted envelope.
+async fn every_item_is_a_catalogue_kind(stack: &drop_local::Stack, aws: bool) {
+    use drop_domain::keys::kinds::ItemKind;
+    let items = drop_tests::flow::stored_items(stack, aws).await;
+    assert!(items.len() > 50, "the run stored {} items", items.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for it in &items {
+        let kind = ItemKind::of(&it.pk, &it.sk).unwrap_or_else(|| panic!("{} {} is no catalogue kind", it.pk, it.sk));
+        assert_eq!(kind == ItemKind::AuditEntry, it.table == "audit", "{} {}", it.pk, it.sk);
+        for attr in kind.pii() {
+            if let Some(v) = it.strings.get(*attr) {
+                let parts: Vec<&str> = v.split('.').collect();
+                assert!(parts.len() == 4 && parts[0] == "v1", "{kind:?}.{attr} is not an envelope");
+            }
+        }
+        seen.insert(format!("{kind:?}"));
+    }
+    for kind in ["Profile", "BankAccount", "Recipient", "Payment", "AmlBucket", "AmlDecision", "Alert", "AuditEntry"] {
+        assert!(seen.contains(kind), "the run stored no {kind}: {seen:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_function_driven_embedded_stores_only_catalogue_items() {
+    let (stack, base) = drop_tests::flow::start(false).await;
+    drive(&stack, &base).await;
+    every_item_is_a_catalogue_kind(&stack, false).await;
+    stack.stop().await;
+}
+
 #[ignore = "needs moto: tests/run.sh"]
 #[tokio::test(flavor = "multi_thread")]
 async fn every_function_driven_on_aws() {
     drop_tests::aws::require();
     let (stack, base) = drop_tests::flow::start(true).await;
     drive(&stack, &base).await;
+    every_item_is_a_catalogue_kind(&stack, true).await;
     stack.stop().await;
 }

@@ -34,7 +34,7 @@ pub fn new_id() -> String {
 }
 
 fn key(alert_id: &str) -> crate::table::Key {
-    crate::table::Key::new(format!("ALERT#{alert_id}"), "ALERT")
+    crate::table::Key::new(drop_domain::keys::alert_pk(alert_id), drop_domain::keys::ALERT_SK)
 }
 
 impl NewAlert<'_> {
@@ -56,7 +56,7 @@ impl NewAlert<'_> {
             .with("details", self.details.to_string())
             .with("status", AlertStatus::Open.as_str())
             .with("created_at", now)
-            .with("gsi1pk", "ALERTS")
+            .with("gsi1pk", drop_domain::keys::ALERTS_GSI)
             .with("gsi1sk", alert_id);
         TxOp::Put { item, condition: Some(Condition::absent()) }
     }
@@ -89,7 +89,9 @@ fn view(i: &Item) -> serde_json::Value {
 
 /// Newest first.
 pub async fn list(table: &dyn Table, limit: u32) -> Result<Vec<serde_json::Value>, TableError> {
-    let page = table.query(Query::partition("ALERTS").on_index("gsi1").backward().limit(limit.clamp(1, 200))).await?;
+    let page = table
+        .query(Query::partition(drop_domain::keys::ALERTS_GSI).on_index("gsi1").backward().limit(limit.clamp(1, 200)))
+        .await?;
     Ok(page.items.iter().map(view).collect())
 }
 

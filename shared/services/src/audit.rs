@@ -7,7 +7,7 @@
 use crate::table::{Condition, Item, Key, Query, Table, TableError, TxOp};
 use sha2::{Digest, Sha256};
 
-const HEAD_SK: &str = "HEAD";
+use drop_domain::keys::AUDIT_HEAD_SK as HEAD_SK;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,7 +26,7 @@ pub struct Entry {
 }
 
 pub fn chain_pk(subject: &str) -> String {
-    format!("AUDIT#{subject}")
+    drop_domain::keys::audit_pk(subject)
 }
 
 fn entry_sk(seq: u64) -> String {

@@ -14,7 +14,7 @@ pub const EXPIRY_SECS: i64 = 24 * 3600;
 pub const LOCK_MS: i64 = 30_000;
 
 pub fn key(user_id: &str, route: &str, idempotency_key: &str) -> Key {
-    Key::new(format!("IDEM#{user_id}#{route}#{idempotency_key}"), "IDEM")
+    Key::new(drop_domain::keys::idempotency_pk(user_id, route, idempotency_key), drop_domain::keys::IDEMPOTENCY_SK)
 }
 
 #[derive(Debug, Clone, PartialEq)]

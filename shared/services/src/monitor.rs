@@ -15,14 +15,14 @@ pub struct Monitor {
 
 fn bucket_sk(k: &BucketKey) -> String {
     match k {
-        BucketKey::Hour(h) => format!("AML#H#{h}"),
-        BucketKey::Day(d) => format!("AML#D#{d}"),
-        BucketKey::Recipient { day, recipient } => format!("AML#R#{day}#{recipient}"),
+        BucketKey::Hour(h) => drop_domain::keys::aml_hour_sk(*h),
+        BucketKey::Day(d) => drop_domain::keys::aml_day_sk(*d),
+        BucketKey::Recipient { day, recipient } => drop_domain::keys::aml_recipient_sk(*day, recipient),
     }
 }
 
 fn bucket_key(sk: &str) -> Option<BucketKey> {
-    let rest = sk.strip_prefix("AML#")?;
+    let rest = sk.strip_prefix(drop_domain::keys::AML_BUCKET_PREFIX)?;
     let (kind, rest) = rest.split_once('#')?;
     match kind {
         "H" => rest.parse().ok().map(BucketKey::Hour),
@@ -40,7 +40,10 @@ pub async fn aggregates(table: &dyn Table, user_id: &str) -> Result<Aggregates, 
     let mut a = Aggregates::default();
     let mut cursor = None;
     loop {
-        let q = Query::partition(format!("USER#{user_id}")).prefix("AML#").limit(1000).after(cursor.take());
+        let q = Query::partition(drop_domain::keys::user_pk(user_id))
+            .prefix(drop_domain::keys::AML_BUCKET_PREFIX)
+            .limit(1000)
+            .after(cursor.take());
         let page = table.query(q).await?;
         for item in &page.items {
             let Some(key) = item.s("sk").and_then(bucket_key) else { continue };
@@ -62,7 +65,7 @@ pub fn record(user_id: &str, m: &Movement, p: &Params) -> Vec<TxOp> {
     drop_domain::aml::aggregates::deltas(m, p)
         .into_iter()
         .map(|(key, delta)| {
-            let mut u = Update::new(Key::new(format!("USER#{user_id}"), bucket_sk(&key)));
+            let mut u = Update::new(Key::new(drop_domain::keys::user_pk(user_id), bucket_sk(&key)));
             for (name, v) in delta.fields().into_iter().filter(|(_, v)| *v != 0) {
                 u = u.add(name, v);
             }
@@ -90,7 +93,7 @@ pub fn decision_put(
     p: &Params,
     now: i64,
 ) -> TxOp {
-    let item = Item::new(format!("USER#{user_id}"), format!("AMLDEC#{payment_id}#{stage}"))
+    let item = Item::new(drop_domain::keys::user_pk(user_id), drop_domain::keys::aml_decision_sk(payment_id, stage))
         .with("payment_id", payment_id)
         .with("stage", stage)
         .with("scorecard", d.scorecard)

@@ -34,7 +34,7 @@ pub struct Progress {
 }
 
 fn state_key() -> Key {
-    Key::new("SCREENING#RESCREEN", "STATE")
+    Key::new(drop_domain::keys::RESCREEN_PK, drop_domain::keys::STATE_SK)
 }
 
 const PAGE: u32 = 100;
@@ -107,8 +107,13 @@ pub async fn run(
                 let id = item.s("user_id").unwrap_or_default();
                 ("user", id.to_owned(), id.to_owned())
             } else {
-                let user = item.s("pk").unwrap_or_default().trim_start_matches("USER#").to_owned();
-                ("recipient", item.s("sk").unwrap_or_default().trim_start_matches("RECIPIENT#").to_owned(), user)
+                let user =
+                    item.s("pk").unwrap_or_default().trim_start_matches(drop_domain::keys::USER_PREFIX).to_owned();
+                (
+                    "recipient",
+                    item.s("sk").unwrap_or_default().trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX).to_owned(),
+                    user,
+                )
             };
             let who = party(crypto, &p.phase, item).await?;
             let subject = Subject {

@@ -33,7 +33,7 @@ impl LocalNotifier {
     }
 
     async fn pk(&self, to: &str) -> Result<String, AuthError> {
-        Ok(format!("LOCALMSG#{}", self.crypto.blind_index("local-message", to).await?))
+        Ok(drop_domain::keys::local_message_pk(&self.crypto.blind_index("local-message", to).await?))
     }
 
     /// Messages sent to `to`, newest first.

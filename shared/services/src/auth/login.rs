@@ -48,7 +48,7 @@ pub trait IdentityProvider: Send + Sync {
 }
 
 fn state_key(state: &str) -> Key {
-    Key::new(format!("OIDC#{}", super::sha256_hex(state.as_bytes())), "OIDC")
+    Key::new(drop_domain::keys::oidc_pk(&super::sha256_hex(state.as_bytes())), drop_domain::keys::OIDC_SK)
 }
 
 /// Starts a login: stores state, nonce and verifier (10 minutes) and returns the authorize URL

@@ -12,11 +12,10 @@ use drop_domain::contact::{normalise_email, normalise_mobile};
 use drop_domain::Secret;
 use rand::Rng;
 
-/// One pending change per channel: each contact gets its own code and its own verified flag.
-pub const OTP_PHONE_SK: &str = "OTP#phone";
-pub const OTP_EMAIL_SK: &str = "OTP#email";
 /// Sort-key prefix of both.
 pub use drop_domain::keys::OTP_PREFIX;
+/// One pending change per channel: each contact gets its own code and its own verified flag.
+pub use drop_domain::keys::{OTP_EMAIL_SK, OTP_PHONE_SK};
 pub const CODE_TTL_SECS: i64 = 600;
 pub const MAX_ATTEMPTS: i64 = 5;
 
@@ -88,7 +87,7 @@ pub async fn request(
     let mut sent = Vec::new();
     if let Some(p) = &phone {
         let bi = crypto.blind_index("phone", p).await?;
-        let owner = table.get(&Key::new(format!("PHONE#{bi}"), "UNIQUE")).await?;
+        let owner = table.get(&Key::new(drop_domain::keys::phone_pk(&bi), drop_domain::keys::UNIQUE_SK)).await?;
         match owner.as_ref().and_then(|o| o.s("user_id")) {
             Some(other) if other != user_id => {
                 // Looks pending like any other change (profile, attempts), but no code can match.
@@ -162,14 +161,15 @@ pub async fn verify(
             let phone = crypto.decrypt(aad(&pk, sk, "phone"), ct).await?;
             let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "phone"), phone.expose()).await?;
             update = update.set("phone", moved).set("phone_bi", bi).set("phone_verified", true);
-            let unique = Item::new(format!("PHONE#{bi}"), "UNIQUE").with("user_id", user_id);
+            let unique =
+                Item::new(drop_domain::keys::phone_pk(bi), drop_domain::keys::UNIQUE_SK).with("user_id", user_id);
             ops.push(TxOp::Put {
                 item: unique,
                 condition: Some(Condition::absent().or(Condition::eq("user_id", user_id))),
             });
             if let Some(old) = profile.s("phone_bi").filter(|old| *old != bi) {
                 ops.push(TxOp::Delete {
-                    key: Key::new(format!("PHONE#{old}"), "UNIQUE"),
+                    key: Key::new(drop_domain::keys::phone_pk(old), drop_domain::keys::UNIQUE_SK),
                     condition: Some(Condition::eq("user_id", user_id)),
                 });
             }

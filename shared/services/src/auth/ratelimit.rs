@@ -20,7 +20,7 @@ pub async fn hit(
     let window = limit.window_secs.max(1);
     let start = now - now.rem_euclid(window);
     let end = start + window;
-    let key = Key::new(format!("RL#{scope}#{subject}"), start.to_string());
+    let key = Key::new(drop_domain::keys::rate_limit_pk(scope, subject), start.to_string());
     let item = table.update(Update::new(key).add("n", 1).set(TTL_ATTR, end + 60)).await?;
     let n = item.n("n").unwrap_or(0);
     Ok((n > i64::from(limit.max)).then_some((end - now).max(1)))

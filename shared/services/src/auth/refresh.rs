@@ -10,11 +10,11 @@ pub const IDLE_SECS: i64 = 7 * 24 * 3600;
 pub const ABSOLUTE_SECS: i64 = 30 * 24 * 3600;
 
 fn token_pk(token: &str) -> String {
-    format!("RT#{}", sha256_hex(token.as_bytes()))
+    drop_domain::keys::refresh_token_pk(&sha256_hex(token.as_bytes()))
 }
 
 fn family_pk(family: &str) -> String {
-    format!("RTFAM#{family}")
+    drop_domain::keys::refresh_family_pk(family)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,9 +16,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use drop_domain::lifecycle::signing_key::{transition, Event as KeyEvent, Status as KeyStatus};
 
-pub const PK: &str = "SIGNKEY";
 /// Claims: one per rotation period (`rotation#YYYY-MM`), and `bootstrap` for the first key.
-pub const CLAIM_PK: &str = "SIGNKEY#CLAIM";
+pub use drop_domain::keys::SIGNING_CLAIM_PK as CLAIM_PK;
+pub use drop_domain::keys::SIGNING_KEYS_PK as PK;
 /// A bootstrap claim older than this was left by a container that died: it may be taken over.
 const BOOTSTRAP_CLAIM_SECS: i64 = 60;
 

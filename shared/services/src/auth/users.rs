@@ -13,12 +13,12 @@ use drop_domain::Secret;
 
 /// The table name bound into ciphertexts: logical, so data survives a physical rename.
 pub const AAD_TABLE: &str = "main";
-pub const PROFILE_SK: &str = "PROFILE";
+pub use drop_domain::keys::PROFILE_SK;
 /// Every user's profile is listed under this gsi3 partition, for re-screening.
-pub const SCREEN_PARTITION: &str = "SCREEN#user";
+pub use drop_domain::keys::SCREEN_USERS_GSI as SCREEN_PARTITION;
 
 pub fn user_pk(user_id: &str) -> String {
-    format!("USER#{user_id}")
+    drop_domain::keys::user_pk(user_id)
 }
 
 pub fn aad<'a>(pk: &'a str, sk: &'a str, attribute: &'a str) -> Aad<'a> {
@@ -70,7 +70,7 @@ pub async fn find_or_create(
     now: i64,
 ) -> Result<UserRecord, AuthError> {
     let nin_bi = crypto.blind_index("nin", &nin.digits()).await?;
-    let unique = Key::new(format!("NIN#{nin_bi}"), "UNIQUE");
+    let unique = Key::new(drop_domain::keys::nin_pk(&nin_bi), drop_domain::keys::UNIQUE_SK);
     for _ in 0..2 {
         if let Some(u) = table.get(&unique).await? {
             let id = u.s("user_id").unwrap_or_default().to_owned();
@@ -98,7 +98,7 @@ pub async fn find_or_create(
         put_enc(crypto, &mut profile, "birthdate", birth.map(Secret::new).as_ref()).await?;
         let mut ops = vec![
             TxOp::Put {
-                item: Item::new(&unique.pk, "UNIQUE").with("user_id", user_id.clone()),
+                item: Item::new(&unique.pk, drop_domain::keys::UNIQUE_SK).with("user_id", user_id.clone()),
                 condition: Some(Condition::absent()),
             },
             TxOp::Put { item: profile.clone(), condition: Some(Condition::absent()) },
@@ -106,7 +106,8 @@ pub async fn find_or_create(
         if let Some(pid) = &claims.pid {
             let pid_bi = crypto.blind_index("pid", pid.expose()).await?;
             ops.push(TxOp::Put {
-                item: Item::new(format!("PID#{pid_bi}"), "UNIQUE").with("user_id", user_id.clone()),
+                item: Item::new(drop_domain::keys::pid_pk(&pid_bi), drop_domain::keys::UNIQUE_SK)
+                    .with("user_id", user_id.clone()),
                 condition: None,
             });
         }
@@ -226,12 +227,12 @@ impl Default for Settings {
 }
 
 pub async fn settings(table: &dyn Table, user_id: &str) -> Result<Settings, AuthError> {
-    let item = table.get(&Key::new(user_pk(user_id), "SETTINGS")).await?;
+    let item = table.get(&Key::new(user_pk(user_id), drop_domain::keys::SETTINGS_SK)).await?;
     Ok(item.and_then(|i| serde_json::from_str(i.s("doc")?).ok()).unwrap_or_default())
 }
 
 pub async fn save_settings(table: &dyn Table, user_id: &str, s: &Settings) -> Result<(), AuthError> {
     let doc = serde_json::to_string(s).map_err(|_| AuthError::Invalid("settings"))?;
-    table.put(Item::new(user_pk(user_id), "SETTINGS").with("doc", doc), None).await?;
+    table.put(Item::new(user_pk(user_id), drop_domain::keys::SETTINGS_SK).with("doc", doc), None).await?;
     Ok(())
 }

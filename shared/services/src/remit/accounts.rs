@@ -13,7 +13,7 @@ use drop_domain::Secret;
 pub const LINK_TTL_SECS: i64 = 900;
 
 fn link_key(state: &str) -> Key {
-    Key::new(format!("AISLINK#{}", sha256_hex(state.as_bytes())), "LINK")
+    Key::new(drop_domain::keys::ais_link_pk(&sha256_hex(state.as_bytes())), drop_domain::keys::AIS_LINK_SK)
 }
 
 fn provider_err(e: super::ports::ProviderError) -> RemitError {
@@ -78,13 +78,13 @@ pub async fn finish(
         return Err(RemitError::BankRefused(format!("consent {status}")));
     }
     let accounts = bank.accounts(&consent_id).await.map_err(provider_err)?;
-    let pk = format!("USER#{user_id}");
+    let pk = drop_domain::keys::user_pk(&user_id);
     for a in &accounts {
         let Some(bban) = a.bban.as_ref().or(a.iban.as_ref()) else { continue };
         // Stable per user and account: linking again refreshes the same item.
         let id =
             format!("acc_{}", &crypto.blind_index("account", &format!("{user_id}:{}", bban.expose())).await?[..26]);
-        let sk = format!("ACCOUNT#{id}");
+        let sk = drop_domain::keys::account_sk(&id);
         let mut item = Item::new(&pk, &sk)
             .with("account_id", id.clone())
             .with("name", a.name.clone())
@@ -109,8 +109,8 @@ fn masked(s: &str) -> String {
 }
 
 pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<Vec<AccountView>, RemitError> {
-    let pk = format!("USER#{user_id}");
-    let page = table.query(Query::partition(&pk).prefix("ACCOUNT#").limit(100)).await?;
+    let pk = drop_domain::keys::user_pk(user_id);
+    let page = table.query(Query::partition(&pk).prefix(drop_domain::keys::ACCOUNT_PREFIX).limit(100)).await?;
     let mut out = Vec::new();
     for i in &page.items {
         let sk = i.s("sk").unwrap_or_default();
@@ -139,8 +139,8 @@ pub async fn debtor(
     user_id: &str,
     account_id: &str,
 ) -> Result<Secret<String>, RemitError> {
-    let pk = format!("USER#{user_id}");
-    let sk = format!("ACCOUNT#{account_id}");
+    let pk = drop_domain::keys::user_pk(user_id);
+    let sk = drop_domain::keys::account_sk(account_id);
     let item = table.get(&Key::new(&pk, &sk)).await?.ok_or(RemitError::NotFound)?;
     let (attr, ct) = match (item.s("bban"), item.s("iban")) {
         (Some(b), _) => ("bban", b),
@@ -152,8 +152,8 @@ pub async fn debtor(
 
 /// Removes an account; the consent is revoked at the bank when no other account uses it.
 pub async fn remove(table: &dyn Table, bank: &dyn Bank, user_id: &str, account_id: &str) -> Result<(), RemitError> {
-    let pk = format!("USER#{user_id}");
-    let key = Key::new(&pk, format!("ACCOUNT#{account_id}"));
+    let pk = drop_domain::keys::user_pk(user_id);
+    let key = Key::new(&pk, drop_domain::keys::account_sk(account_id));
     let item = table.get(&key).await?.ok_or(RemitError::NotFound)?;
     let consent = item.s("consent_id").unwrap_or_default().to_owned();
     table.delete(&key, Some(Condition::present())).await.map_err(|e| {
@@ -163,7 +163,7 @@ pub async fn remove(table: &dyn Table, bank: &dyn Bank, user_id: &str, account_i
             e.into()
         }
     })?;
-    let others = table.query(Query::partition(&pk).prefix("ACCOUNT#").limit(100)).await?;
+    let others = table.query(Query::partition(&pk).prefix(drop_domain::keys::ACCOUNT_PREFIX).limit(100)).await?;
     if !others.items.iter().any(|i| i.s("consent_id") == Some(consent.as_str())) {
         bank.delete_consent(&consent).await.map_err(provider_err)?;
     }

@@ -42,11 +42,11 @@ fn has_floor(account: &str) -> bool {
 }
 
 fn journal_pk(reference: &str) -> String {
-    format!("LEDGER#{reference}")
+    drop_domain::keys::ledger_pk(reference)
 }
 
 fn balance_key(account: &str) -> Key {
-    Key::new(format!("LEDGERACC#{account}"), "BALANCE")
+    Key::new(drop_domain::keys::ledger_account_pk(account), drop_domain::keys::BALANCE_SK)
 }
 
 /// The transaction operations for a group of postings: one journal `Put` each (once only: the

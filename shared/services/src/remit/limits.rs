@@ -24,7 +24,7 @@ pub fn periods(now: time::OffsetDateTime) -> (String, String) {
 }
 
 fn counter(user_id: &str, period: &str) -> Key {
-    Key::new(format!("USER#{user_id}"), format!("LIMIT#{period}"))
+    Key::new(drop_domain::keys::user_pk(user_id), drop_domain::keys::limit_sk(period))
 }
 
 /// Reserve `amount` on both counters; the transaction fails if either would exceed its limit.

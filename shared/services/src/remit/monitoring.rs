@@ -36,8 +36,11 @@ pub enum Monitored {
 
 impl Remit {
     async fn aml_profile(&self, user_id: &str, now: i64) -> Result<aml::Profile, RemitError> {
-        let item =
-            self.table.get(&Key::new(format!("USER#{user_id}"), PROFILE_SK)).await?.ok_or(RemitError::NotFound)?;
+        let item = self
+            .table
+            .get(&Key::new(drop_domain::keys::user_pk(user_id), PROFILE_SK))
+            .await?
+            .ok_or(RemitError::NotFound)?;
         Ok(aml::Profile {
             account_opened_at: item.n("created_at").unwrap_or(now),
             held: holds::held_by(&item).is_some(),

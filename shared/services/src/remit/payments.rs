@@ -76,12 +76,12 @@ pub struct Payment {
 }
 
 fn sk_of(id: &str) -> String {
-    format!("PAY#{}", id.trim_start_matches("pay_"))
+    drop_domain::keys::payment_sk(id)
 }
 
 impl Payment {
     pub(super) fn key(&self) -> Key {
-        Key::new(format!("USER#{}", self.user_id), sk_of(&self.id))
+        Key::new(drop_domain::keys::user_pk(&self.user_id), sk_of(&self.id))
     }
 
     pub(super) fn from_item(i: &Item) -> Option<Payment> {
@@ -173,14 +173,18 @@ impl Remit {
         if !id.starts_with("pay_") {
             return Err(RemitError::NotFound);
         }
-        let item =
-            self.table.get(&Key::new(format!("USER#{user_id}"), sk_of(id))).await?.ok_or(RemitError::NotFound)?;
+        let item = self
+            .table
+            .get(&Key::new(drop_domain::keys::user_pk(user_id), sk_of(id)))
+            .await?
+            .ok_or(RemitError::NotFound)?;
         Payment::from_item(&item).ok_or(RemitError::NotFound)
     }
 
     /// Finds a payment by id alone (bank and provider callbacks).
     pub async fn find(&self, id: &str) -> Result<Payment, RemitError> {
-        let page = self.table.query(Query::partition(format!("PAYID#{id}")).on_index("gsi1").limit(1)).await?;
+        let page =
+            self.table.query(Query::partition(drop_domain::keys::payment_id_gsi(id)).on_index("gsi1").limit(1)).await?;
         page.items.first().and_then(Payment::from_item).ok_or(RemitError::NotFound)
     }
 
@@ -191,7 +195,11 @@ impl Remit {
     ) -> Result<Payment, RemitError> {
         let page = self
             .table
-            .query(Query::partition(format!("PAYXFER#{}#{transfer_id}", provider.as_str())).on_index("gsi3").limit(1))
+            .query(
+                Query::partition(drop_domain::keys::payout_transfer_gsi(provider.as_str(), transfer_id))
+                    .on_index("gsi3")
+                    .limit(1),
+            )
             .await?;
         page.items.first().and_then(Payment::from_item).ok_or(RemitError::NotFound)
     }
@@ -244,7 +252,7 @@ impl Remit {
         let now = self.now();
         let (day, month) = limits::periods(self.clock.now());
         let id = format!("pay_{}", ulid::Ulid::new());
-        let pk = format!("USER#{user_id}");
+        let pk = drop_domain::keys::user_pk(user_id);
         let expires = q.expires_at.min(now + QUOTE_TTL_SECS);
         let item = Item::new(&pk, sk_of(&id))
             .with("payment_id", id.clone())
@@ -266,9 +274,9 @@ impl Remit {
             .with("version", 1)
             .with("limit_day", day.clone())
             .with("limit_month", month.clone())
-            .with("gsi1pk", format!("PAYID#{id}"))
+            .with("gsi1pk", drop_domain::keys::payment_id_gsi(&id))
             .with("gsi1sk", "PAY")
-            .with("gsi2pk", format!("PAYSTATUS#{}", Status::Quoted.as_str()))
+            .with("gsi2pk", drop_domain::keys::payment_status_gsi(Status::Quoted.as_str()))
             .with("gsi2sk", format!("{now:012}#{id}"));
         let mut ops = limits::reserve(user_id, q.source, &day, &month, self.limits);
         ops.push(TxOp::Put { item: item.clone(), condition: Some(Condition::absent()) });
@@ -295,7 +303,7 @@ impl Remit {
         let mut u = Update::new(p.key())
             .set("status", to.as_str())
             .set("updated_at", now)
-            .set("gsi2pk", format!("PAYSTATUS#{}", to.as_str()))
+            .set("gsi2pk", drop_domain::keys::payment_status_gsi(to.as_str()))
             .set("gsi2sk", format!("{now:012}#{}", p.id))
             .add("version", 1)
             .when(Condition::eq("status", p.status.as_str()).and(Condition::eq("version", p.version)));
@@ -418,8 +426,8 @@ impl Remit {
             let page = self
                 .table
                 .query(
-                    Query::partition(format!("USER#{user_id}"))
-                        .prefix("PAY#")
+                    Query::partition(drop_domain::keys::user_pk(user_id))
+                        .prefix(drop_domain::keys::PAYMENT_PREFIX)
                         .backward()
                         .limit(limit.clamp(1, 100))
                         .after(cursor.take()),

@@ -33,7 +33,7 @@ pub struct RecipientView {
 }
 
 fn sk(id: &str) -> String {
-    format!("RECIPIENT#{id}")
+    drop_domain::keys::recipient_sk(id)
 }
 
 /// Latin letters, with diacritics: payout rails take Latin names, and screening then compares
@@ -101,7 +101,7 @@ pub fn new_id() -> String {
 }
 
 /// Every recipient is listed under this gsi3 partition, for re-screening.
-pub const SCREEN_PARTITION: &str = "SCREEN#recipient";
+pub use drop_domain::keys::SCREEN_RECIPIENTS_GSI as SCREEN_PARTITION;
 
 /// Stores a recipient under an id from [`new_id`] (screened before it exists).
 pub async fn create(
@@ -117,7 +117,7 @@ pub async fn create(
         return Err(RemitError::Invalid("id"));
     }
     let id = id.to_owned();
-    let pk = format!("USER#{user_id}");
+    let pk = drop_domain::keys::user_pk(user_id);
     let sk = sk(&id);
     let mut item = Item::new(&pk, &sk)
         .with("country", country.clone())
@@ -161,18 +161,24 @@ pub async fn beneficiary(
     user_id: &str,
     id: &str,
 ) -> Result<Beneficiary, RemitError> {
-    let item = table.get(&Key::new(format!("USER#{user_id}"), sk(id))).await?.ok_or(RemitError::NotFound)?;
+    let item = table.get(&Key::new(drop_domain::keys::user_pk(user_id), sk(id))).await?.ok_or(RemitError::NotFound)?;
     beneficiary_of(crypto, &item).await
 }
 
 pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<Vec<RecipientView>, RemitError> {
-    let page = table.query(Query::partition(format!("USER#{user_id}")).prefix("RECIPIENT#").limit(200)).await?;
+    let page = table
+        .query(
+            Query::partition(drop_domain::keys::user_pk(user_id))
+                .prefix(drop_domain::keys::RECIPIENT_PREFIX)
+                .limit(200),
+        )
+        .await?;
     let mut out = Vec::new();
     for item in &page.items {
         let b = beneficiary_of(crypto, item).await?;
         let shown = b.iban.as_ref().or(b.account_number.as_ref()).map(|s| s.expose().clone()).unwrap_or_default();
         out.push(RecipientView {
-            id: item.s("sk").unwrap_or_default().trim_start_matches("RECIPIENT#").to_owned(),
+            id: item.s("sk").unwrap_or_default().trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX).to_owned(),
             name: b.name.expose().clone(),
             country: b.country,
             currency: b.currency.as_str().to_owned(),
@@ -185,7 +191,7 @@ pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<V
 /// A transaction check that the recipient exists (confirm writes it with the payment's step).
 pub fn exists(user_id: &str, id: &str) -> crate::table::TxOp {
     crate::table::TxOp::ConditionCheck {
-        key: Key::new(format!("USER#{user_id}"), sk(id)),
+        key: Key::new(drop_domain::keys::user_pk(user_id), sk(id)),
         condition: Condition::present(),
     }
 }
@@ -196,10 +202,12 @@ const IN_FLIGHT: [&str; 3] = ["pending_authorisation", "authorised", "payout_sub
 /// Deletes a recipient, unless a payment to it is in flight (`RecipientInUse`). A payment that
 /// loses its recipient anyway (deleted between this check and its confirm) is refunded.
 pub async fn delete(table: &dyn Table, user_id: &str, id: &str) -> Result<(), RemitError> {
-    let pk = format!("USER#{user_id}");
+    let pk = drop_domain::keys::user_pk(user_id);
     let mut cursor = None;
     loop {
-        let page = table.query(Query::partition(&pk).prefix("PAY#").limit(100).after(cursor)).await?;
+        let page = table
+            .query(Query::partition(&pk).prefix(drop_domain::keys::PAYMENT_PREFIX).limit(100).after(cursor))
+            .await?;
         let busy = page
             .items
             .iter()
@@ -212,13 +220,15 @@ pub async fn delete(table: &dyn Table, user_id: &str, id: &str) -> Result<(), Re
             None => break,
         }
     }
-    table.delete(&Key::new(format!("USER#{user_id}"), sk(id)), Some(Condition::present())).await.map_err(|e| {
-        if e.is_condition_failed() {
-            RemitError::NotFound
-        } else {
-            e.into()
-        }
-    })
+    table.delete(&Key::new(drop_domain::keys::user_pk(user_id), sk(id)), Some(Condition::present())).await.map_err(
+        |e| {
+            if e.is_condition_failed() {
+                RemitError::NotFound
+            } else {
+                e.into()
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl Remit {
             let page = self
                 .table
                 .query(
-                    Query::partition(format!("PAYSTATUS#{}", status.as_str()))
+                    Query::partition(drop_domain::keys::payment_status_gsi(status.as_str()))
                         .on_index("gsi2")
                         .between(format!("{:012}", from.max(0)), format!("{to:012}~"))
                         .limit(100)

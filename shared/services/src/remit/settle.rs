@@ -204,7 +204,7 @@ impl Remit {
         let req = TransferRequest { payment_id: p.id.clone(), quote, beneficiary, callback_url };
         match self.provider(p.provider)?.submit(&req).await {
             Ok(transfer_id) => {
-                let xfer = format!("PAYXFER#{}#{transfer_id}", p.provider.as_str());
+                let xfer = drop_domain::keys::payout_transfer_gsi(p.provider.as_str(), &transfer_id);
                 let (u, to) = self.step(
                     &p,
                     Event::PayoutSubmitted,

@@ -1,0 +1,246 @@
+//! Every kind of stored item: how its key looks, whom it belongs to, its record class (what
+//! retention keeps and for how long, `reference/compliance.md` §4.3), and which attributes are
+//! encrypted PII or blind indexes. [`ItemKind::of`] finds an item's kind from its key, so a scan
+//! of the table can be checked against this list, and GDPR export/erasure and retention can ask
+//! what an item is.
+
+/// Whom an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The user whose id the key or the `user_id` attribute names.
+    User,
+    /// Drop itself (indexes of no person, platform state).
+    System,
+}
+
+/// The retention classes (`reference/compliance.md` §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordClass {
+    KycIdentity,
+    ScreeningResult,
+    Alert,
+    Payment,
+    LedgerEntry,
+    MonitoringAggregate,
+    AuditLog,
+    Session,
+    Consent,
+    Notification,
+    Idempotency,
+    /// Operational state with no personal data (outbox, canary, signing keys, re-screen progress).
+    Operational,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Profile,
+    Settings,
+    Otp,
+    BankAccount,
+    Recipient,
+    Payment,
+    Limit,
+    AmlBucket,
+    AmlDecision,
+    NinClaim,
+    PidClaim,
+    PhoneClaim,
+    RefreshToken,
+    RefreshFamily,
+    RateLimit,
+    OidcLogin,
+    AisLink,
+    Idempotency,
+    SigningKey,
+    SigningClaim,
+    LedgerEntry,
+    LedgerBalance,
+    Alert,
+    RescreenState,
+    Outbox,
+    Processed,
+    Canary,
+    LocalMessage,
+    AuditEntry,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 29] = [
+        ItemKind::Profile,
+        ItemKind::Settings,
+        ItemKind::Otp,
+        ItemKind::BankAccount,
+        ItemKind::Recipient,
+        ItemKind::Payment,
+        ItemKind::Limit,
+        ItemKind::AmlBucket,
+        ItemKind::AmlDecision,
+        ItemKind::NinClaim,
+        ItemKind::PidClaim,
+        ItemKind::PhoneClaim,
+        ItemKind::RefreshToken,
+        ItemKind::RefreshFamily,
+        ItemKind::RateLimit,
+        ItemKind::OidcLogin,
+        ItemKind::AisLink,
+        ItemKind::Idempotency,
+        ItemKind::SigningKey,
+        ItemKind::SigningClaim,
+        ItemKind::LedgerEntry,
+        ItemKind::LedgerBalance,
+        ItemKind::Alert,
+        ItemKind::RescreenState,
+        ItemKind::Outbox,
+        ItemKind::Processed,
+        ItemKind::Canary,
+        ItemKind::LocalMessage,
+        ItemKind::AuditEntry,
+    ];
+
+    /// The kind of the item with this key; `None` for a key no kind has.
+    pub fn of(pk: &str, sk: &str) -> Option<ItemKind> {
+        use ItemKind as K;
+        if pk.starts_with(super::USER_PREFIX) {
+            return Some(match sk {
+                super::PROFILE_SK => K::Profile,
+                super::SETTINGS_SK => K::Settings,
+                super::OTP_PHONE_SK | super::OTP_EMAIL_SK => K::Otp,
+                _ if sk.starts_with(super::ACCOUNT_PREFIX) => K::BankAccount,
+                _ if sk.starts_with(super::RECIPIENT_PREFIX) => K::Recipient,
+                _ if sk.starts_with(super::PAYMENT_PREFIX) => K::Payment,
+                _ if sk.starts_with("LIMIT#") => K::Limit,
+                _ if sk.starts_with(super::AML_BUCKET_PREFIX) => K::AmlBucket,
+                _ if sk.starts_with("AMLDEC#") => K::AmlDecision,
+                _ => return None,
+            });
+        }
+        let prefix = pk.split_once('#').map_or(pk, |(p, _)| p);
+        Some(match (prefix, sk) {
+            ("NIN", super::UNIQUE_SK) => K::NinClaim,
+            ("PID", super::UNIQUE_SK) => K::PidClaim,
+            ("PHONE", super::UNIQUE_SK) => K::PhoneClaim,
+            ("RT", _) => K::RefreshToken,
+            ("RTFAM", _) => K::RefreshFamily,
+            ("RL", _) => K::RateLimit,
+            ("OIDC", super::OIDC_SK) => K::OidcLogin,
+            ("AISLINK", super::AIS_LINK_SK) => K::AisLink,
+            ("IDEM", super::IDEMPOTENCY_SK) => K::Idempotency,
+            ("SIGNKEY", _) if pk == super::SIGNING_CLAIM_PK => K::SigningClaim,
+            ("SIGNKEY", _) => K::SigningKey,
+            ("LEDGER", _) => K::LedgerEntry,
+            ("LEDGERACC", super::BALANCE_SK) => K::LedgerBalance,
+            ("ALERT", super::ALERT_SK) => K::Alert,
+            ("SCREENING", super::STATE_SK) if pk == super::RESCREEN_PK => K::RescreenState,
+            ("OUTBOX", _) => K::Outbox,
+            ("PROCESSED", super::PROCESSED_SK) => K::Processed,
+            ("SYSTEM", super::CANARY_SK) if pk == super::CANARY_PK => K::Canary,
+            ("LOCALMSG", _) => K::LocalMessage,
+            ("AUDIT", _) => K::AuditEntry,
+            _ => return None,
+        })
+    }
+
+    pub fn owner(self) -> Owner {
+        use ItemKind as K;
+        match self {
+            K::Profile
+            | K::Settings
+            | K::Otp
+            | K::BankAccount
+            | K::Recipient
+            | K::Payment
+            | K::Limit
+            | K::AmlBucket
+            | K::AmlDecision
+            | K::NinClaim
+            | K::PidClaim
+            | K::PhoneClaim
+            | K::RefreshToken
+            | K::RefreshFamily
+            | K::AisLink
+            | K::Idempotency
+            | K::Alert
+            | K::LocalMessage
+            | K::AuditEntry => Owner::User,
+            K::RateLimit
+            | K::OidcLogin
+            | K::SigningKey
+            | K::SigningClaim
+            | K::LedgerEntry
+            | K::LedgerBalance
+            | K::RescreenState
+            | K::Outbox
+            | K::Processed
+            | K::Canary => Owner::System,
+        }
+    }
+
+    pub fn record_class(self) -> RecordClass {
+        use ItemKind as K;
+        use RecordClass as R;
+        match self {
+            K::Profile | K::NinClaim | K::PidClaim | K::PhoneClaim | K::BankAccount => R::KycIdentity,
+            K::Settings => R::Consent,
+            K::Recipient | K::Payment | K::Limit => R::Payment,
+            K::AmlBucket => R::MonitoringAggregate,
+            K::AmlDecision => R::ScreeningResult,
+            K::Alert => R::Alert,
+            K::LedgerEntry | K::LedgerBalance => R::LedgerEntry,
+            K::AuditEntry => R::AuditLog,
+            K::Otp | K::RefreshToken | K::RefreshFamily | K::OidcLogin | K::AisLink | K::RateLimit => R::Session,
+            K::LocalMessage => R::Notification,
+            K::Idempotency => R::Idempotency,
+            K::SigningKey | K::SigningClaim | K::RescreenState | K::Outbox | K::Processed | K::Canary => R::Operational,
+        }
+    }
+
+    /// Attributes holding encrypted PII (envelopes of `drop_services::crypto`), when present.
+    pub fn pii(self) -> &'static [&'static str] {
+        use ItemKind as K;
+        match self {
+            K::Profile => &["nin", "pid", "name", "given_name", "family_name", "birthdate", "phone", "email"],
+            K::Otp => &["phone", "email"],
+            K::BankAccount => &["iban", "bban"],
+            K::Recipient => &["name", "iban", "account_number"],
+            K::Payment => &["debtor"],
+            K::LocalMessage => &["body"],
+            _ => &[],
+        }
+    }
+
+    /// Attributes holding blind indexes (keyed hashes) of PII.
+    pub fn blind_indexes(self) -> &'static [&'static str] {
+        match self {
+            ItemKind::Profile | ItemKind::Otp => &["phone_bi"],
+            _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_constructor_gives_its_kind() {
+        let u = super::super::user_pk("usr_1");
+        let cases = [
+            (u.clone(), super::super::PROFILE_SK.to_owned(), ItemKind::Profile),
+            (u.clone(), super::super::account_sk("acc_1"), ItemKind::BankAccount),
+            (u.clone(), super::super::recipient_sk("rcp_1"), ItemKind::Recipient),
+            (u.clone(), super::super::payment_sk("pay_01J"), ItemKind::Payment),
+            (u.clone(), super::super::aml_day_sk(20_000), ItemKind::AmlBucket),
+            (u.clone(), super::super::aml_decision_sk("pay_1", "confirm"), ItemKind::AmlDecision),
+            (super::super::nin_pk("bi"), super::super::UNIQUE_SK.to_owned(), ItemKind::NinClaim),
+            (super::super::SIGNING_CLAIM_PK.to_owned(), "rotation#2026-12".to_owned(), ItemKind::SigningClaim),
+            (super::super::SIGNING_KEYS_PK.to_owned(), "k1".to_owned(), ItemKind::SigningKey),
+            (super::super::RESCREEN_PK.to_owned(), super::super::STATE_SK.to_owned(), ItemKind::RescreenState),
+            (super::super::outbox_pk(1), "evt_1".to_owned(), ItemKind::Outbox),
+        ];
+        for (pk, sk, kind) in cases {
+            assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");
+        }
+        assert_eq!(ItemKind::of(&u, "SOMETHING"), None);
+        assert_eq!(ItemKind::of("NOPE#1", "x"), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! Every key of the main table (and the audit table's), in one place (design §4): no key
+//! prefix is written anywhere else (a test greps the sources). [`kinds`] names each stored item
+//! kind, its owner and record class, and finds an item's kind from its key.
+
+pub mod kinds;
+
+/// The sort key of an item that is alone in its partition (uniqueness claims).
+pub const UNIQUE_SK: &str = "UNIQUE";
+
+// --- a user's partition: `USER#<id>` ------------------------------------------------------
+
+pub const USER_PREFIX: &str = "USER#";
+
+pub fn user_pk(user_id: &str) -> String {
+    format!("{USER_PREFIX}{user_id}")
+}
+
+/// The user id of a `USER#` partition key.
+pub fn user_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix(USER_PREFIX)
+}
+
+pub const PROFILE_SK: &str = "PROFILE";
+pub const SETTINGS_SK: &str = "SETTINGS";
+
+pub const ACCOUNT_PREFIX: &str = "ACCOUNT#";
+
+pub fn account_sk(account_id: &str) -> String {
+    format!("{ACCOUNT_PREFIX}{account_id}")
+}
+
+pub const RECIPIENT_PREFIX: &str = "RECIPIENT#";
+
+pub fn recipient_sk(recipient_id: &str) -> String {
+    format!("{RECIPIENT_PREFIX}{recipient_id}")
+}
+
+pub fn recipient_of(sk: &str) -> Option<&str> {
+    sk.strip_prefix(RECIPIENT_PREFIX)
+}
+
+pub const PAYMENT_PREFIX: &str = "PAY#";
+
+/// A payment's sort key (its id without the `pay_` prefix: ULIDs sort by time).
+pub fn payment_sk(payment_id: &str) -> String {
+    format!("{PAYMENT_PREFIX}{}", payment_id.trim_start_matches("pay_"))
+}
+
+pub fn limit_sk(period: &str) -> String {
+    format!("LIMIT#{period}")
+}
+
+/// AML aggregate buckets sort under this prefix.
+pub const AML_BUCKET_PREFIX: &str = "AML#";
+
+pub fn aml_hour_sk(hour: i64) -> String {
+    format!("{AML_BUCKET_PREFIX}H#{hour}")
+}
+
+pub fn aml_day_sk(day: i64) -> String {
+    format!("{AML_BUCKET_PREFIX}D#{day}")
+}
+
+pub fn aml_recipient_sk(day: i64, recipient: &str) -> String {
+    format!("{AML_BUCKET_PREFIX}R#{day}#{recipient}")
+}
+
+pub fn aml_decision_sk(payment_id: &str, stage: &str) -> String {
+    format!("AMLDEC#{payment_id}#{stage}")
+}
+
+pub const OTP_PHONE_SK: &str = "OTP#phone";
+pub const OTP_EMAIL_SK: &str = "OTP#email";
+
+// --- uniqueness claims and lookups by blind index ------------------------------------------
+
+pub fn nin_pk(blind_index: &str) -> String {
+    format!("NIN#{blind_index}")
+}
+
+pub fn pid_pk(blind_index: &str) -> String {
+    format!("PID#{blind_index}")
+}
+
+pub fn phone_pk(blind_index: &str) -> String {
+    format!("PHONE#{blind_index}")
+}
+
+// --- sessions and login --------------------------------------------------------------------
+
+pub fn refresh_token_pk(token_hash: &str) -> String {
+    format!("RT#{token_hash}")
+}
+
+pub fn refresh_family_pk(family: &str) -> String {
+    format!("RTFAM#{family}")
+}
+
+pub fn rate_limit_pk(scope: &str, subject: &str) -> String {
+    format!("RL#{scope}#{subject}")
+}
+
+pub fn oidc_pk(state_hash: &str) -> String {
+    format!("OIDC#{state_hash}")
+}
+
+pub const OIDC_SK: &str = "OIDC";
+
+pub fn ais_link_pk(state_hash: &str) -> String {
+    format!("AISLINK#{state_hash}")
+}
+
+pub const AIS_LINK_SK: &str = "LINK";
+
+pub fn idempotency_pk(user_id: &str, route: &str, key: &str) -> String {
+    format!("IDEM#{user_id}#{route}#{key}")
+}
+
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub const SIGNING_KEYS_PK: &str = "SIGNKEY";
+pub const SIGNING_CLAIM_PK: &str = "SIGNKEY#CLAIM";
+
+// --- payments' indexes ----------------------------------------------------------------------
+
+/// gsi1: a payment by id.
+pub fn payment_id_gsi(payment_id: &str) -> String {
+    format!("PAYID#{payment_id}")
+}
+
+/// gsi2: payments by status.
+pub fn payment_status_gsi(status: &str) -> String {
+    format!("PAYSTATUS#{status}")
+}
+
+/// gsi3: a payment by its provider transfer.
+pub fn payout_transfer_gsi(provider: &str, transfer_id: &str) -> String {
+    format!("PAYXFER#{provider}#{transfer_id}")
+}
+
+// --- ledger ---------------------------------------------------------------------------------
+
+pub fn ledger_pk(reference: &str) -> String {
+    format!("LEDGER#{reference}")
+}
+
+pub fn ledger_account_pk(account: &str) -> String {
+    format!("LEDGERACC#{account}")
+}
+
+pub const BALANCE_SK: &str = "BALANCE";
+
+// --- compliance -----------------------------------------------------------------------------
+
+pub fn alert_pk(alert_id: &str) -> String {
+    format!("ALERT#{alert_id}")
+}
+
+pub const ALERT_SK: &str = "ALERT";
+/// gsi1: every alert, newest first.
+pub const ALERTS_GSI: &str = "ALERTS";
+
+/// gsi3: who the re-screen goes through.
+pub const SCREEN_USERS_GSI: &str = "SCREEN#user";
+pub const SCREEN_RECIPIENTS_GSI: &str = "SCREEN#recipient";
+
+pub const RESCREEN_PK: &str = "SCREENING#RESCREEN";
+pub const STATE_SK: &str = "STATE";
+
+/// The audit table's hash chain of a subject (a user id or `SYSTEM`).
+pub fn audit_pk(subject: &str) -> String {
+    format!("AUDIT#{subject}")
+}
+
+pub const AUDIT_HEAD_SK: &str = "HEAD";
+
+/// Messages the local stack keeps instead of sending (never in AWS).
+pub fn local_message_pk(recipient_blind_index: &str) -> String {
+    format!("LOCALMSG#{recipient_blind_index}")
+}
+
+// --- the event pipeline ---------------------------------------------------------------------
+
+/// Outbox items are spread over a few partitions so one hot partition does not limit throughput.
+pub const OUTBOX_SHARDS: u32 = 4;
+
+pub fn outbox_pk(shard: u32) -> String {
+    format!("OUTBOX#{shard}")
+}
+
+/// The shard of an event id: stable, so redelivery of the same event lands on the same item.
+pub fn outbox_shard(event_id: &str) -> u32 {
+    event_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % OUTBOX_SHARDS
+}
+
+/// Marker a consumer writes, in the same transaction as its effect, once it has handled an event.
+pub fn processed_pk(consumer: &str, event_id: &str) -> String {
+    format!("PROCESSED#{consumer}#{event_id}")
+}
+
+pub const PROCESSED_SK: &str = "PROCESSED";
+
+/// A user's pending one-time codes sort under this prefix of their partition.
+pub const OTP_PREFIX: &str = "OTP#";
+
+/// The event pipeline's canary status item.
+pub const CANARY_PK: &str = "SYSTEM#CANARY";
+pub const CANARY_SK: &str = "STATUS";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_is_stable_and_in_range() {
+        let id = "evt_01JC7Z2Q8K4V6M0T3R5N9XWYAB";
+        assert_eq!(outbox_shard(id), outbox_shard(id));
+        assert!((0..OUTBOX_SHARDS).contains(&outbox_shard(id)));
+        let shards: std::collections::BTreeSet<u32> = (0..64).map(|i| outbox_shard(&format!("evt_{i}"))).collect();
+        assert_eq!(shards.len() as u32, OUTBOX_SHARDS);
+    }
+}
