@@ -9,11 +9,11 @@ use drop_domain::role::Role;
 use drop_domain::Secret;
 use drop_services::auth::jwt;
 use drop_services::auth::login::{pkce_challenge, IdentityProvider};
-use drop_services::auth::notifier::{Channel, Notifier};
 use drop_services::auth::signing::{self, TokenSigner};
 use drop_services::auth::tokens::{Principal, TokenService, KEY_GRACE_SECS};
 use drop_services::auth::AuthError;
 use drop_services::crypto::{Crypto, KeyCachePolicy};
+use drop_services::notify::{Channel, Notifier};
 use drop_services::{Clock, FixedClock, SystemClock, Table};
 use std::sync::Arc;
 

@@ -138,7 +138,7 @@ async fn structuring_holds_the_next_transfer(aws: bool) {
     assert_eq!(a["outcome"], "block_and_review");
     assert_eq!(a["score"], 500);
     // The aggregates hold the five transfers once each.
-    let aggs = drop_services::monitor::aggregates(stack.ctx.table.as_ref(), &user).await.unwrap();
+    let aggs = drop_services::aml_records::aggregates(stack.ctx.table.as_ref(), &user).await.unwrap();
     let now = stack.ctx.clock.epoch();
     assert_eq!(aggs.days(now, 1).out_count, 5);
     assert_eq!(aggs.days(now, 1).near[0], 2);
@@ -148,8 +148,8 @@ async fn structuring_holds_the_next_transfer(aws: bool) {
         .remit
         .monitor_event("evt_not_seen_before", drop_domain::payment::Status::Authorised, &payment, now)
         .await;
-    assert!(matches!(redelivered, Ok(drop_services::remit::monitoring::Monitored::Duplicate)), "{redelivered:?}");
-    let again = drop_services::monitor::aggregates(stack.ctx.table.as_ref(), &user).await.unwrap();
+    assert!(matches!(redelivered, Ok(drop_services::remit::aml_checks::Monitored::Duplicate)), "{redelivered:?}");
+    let again = drop_services::aml_records::aggregates(stack.ctx.table.as_ref(), &user).await.unwrap();
     assert_eq!(again, aggs);
     // The user's next transfer is held before the bank is asked.
     let r = initiate(&base, &s, &recipients[5], 10_000).await;

@@ -176,7 +176,7 @@ async fn round_trips_per_route() {
         .remit
         .monitor_event("evt_round_trips", drop_domain::payment::Status::Authorised, pay, stack.ctx.clock.epoch())
         .await;
-    assert!(matches!(m, Ok(drop_services::remit::monitoring::Monitored::Recorded(Some(_)))), "{m:?}");
+    assert!(matches!(m, Ok(drop_services::remit::aml_checks::Monitored::Recorded(Some(_)))), "{m:?}");
     measure("payment-monitor (one payment.authorised event)", 4, b);
     let id = q["paymentId"].as_str().unwrap();
     let b = now();

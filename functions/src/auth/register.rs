@@ -2,8 +2,8 @@
 //! the e-mail address.
 
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
-use drop_services::auth::notifier::Channel;
 use drop_services::auth::otp;
+use drop_services::notify::Channel;
 use futures::future::BoxFuture;
 use http::StatusCode;
 use std::sync::Arc;

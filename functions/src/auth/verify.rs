@@ -34,8 +34,8 @@ pub async fn verify(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let user = req.principal()?.user_id.clone();
     let body: VerifyRequest = req.json()?;
     let channel = body.channel.map(|c| match c {
-        VerifyChannel::Sms => drop_services::auth::notifier::Channel::Sms,
-        VerifyChannel::Email => drop_services::auth::notifier::Channel::Email,
+        VerifyChannel::Sms => drop_services::notify::Channel::Sms,
+        VerifyChannel::Email => drop_services::notify::Channel::Email,
     });
     let result = otp::verify(ctx.table.as_ref(), &ctx.crypto, &user, channel, body.code.trim_matches(' ')).await;
     let outcome = if result.is_ok() { "verified" } else { "rejected" };

@@ -5,7 +5,7 @@ use drop_domain::event::BusEnvelope;
 use drop_domain::payment::Status;
 use drop_runtime::batch::Record;
 use drop_runtime::{ApiError, Ctx};
-use drop_services::remit::monitoring::Monitored;
+use drop_services::remit::aml_checks::Monitored;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 

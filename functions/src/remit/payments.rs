@@ -161,7 +161,7 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     }
     let b: ConfirmRequest = req.json()?;
     crate::user::require_active(&ctx, &user).await?;
-    let hash = drop_services::auth::sha256_hex(
+    let hash = drop_services::digest::sha256_hex(
         serde_json::json!(["payment-confirm", b.payment_id, b.account_id]).to_string().as_bytes(),
     );
     let record = idempotency::key(&user, "payment-confirm", &key);

@@ -10,10 +10,10 @@ use drop_adapters::embedded::{
 use drop_adapters::providers::bankid::{BankIdClient, BankIdConfig};
 use drop_domain::Secret;
 use drop_services::auth::login::IdentityProvider;
-use drop_services::auth::notifier::Notifier;
 use drop_services::auth::signing::TokenSigner;
 use drop_services::auth::tokens::TokenService;
 use drop_services::crypto::{Crypto, KeyCachePolicy, KeyProvider};
+use drop_services::notify::Notifier;
 use drop_services::queue::JobQueue;
 use drop_services::secrets::SecretStore;
 use drop_services::{Clock, SystemClock, Table};
@@ -194,7 +194,7 @@ impl Ctx {
             safeguarding: config.safeguarding_account.clone(),
             api_base: config.api_base_url.clone(),
             lists: lists.clone(),
-            monitor: drop_services::monitor::Monitor { params: config.aml.clone(), lists: Default::default() },
+            monitor: drop_services::aml_records::Monitor { params: config.aml.clone(), lists: Default::default() },
         });
         let cursor_key = config
             .cursor_key_id

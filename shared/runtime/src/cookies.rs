@@ -18,7 +18,7 @@ pub const SCA_FLOW: &str = "__Host-drop_sca";
 pub const FLOW_MAX_AGE: i64 = 1800;
 
 fn binding(state: &str) -> String {
-    drop_services::auth::sha256_hex(format!("drop-flow\0{state}").as_bytes())
+    drop_services::digest::sha256_hex(format!("drop-flow\0{state}").as_bytes())
 }
 
 /// The `Set-Cookie` that binds a flow's state to this browser.

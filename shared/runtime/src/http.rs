@@ -50,7 +50,7 @@ async fn limit(ctx: &Ctx, scope: &str, subject: &str, max: u32) -> Result<(), Ap
 async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiError> {
     let l = ctx.config.limits;
     // The client IP, hashed: counters need no raw IP.
-    let ip = drop_services::auth::sha256_hex(req.source_ip.as_deref().unwrap_or("unknown").as_bytes());
+    let ip = drop_services::digest::sha256_hex(req.source_ip.as_deref().unwrap_or("unknown").as_bytes());
     let ip = &ip[..32];
     let (per_ip, per_user) = match route.limit {
         LimitClass::Login => (l.login_per_ip, l.default_per_user),

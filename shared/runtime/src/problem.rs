@@ -106,6 +106,13 @@ impl ApiError {
     }
 }
 
+impl From<drop_services::notify::NotifyError> for ApiError {
+    fn from(e: drop_services::notify::NotifyError) -> Self {
+        tracing::warn!(error = %e, "notifier");
+        ApiError::unavailable("a dependency is busy; try again")
+    }
+}
+
 impl From<TableError> for ApiError {
     fn from(e: TableError) -> Self {
         match e {

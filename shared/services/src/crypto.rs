@@ -56,6 +56,14 @@ pub struct Aad<'a> {
     pub attribute: &'a str,
 }
 
+/// The table every PII attribute of the main table is bound to.
+pub const AAD_TABLE: &str = "main";
+
+/// What a PII attribute of a main-table item is bound to: its key and name.
+pub fn aad<'a>(pk: &'a str, sk: &'a str, attribute: &'a str) -> Aad<'a> {
+    Aad { table: AAD_TABLE, pk, sk, attribute }
+}
+
 impl Aad<'_> {
     fn bytes(&self) -> Vec<u8> {
         // Length-prefixed, so ("ab","c") and ("a","bc") differ.

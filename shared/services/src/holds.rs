@@ -8,7 +8,7 @@ use crate::table::{Condition, Item, Key, Update};
 pub const HOLD_ATTR: &str = "aml_hold";
 
 fn profile(user_id: &str) -> Key {
-    Key::new(drop_domain::keys::user_pk(user_id), crate::auth::users::PROFILE_SK)
+    Key::new(drop_domain::keys::user_pk(user_id), drop_domain::keys::PROFILE_SK)
 }
 
 /// Holds the user's further transfers, for this alert (only on an existing profile).

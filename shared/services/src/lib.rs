@@ -1,6 +1,7 @@
 //! Drop's use cases and the ports (traits) they need. Adapters live in `drop-adapters`.
 
 pub mod alerts;
+pub mod aml_records;
 pub mod audit;
 pub mod auth;
 pub mod aws_calls;
@@ -9,11 +10,12 @@ pub mod clock;
 pub mod crypto;
 pub mod cursors;
 pub mod dedupe;
+pub mod digest;
 pub mod events;
 pub mod holds;
 pub mod idempotency;
 pub mod ids;
-pub mod monitor;
+pub mod notify;
 pub mod objects;
 pub mod queue;
 pub mod remit;

@@ -4,7 +4,8 @@
 //! every page, so a run cut short by its time budget resumes where it stopped, and a page done
 //! twice raises no second alert (alert ids are derived from the run and the subject).
 
-use crate::auth::users::{aad, SCREEN_PARTITION as USERS};
+use crate::auth::users::SCREEN_PARTITION as USERS;
+use crate::crypto::aad;
 use crate::crypto::{Crypto, CryptoError};
 use crate::remit::recipients::SCREEN_PARTITION as RECIPIENTS;
 use crate::screening::{self, Screener, Subject, Verdict};
@@ -41,7 +42,7 @@ const PAGE: u32 = 100;
 
 /// Deterministic per run and subject, and ordered by the run's start like any other alert id.
 fn alert_id(list: &str, started_ms: i64, subject: &str) -> String {
-    let h = crate::auth::sha256_hex(format!("{list}|{subject}").as_bytes());
+    let h = crate::digest::sha256_hex(format!("{list}|{subject}").as_bytes());
     let random = u128::from_str_radix(&h[..32], 16).unwrap_or(0);
     format!("alr_{}", ulid::Ulid::from_parts(started_ms.max(0) as u64, random))
 }

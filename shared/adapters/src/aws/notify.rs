@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 use drop_domain::Secret;
-use drop_services::auth::notifier::{Channel, Notifier};
-use drop_services::auth::AuthError;
+use drop_services::notify::{Channel, Notifier, NotifyError};
 
 pub struct AwsNotifier {
     sns: aws_sdk_sns::Client,
@@ -23,7 +22,7 @@ impl Notifier for AwsNotifier {
         "sns+ses"
     }
 
-    async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
+    async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), NotifyError> {
         match channel {
             Channel::Sms => {
                 drop_services::aws_calls::record("sns:Publish", drop_services::aws_calls::SMS);
@@ -31,7 +30,7 @@ impl Notifier for AwsNotifier {
                     .data_type("String")
                     .string_value("Transactional")
                     .build()
-                    .map_err(|e| AuthError::Notify(e.to_string()))?;
+                    .map_err(|e| NotifyError::Unavailable(e.to_string()))?;
                 self.sns
                     .publish()
                     .phone_number(to.expose())
@@ -39,13 +38,17 @@ impl Notifier for AwsNotifier {
                     .message_attributes("AWS.SNS.SMS.SMSType", attr)
                     .send()
                     .await
-                    .map_err(|e| AuthError::Notify(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
+                    .map_err(|e| NotifyError::Unavailable(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
             }
             Channel::Email => {
                 drop_services::aws_calls::record("ses:SendEmail", drop_services::aws_calls::SENDER);
                 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
                 let content = |s: &str| {
-                    Content::builder().data(s).charset("UTF-8").build().map_err(|e| AuthError::Notify(e.to_string()))
+                    Content::builder()
+                        .data(s)
+                        .charset("UTF-8")
+                        .build()
+                        .map_err(|e| NotifyError::Unavailable(e.to_string()))
                 };
                 let msg = Message::builder()
                     .subject(content("Your Drop code")?)
@@ -58,7 +61,7 @@ impl Notifier for AwsNotifier {
                     .content(EmailContent::builder().simple(msg).build())
                     .send()
                     .await
-                    .map_err(|e| AuthError::Notify(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
+                    .map_err(|e| NotifyError::Unavailable(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
             }
         }
         Ok(())

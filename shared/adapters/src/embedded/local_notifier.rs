@@ -3,9 +3,8 @@
 
 use async_trait::async_trait;
 use drop_domain::Secret;
-use drop_services::auth::notifier::{Channel, Notifier};
-use drop_services::auth::AuthError;
 use drop_services::crypto::{Aad, Crypto};
+use drop_services::notify::{Channel, Notifier, NotifyError};
 use drop_services::table::{Item, Query, Table, TTL_ATTR};
 use drop_services::Clock;
 use std::sync::Arc;
@@ -32,12 +31,12 @@ impl LocalNotifier {
         LocalNotifier { table, crypto, clock }
     }
 
-    async fn pk(&self, to: &str) -> Result<String, AuthError> {
+    async fn pk(&self, to: &str) -> Result<String, NotifyError> {
         Ok(drop_domain::keys::local_message_pk(&self.crypto.blind_index("local-message", to).await?))
     }
 
     /// Messages sent to `to`, newest first.
-    pub async fn list(&self, to: &str) -> Result<Vec<Message>, AuthError> {
+    pub async fn list(&self, to: &str) -> Result<Vec<Message>, NotifyError> {
         let pk = self.pk(to).await?;
         let page = self.table.query(Query::partition(&pk).backward().limit(50)).await?;
         let mut out = Vec::new();
@@ -60,7 +59,7 @@ impl Notifier for LocalNotifier {
         "local"
     }
 
-    async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
+    async fn send(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), NotifyError> {
         // Stands in for SNS and SES: the least-privilege record notes what those would be asked;
         // keeping the message is the local stack's own work, not the function's.
         match channel {
@@ -72,7 +71,7 @@ impl Notifier for LocalNotifier {
 }
 
 impl LocalNotifier {
-    async fn keep(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), AuthError> {
+    async fn keep(&self, channel: Channel, to: &Secret<String>, body: &Secret<String>) -> Result<(), NotifyError> {
         let pk = self.pk(to.expose()).await?;
         let sk = drop_services::ids::ulid().to_string();
         let now = self.clock.now();

@@ -3,7 +3,6 @@
 
 pub mod jwt;
 pub mod login;
-pub mod notifier;
 pub mod otp;
 pub mod ratelimit;
 pub mod refresh;
@@ -50,25 +49,8 @@ pub enum AuthError {
     #[error("storage: {0}")]
     Storage(#[from] TableError),
     #[error("notifier: {0}")]
-    Notify(String),
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 /// Base64url without padding of fresh random bytes.
-pub fn random_token(bytes: usize) -> String {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut b = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Constant-time equality of two byte strings.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::digest::{ct_eq, random_token, sha256_hex};

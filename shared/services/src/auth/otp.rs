@@ -3,10 +3,10 @@
 //! is entered. Codes are stored as a keyed hash (blind-index key), expire after 10 minutes and
 //! allow 5 attempts each.
 
-use super::notifier::{Channel, Notifier};
 use super::users::{aad, user_pk, PROFILE_SK};
 use super::{ct_eq, AuthError};
 use crate::crypto::Crypto;
+use crate::notify::{Channel, Notifier};
 use crate::table::{Cmp, Condition, Item, Key, Table, TableError, TxOp, Update, TTL_ATTR};
 use drop_domain::contact::{normalise_email, normalise_mobile};
 use drop_domain::Secret;
@@ -62,7 +62,7 @@ async fn send_code(
         item.set("phone_bi", crypto.blind_index("phone", value).await?);
     }
     table.put(item, None).await?;
-    notifier.send(channel, &Secret::new(value.to_owned()), &code_message(&code)).await
+    Ok(notifier.send(channel, &Secret::new(value.to_owned()), &code_message(&code)).await?)
 }
 
 /// Starts verification of new contact details: a code to the new phone and another to the new

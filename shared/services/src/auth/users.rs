@@ -4,7 +4,7 @@
 
 use super::login::IdClaims;
 use super::AuthError;
-use crate::crypto::{Aad, Crypto};
+use crate::crypto::Crypto;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use drop_domain::lifecycle::user::Status as UserStatus;
 use drop_domain::nin::Nin;
@@ -12,17 +12,13 @@ use drop_domain::role::Role;
 use drop_domain::Secret;
 
 /// The table name bound into ciphertexts: logical, so data survives a physical rename.
-pub const AAD_TABLE: &str = "main";
+pub use crate::crypto::{aad, AAD_TABLE};
 pub use drop_domain::keys::PROFILE_SK;
 /// Every user's profile is listed under this gsi3 partition, for re-screening.
 pub use drop_domain::keys::SCREEN_USERS_GSI as SCREEN_PARTITION;
 
 pub fn user_pk(user_id: &str) -> String {
     drop_domain::keys::user_pk(user_id)
-}
-
-pub fn aad<'a>(pk: &'a str, sk: &'a str, attribute: &'a str) -> Aad<'a> {
-    Aad { table: AAD_TABLE, pk, sk, attribute }
 }
 
 #[derive(Debug, Clone, PartialEq)]

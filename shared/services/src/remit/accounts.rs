@@ -4,9 +4,9 @@
 
 use super::ports::Bank;
 use super::RemitError;
-use crate::auth::users::aad;
-use crate::auth::{random_token, sha256_hex};
+use crate::crypto::aad;
 use crate::crypto::Crypto;
+use crate::digest::{random_token, sha256_hex};
 use crate::table::{Condition, Item, Key, Query, Table, TableError, TTL_ATTR};
 use drop_domain::Secret;
 

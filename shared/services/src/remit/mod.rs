@@ -2,10 +2,10 @@
 //! payment initiation, payout, webhooks, the ledger and limits.
 
 pub mod accounts;
+pub mod aml_checks;
 pub mod invariants;
 pub mod ledger;
 pub mod limits;
-pub mod monitoring;
 pub mod payments;
 pub mod ports;
 pub mod recipients;

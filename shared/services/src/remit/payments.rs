@@ -7,7 +7,7 @@
 use super::limits::{self, Limits};
 use super::ports::*;
 use super::{accounts, recipients, RemitError};
-use crate::auth::users::aad;
+use crate::crypto::aad;
 use crate::events::outbox_put;
 use crate::idempotency;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
@@ -35,7 +35,7 @@ pub struct Remit {
     pub api_base: String,
     /// The sanctions list payments' recipients are screened against.
     pub lists: Arc<crate::screening_list::Lists>,
-    pub monitor: crate::monitor::Monitor,
+    pub monitor: crate::aml_records::Monitor,
 }
 
 /// A payment as stored (the HTTP layer decides what the API shows).

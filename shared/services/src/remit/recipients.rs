@@ -4,7 +4,7 @@
 
 use super::ports::Beneficiary;
 use super::RemitError;
-use crate::auth::users::aad;
+use crate::crypto::aad;
 use crate::crypto::Crypto;
 use crate::table::{Condition, Item, Key, Query, Table};
 use drop_domain::bank_account;

@@ -11,7 +11,7 @@ use super::ledger::{self, Posting};
 use super::payments::{provider_err, Payment, Remit};
 use super::ports::{refund_state, BankPaymentState, RefundOrder};
 use super::{accounts, RemitError};
-use crate::auth::users::aad;
+use crate::crypto::aad;
 use crate::table::{Condition, TxOp, Update};
 use drop_domain::payment::{Event, Status};
 use drop_domain::{Currency, Secret};
@@ -23,7 +23,7 @@ pub const MAX_REFUND_ATTEMPTS: i64 = 5;
 /// The idempotency key of one refund attempt: a UUID (Berlin Group's `X-Request-ID` form) that
 /// depends only on the payment and the attempt.
 pub fn refund_key(payment_id: &str, attempt: i64) -> String {
-    let h = crate::auth::sha256_hex(format!("refund#{payment_id}#{attempt}").as_bytes());
+    let h = crate::digest::sha256_hex(format!("refund#{payment_id}#{attempt}").as_bytes());
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 

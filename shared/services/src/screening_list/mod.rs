@@ -74,7 +74,7 @@ pub async fn read_manifest(store: &dyn ObjectStore) -> Result<Option<Manifest>, 
 /// Loads the snapshot a manifest names, checking its checksum and its dataset and version.
 pub async fn load_snapshot(store: &dyn ObjectStore, m: &Manifest) -> Result<Screener, ListError> {
     let bytes = store.get(&m.snapshot_key).await?.ok_or_else(|| ListError::Missing(m.snapshot_key.clone()))?;
-    if crate::auth::sha256_hex(&bytes) != m.snapshot_sha256 {
+    if crate::digest::sha256_hex(&bytes) != m.snapshot_sha256 {
         return Err(ListError::Checksum);
     }
     let index = Index::from_snapshot(&bytes).map_err(|e| ListError::Snapshot(e.to_string()))?;

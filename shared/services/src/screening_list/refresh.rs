@@ -131,7 +131,7 @@ pub async fn refresh(
         dataset: d.dataset.clone(),
         version: d.version.clone(),
         snapshot_key: snapshot_key(&d.dataset, &d.version),
-        snapshot_sha256: crate::auth::sha256_hex(&snapshot),
+        snapshot_sha256: crate::digest::sha256_hex(&snapshot),
         resource: d.resource.name.clone(),
         source_sha1,
         entries: index.len() as u64,

@@ -8,13 +8,13 @@
 use super::payments::{Payment, Remit};
 use super::{recipients, RemitError};
 use crate::alerts;
-use crate::auth::users::PROFILE_SK;
+use crate::aml_records::{self, ScreeningNote};
 use crate::dedupe;
 use crate::holds;
-use crate::monitor::{self, ScreeningNote};
 use crate::screening::{self, Subject};
 use crate::table::{CancelReason, Key, TableError, TxOp};
 use drop_domain::aml::{self, Movement, Outcome};
+use drop_domain::keys::PROFILE_SK;
 use drop_domain::screening::Party;
 
 pub const CONSUMER: &str = "payment-monitor";
@@ -72,9 +72,9 @@ impl Remit {
             aml::Transfer { at: now, amount: p.source_amount, recipient: p.recipient_id.clone(), country: b.country };
         let m = &self.monitor;
         let d = aml::decide(aml::cheap(&t, &profile, &m.lists, &m.params), verdict.for_aml(), &m.lists, &m.params);
-        let mut ops = vec![monitor::decision_put(&p.user_id, &p.id, "confirm", &d, &note, &m.params, now)];
+        let mut ops = vec![aml_records::decision_put(&p.user_id, &p.id, "confirm", &d, &note, &m.params, now)];
         ops.extend(screening_alert);
-        if let Some(a) = monitor::alert(&d, &p.id, &p.user_id, "confirm", &note) {
+        if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "confirm", &note) {
             tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged at confirm");
             ops.push(a.put(&alerts::new_id(), now));
         }
@@ -103,10 +103,10 @@ impl Remit {
         };
         let (m, now) = (&self.monitor, self.clock.epoch());
         let movement = Movement { at, amount: p.source_amount, recipient: p.recipient_id.clone(), incoming };
-        let mut ops = monitor::record(&p.user_id, &movement, &m.params);
+        let mut ops = aml_records::record(&p.user_id, &movement, &m.params);
         let mut outcome = None;
         if !incoming {
-            let history = monitor::aggregates(self.table.as_ref(), &p.user_id).await?;
+            let history = aml_records::aggregates(self.table.as_ref(), &p.user_id).await?;
             let profile = self.aml_profile(&p.user_id, now).await?;
             let t = aml::Transfer {
                 at,
@@ -122,8 +122,8 @@ impl Remit {
             );
             // Screening happened at confirm (its decision names the list); none here.
             let note = ScreeningNote { verdict: "screened_at_confirm", dataset: "none", version: "none" };
-            ops.push(monitor::decision_put(&p.user_id, &p.id, "monitor", &d, &note, &m.params, now));
-            if let Some(a) = monitor::alert(&d, &p.id, &p.user_id, "monitor", &note) {
+            ops.push(aml_records::decision_put(&p.user_id, &p.id, "monitor", &d, &note, &m.params, now));
+            if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "monitor", &note) {
                 let id = alerts::new_id();
                 ops.push(a.put(&id, now));
                 if d.outcome >= Outcome::BlockAndReview {
