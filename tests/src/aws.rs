@@ -24,7 +24,7 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
-/// Creates a table shaped like the template's main table: pk/sk and gsi1..gsi3.
+/// Creates a table shaped like the template's main table: pk/sk and gsi1..gsi4.
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
     let attr = |n: &str| {
         AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap()
@@ -38,7 +38,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attr("sk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range));
-    for i in 1..=3 {
+    for i in 1..=4 {
         let (p, s) = (format!("gsi{i}pk"), format!("gsi{i}sk"));
         req = req.attribute_definitions(attr(&p)).attribute_definitions(attr(&s)).global_secondary_indexes(
             GlobalSecondaryIndex::builder()

@@ -138,6 +138,35 @@ async fn every_item_is_a_catalogue_kind(stack: &drop_local::Stack, aws: bool) {
     for kind in ["Profile", "BankAccount", "Recipient", "Payment", "AmlBucket", "AmlDecision", "Alert", "AuditEntry"] {
         assert!(seen.contains(kind), "the run stored no {kind}: {seen:?}");
     }
+    // Each person's items, found through keys and the owner index, are exactly theirs.
+    use drop_domain::keys::{self, kinds::Owner};
+    let main: Vec<_> = items.iter().filter(|i| i.table == "main").collect();
+    let users: Vec<&str> =
+        main.iter().filter(|i| i.sk == keys::PROFILE_SK).filter_map(|i| keys::user_of(&i.pk)).collect();
+    assert!(users.len() >= 2, "{users:?}");
+    for user in users {
+        let mine = |i: &&&drop_tests::flow::Stored| {
+            ItemKind::of(&i.pk, &i.sk).is_some_and(|k| k.owner() == Owner::User)
+                && (keys::user_of(&i.pk) == Some(user) || i.strings.get("user_id").map(String::as_str) == Some(user))
+        };
+        let expected: std::collections::BTreeSet<(String, String)> =
+            main.iter().filter(mine).map(|i| (i.pk.clone(), i.sk.clone())).collect();
+        let found: std::collections::BTreeSet<(String, String)> =
+            drop_services::subject::subject_items(stack.ctx.table.as_ref(), user)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|k| (k.pk, k.sk))
+                .collect();
+        assert_eq!(found, expected, "{user}");
+    }
+    // Nothing a person owns outside their partition lacks its owner.
+    for i in &main {
+        let kind = ItemKind::of(&i.pk, &i.sk).unwrap();
+        if kind.owner() == Owner::User && keys::user_of(&i.pk).is_none() {
+            assert!(i.strings.contains_key("gsi4pk"), "{kind:?} {} is not in the owner index", i.pk);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

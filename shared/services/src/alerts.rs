@@ -41,12 +41,11 @@ impl NewAlert<'_> {
     /// The alert as a put that never overwrites (a deterministic id makes a rerun a no-op).
     pub fn put(&self, alert_id: &str, now: i64) -> TxOp {
         let k = key(alert_id);
-        let item = Item::new(k.pk, k.sk)
+        let item = crate::subject::owned_by(Item::new(k.pk, k.sk), self.user_id)
             .with("alert_id", alert_id)
             .with("kind", self.kind)
             .with("subject_type", self.subject_type)
             .with("subject_id", self.subject_id)
-            .with("user_id", self.user_id)
             .with("trigger", self.trigger)
             .with("outcome", self.outcome)
             .with("score", self.score)

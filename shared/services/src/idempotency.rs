@@ -35,7 +35,8 @@ pub fn valid_key(k: &str) -> bool {
 }
 
 pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, now_ms: i64) -> Result<Lock, TableError> {
-    let item = Item::new(&key.pk, &key.sk)
+    let user = drop_domain::keys::idempotency_user(&key.pk).unwrap_or_default();
+    let item = crate::subject::owned_by(Item::new(&key.pk, &key.sk), user)
         .with("status", IN_PROGRESS)
         .with("request_hash", request_hash)
         .with("expiry", now + EXPIRY_SECS)

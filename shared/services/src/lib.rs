@@ -23,6 +23,7 @@ pub mod rescreen;
 pub mod screening;
 pub mod screening_list;
 pub mod secrets;
+pub mod subject;
 pub mod table;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -160,8 +160,9 @@ impl ItemKind {
             | K::AisLink
             | K::Idempotency
             | K::Alert
-            | K::LocalMessage
             | K::AuditEntry => Owner::User,
+            // The local stack's kept messages (never in AWS), keyed by the recipient's address.
+            K::LocalMessage => Owner::System,
             K::RateLimit
             | K::OidcLogin
             | K::SigningKey

@@ -72,6 +72,14 @@ pub fn aml_decision_sk(payment_id: &str, stage: &str) -> String {
 pub const OTP_PHONE_SK: &str = "OTP#phone";
 pub const OTP_EMAIL_SK: &str = "OTP#email";
 
+/// gsi4: a user's items outside their partition (claims, sessions, idempotency records, alerts,
+/// account-link state), so export and erasure find every item a person owns without a scan.
+pub const OWNER_INDEX: &str = "gsi4";
+
+pub fn owner_gsi(user_id: &str) -> String {
+    format!("OWNER#{user_id}")
+}
+
 // --- uniqueness claims and lookups by blind index ------------------------------------------
 
 pub fn nin_pk(blind_index: &str) -> String {
@@ -117,6 +125,11 @@ pub fn idempotency_pk(user_id: &str, route: &str, key: &str) -> String {
 }
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+/// The user of an idempotency record's key.
+pub fn idempotency_user(pk: &str) -> Option<&str> {
+    pk.strip_prefix("IDEM#")?.split('#').next()
+}
 
 pub const SIGNING_KEYS_PK: &str = "SIGNKEY";
 pub const SIGNING_CLAIM_PK: &str = "SIGNKEY#CLAIM";

@@ -161,8 +161,10 @@ pub async fn verify(
             let phone = crypto.decrypt(aad(&pk, sk, "phone"), ct).await?;
             let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "phone"), phone.expose()).await?;
             update = update.set("phone", moved).set("phone_bi", bi).set("phone_verified", true);
-            let unique =
-                Item::new(drop_domain::keys::phone_pk(bi), drop_domain::keys::UNIQUE_SK).with("user_id", user_id);
+            let unique = crate::subject::owned_by(
+                Item::new(drop_domain::keys::phone_pk(bi), drop_domain::keys::UNIQUE_SK),
+                user_id,
+            );
             ops.push(TxOp::Put {
                 item: unique,
                 condition: Some(Condition::absent().or(Condition::eq("user_id", user_id))),

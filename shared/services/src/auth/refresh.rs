@@ -26,9 +26,8 @@ pub struct Session {
 
 fn token_item(token: &str, s: &Session, now: i64, absolute_end: i64) -> Item {
     let idle_end = (now + IDLE_SECS).min(absolute_end);
-    Item::new(token_pk(token), "RT")
+    crate::subject::owned_by(Item::new(token_pk(token), "RT"), &s.user_id)
         .with("family", s.family.clone())
-        .with("user_id", s.user_id.clone())
         .with("role", s.role.as_str())
         .with("used", false)
         .with("idle_until", idle_end)
@@ -41,8 +40,7 @@ pub async fn start(table: &dyn Table, user_id: &str, role: Role, now: i64) -> Re
     let session = Session { user_id: user_id.into(), role, family: family.clone() };
     let token = random_token(32);
     let end = now + ABSOLUTE_SECS;
-    let fam = Item::new(family_pk(&family), "FAMILY")
-        .with("user_id", user_id)
+    let fam = crate::subject::owned_by(Item::new(family_pk(&family), "FAMILY"), user_id)
         .with("status", "active")
         .with("absolute_until", end)
         .with(TTL_ATTR, end + 24 * 3600);

@@ -94,7 +94,7 @@ pub async fn find_or_create(
         put_enc(crypto, &mut profile, "birthdate", birth.map(Secret::new).as_ref()).await?;
         let mut ops = vec![
             TxOp::Put {
-                item: Item::new(&unique.pk, drop_domain::keys::UNIQUE_SK).with("user_id", user_id.clone()),
+                item: crate::subject::owned_by(Item::new(&unique.pk, drop_domain::keys::UNIQUE_SK), &user_id),
                 condition: Some(Condition::absent()),
             },
             TxOp::Put { item: profile.clone(), condition: Some(Condition::absent()) },
@@ -102,8 +102,10 @@ pub async fn find_or_create(
         if let Some(pid) = &claims.pid {
             let pid_bi = crypto.blind_index("pid", pid.expose()).await?;
             ops.push(TxOp::Put {
-                item: Item::new(drop_domain::keys::pid_pk(&pid_bi), drop_domain::keys::UNIQUE_SK)
-                    .with("user_id", user_id.clone()),
+                item: crate::subject::owned_by(
+                    Item::new(drop_domain::keys::pid_pk(&pid_bi), drop_domain::keys::UNIQUE_SK),
+                    &user_id,
+                ),
                 condition: None,
             });
         }

@@ -36,8 +36,7 @@ pub async fn start(
     let redirect = format!("{api_base}/api/user/accounts/callback?state={state}");
     let consent = bank.create_consent(psu_ip, &redirect).await.map_err(provider_err)?;
     let key = link_key(&state);
-    let item = Item::new(key.pk, key.sk)
-        .with("user_id", user_id)
+    let item = crate::subject::owned_by(Item::new(key.pk, key.sk), user_id)
         .with("consent_id", consent.id)
         .with(TTL_ATTR, now + LINK_TTL_SECS);
     table.put(item, Some(Condition::absent())).await?;
