@@ -7,12 +7,12 @@ use crate::remit::{accounts, jobs, payments, recipients, webhooks};
 use crate::user::{profile, settings};
 use drop_domain::role::Role;
 use drop_runtime::function::{Access, LimitClass};
-use drop_runtime::{FunctionDef, Kind};
+use drop_runtime::{FunctionDef, Kind, Need};
 
 const ANY_ROLE: Access = Access::Roles(&[Role::User, Role::Merchant, Role::Admin]);
 
 macro_rules! http {
-    ($name:ident, $bin:literal, $method:literal, $path:literal, $access:expr, $limit:ident, $handler:path) => {
+    ($name:ident, $bin:literal, $method:literal, $path:literal, $access:expr, $limit:ident, $handler:path, $uses:expr) => {
         pub static $name: FunctionDef = FunctionDef {
             name: $bin,
             kind: Kind::Http {
@@ -23,25 +23,62 @@ macro_rules! http {
                 handler: $handler,
                 check: refuse_other_methods,
             },
+            uses: $uses,
         };
     };
 }
 
-http!(HEALTH, "health", "GET", "/api/health", Access::Public, Default, health::handler);
-http!(OPENAPI, "openapi", "GET", "/api/openapi.json", Access::Public, Default, openapi_doc::handler);
-http!(AUTH_INIT, "auth-init", "POST", "/api/auth/bankid/init", Access::Public, Login, init::handler);
-http!(AUTH_CALLBACK, "auth-callback", "GET", "/api/auth/bankid/callback", Access::Public, Login, callback::handler);
-http!(AUTH_REGISTER, "auth-register", "POST", "/api/auth/register", ANY_ROLE, Verify, register::handler);
-http!(AUTH_VERIFY, "auth-verify", "POST", "/api/auth/verify", ANY_ROLE, Verify, verify::handler);
-http!(AUTH_REFRESH, "auth-refresh", "POST", "/api/auth/refresh", Access::RefreshCookie, Login, refresh::handler);
-http!(AUTH_LOGOUT, "auth-logout", "POST", "/api/auth/logout", Access::RefreshCookie, Default, logout::handler);
-http!(JWKS, "jwks", "GET", "/.well-known/jwks.json", Access::Public, Default, jwks::handler);
-http!(PROFILE_GET, "profile-get", "GET", "/api/user/profile", ANY_ROLE, Default, profile::get_handler);
-http!(PROFILE_UPDATE, "profile-update", "PATCH", "/api/user/profile", ANY_ROLE, Verify, profile::update_handler);
-http!(SETTINGS_GET, "settings-get", "GET", "/api/user/settings", ANY_ROLE, Default, settings::get_handler);
-http!(SETTINGS_PUT, "settings-put", "PUT", "/api/user/settings", ANY_ROLE, Default, settings::put_handler);
+http!(HEALTH, "health", "GET", "/api/health", Access::Public, Default, health::handler, &[]);
+http!(OPENAPI, "openapi", "GET", "/api/openapi.json", Access::Public, Default, openapi_doc::handler, &[]);
+http!(AUTH_INIT, "auth-init", "POST", "/api/auth/bankid/init", Access::Public, Login, init::handler, &[Need::BankId]);
+http!(
+    AUTH_CALLBACK,
+    "auth-callback",
+    "GET",
+    "/api/auth/bankid/callback",
+    Access::Public,
+    Login,
+    callback::handler,
+    &[Need::BankId, Need::BankIdExchange, Need::Screening]
+);
+http!(
+    AUTH_REGISTER,
+    "auth-register",
+    "POST",
+    "/api/auth/register",
+    ANY_ROLE,
+    Verify,
+    register::handler,
+    &[Need::Notify]
+);
+http!(AUTH_VERIFY, "auth-verify", "POST", "/api/auth/verify", ANY_ROLE, Verify, verify::handler, &[]);
+http!(AUTH_REFRESH, "auth-refresh", "POST", "/api/auth/refresh", Access::RefreshCookie, Login, refresh::handler, &[]);
+http!(AUTH_LOGOUT, "auth-logout", "POST", "/api/auth/logout", Access::RefreshCookie, Default, logout::handler, &[]);
+http!(JWKS, "jwks", "GET", "/.well-known/jwks.json", Access::Public, Default, jwks::handler, &[]);
+http!(PROFILE_GET, "profile-get", "GET", "/api/user/profile", ANY_ROLE, Default, profile::get_handler, &[]);
+http!(
+    PROFILE_UPDATE,
+    "profile-update",
+    "PATCH",
+    "/api/user/profile",
+    ANY_ROLE,
+    Verify,
+    profile::update_handler,
+    &[Need::Notify]
+);
+http!(SETTINGS_GET, "settings-get", "GET", "/api/user/settings", ANY_ROLE, Default, settings::get_handler, &[]);
+http!(SETTINGS_PUT, "settings-put", "PUT", "/api/user/settings", ANY_ROLE, Default, settings::put_handler, &[]);
 
-http!(ACCOUNTS_LINK, "accounts-link", "POST", "/api/user/accounts", ANY_ROLE, Default, accounts::link_handler);
+http!(
+    ACCOUNTS_LINK,
+    "accounts-link",
+    "POST",
+    "/api/user/accounts",
+    ANY_ROLE,
+    Default,
+    accounts::link_handler,
+    &[Need::Bank]
+);
 http!(
     ACCOUNTS_CALLBACK,
     "accounts-callback",
@@ -49,9 +86,10 @@ http!(
     "/api/user/accounts/callback",
     Access::Public,
     Login,
-    accounts::callback_handler
+    accounts::callback_handler,
+    &[Need::Bank]
 );
-http!(ACCOUNTS_LIST, "accounts-list", "GET", "/api/user/accounts", ANY_ROLE, Default, accounts::list_handler);
+http!(ACCOUNTS_LIST, "accounts-list", "GET", "/api/user/accounts", ANY_ROLE, Default, accounts::list_handler, &[]);
 http!(
     ACCOUNTS_DELETE,
     "accounts-delete",
@@ -59,7 +97,8 @@ http!(
     "/api/user/accounts/{id}",
     ANY_ROLE,
     Default,
-    accounts::remove_handler
+    accounts::remove_handler,
+    &[Need::Bank]
 );
 http!(
     RECIPIENTS_CREATE,
@@ -68,9 +107,19 @@ http!(
     "/api/user/recipients",
     ANY_ROLE,
     Default,
-    recipients::create_handler
+    recipients::create_handler,
+    &[Need::Screening]
 );
-http!(RECIPIENTS_LIST, "recipients-list", "GET", "/api/user/recipients", ANY_ROLE, Default, recipients::list_handler);
+http!(
+    RECIPIENTS_LIST,
+    "recipients-list",
+    "GET",
+    "/api/user/recipients",
+    ANY_ROLE,
+    Default,
+    recipients::list_handler,
+    &[]
+);
 http!(
     RECIPIENTS_DELETE,
     "recipients-delete",
@@ -78,7 +127,8 @@ http!(
     "/api/user/recipients/{id}",
     ANY_ROLE,
     Default,
-    recipients::remove_handler
+    recipients::remove_handler,
+    &[]
 );
 http!(
     PAYMENT_INITIATE,
@@ -87,9 +137,19 @@ http!(
     "/api/payment/initiate",
     ANY_ROLE,
     Default,
-    payments::initiate_handler
+    payments::initiate_handler,
+    &[Need::Wise, Need::Thunes, Need::PaymentLimits]
 );
-http!(PAYMENT_CONFIRM, "payment-confirm", "POST", "/api/payment/confirm", ANY_ROLE, Default, payments::confirm_handler);
+http!(
+    PAYMENT_CONFIRM,
+    "payment-confirm",
+    "POST",
+    "/api/payment/confirm",
+    ANY_ROLE,
+    Default,
+    payments::confirm_handler,
+    &[Need::Bank, Need::PaymentLimits, Need::Aml, Need::Screening]
+);
 http!(
     PAYMENT_SCA_CALLBACK,
     "payment-sca-callback",
@@ -97,10 +157,20 @@ http!(
     "/api/payment/sca-callback",
     Access::Public,
     Login,
-    payments::sca_callback_handler
+    payments::sca_callback_handler,
+    &[Need::Bank]
 );
-http!(PAYMENT_GET, "payment-get", "GET", "/api/payment/{id}", ANY_ROLE, Default, payments::get_handler);
-http!(PAYMENT_HISTORY, "payment-history", "GET", "/api/payment/history", ANY_ROLE, Default, payments::history_handler);
+http!(PAYMENT_GET, "payment-get", "GET", "/api/payment/{id}", ANY_ROLE, Default, payments::get_handler, &[]);
+http!(
+    PAYMENT_HISTORY,
+    "payment-history",
+    "GET",
+    "/api/payment/history",
+    ANY_ROLE,
+    Default,
+    payments::history_handler,
+    &[Need::Cursors]
+);
 http!(
     PAYMENT_CANCEL,
     "payment-cancel",
@@ -108,9 +178,19 @@ http!(
     "/api/payment/{id}/cancel",
     ANY_ROLE,
     Default,
-    payments::cancel_handler
+    payments::cancel_handler,
+    &[Need::Bank]
 );
-http!(WEBHOOK_WISE, "webhook-wise", "POST", "/api/webhooks/wise", Access::Public, Default, webhooks::wise_handler);
+http!(
+    WEBHOOK_WISE,
+    "webhook-wise",
+    "POST",
+    "/api/webhooks/wise",
+    Access::Public,
+    Default,
+    webhooks::wise_handler,
+    &[Need::Wise, Need::WiseWebhook]
+);
 http!(
     WEBHOOK_THUNES,
     "webhook-thunes",
@@ -118,7 +198,8 @@ http!(
     "/api/webhooks/thunes",
     Access::Public,
     Default,
-    webhooks::thunes_handler
+    webhooks::thunes_handler,
+    &[Need::Thunes]
 );
 http!(
     ADMIN_ALERTS,
@@ -127,7 +208,8 @@ http!(
     "/api/admin/alerts",
     Access::Roles(&[Role::Admin]),
     Default,
-    crate::admin::alerts_handler
+    crate::admin::alerts_handler,
+    &[]
 );
 
 http!(
@@ -137,7 +219,8 @@ http!(
     "/api/admin/alerts/{id}/close",
     Access::Roles(&[Role::Admin]),
     Default,
-    crate::admin::close_handler
+    crate::admin::close_handler,
+    &[]
 );
 
 http!(
@@ -147,40 +230,57 @@ http!(
     "/api/admin/screening-list",
     Access::Roles(&[Role::Admin]),
     Default,
-    crate::screening_list::status_handler
+    crate::screening_list::status_handler,
+    &[Need::Screening]
 );
 
-pub static PAYOUT_WORKER: FunctionDef =
-    FunctionDef { name: "payout-worker", kind: Kind::Sqs { handler: jobs::payout_handler } };
+pub static PAYOUT_WORKER: FunctionDef = FunctionDef {
+    name: "payout-worker",
+    kind: Kind::Sqs { handler: jobs::payout_handler },
+    uses: &[Need::Bank, Need::Wise, Need::Thunes],
+};
 
 pub static PAYMENT_MONITOR: FunctionDef =
-    FunctionDef { name: "payment-monitor", kind: Kind::Sqs { handler: jobs::monitor_handler } };
+    FunctionDef { name: "payment-monitor", kind: Kind::Sqs { handler: jobs::monitor_handler }, uses: &[Need::Aml] };
 
-pub static SCREENING_RESCREEN: FunctionDef =
-    FunctionDef { name: "screening-rescreen", kind: Kind::Schedule { handler: crate::rescreen::handler } };
+pub static SCREENING_RESCREEN: FunctionDef = FunctionDef {
+    name: "screening-rescreen",
+    kind: Kind::Schedule { handler: crate::rescreen::handler },
+    uses: &[Need::Screening],
+};
 
 pub static SCREENING_LIST_REFRESH: FunctionDef = FunctionDef {
     name: "screening-list-refresh",
     kind: Kind::Schedule { handler: crate::screening_list::refresh_handler },
+    uses: &[Need::Screening, Need::ListPublishing],
 };
 
-pub static PAYMENT_RECONCILIATION: FunctionDef =
-    FunctionDef { name: "payment-reconciliation", kind: Kind::Schedule { handler: jobs::reconcile_handler } };
+pub static PAYMENT_RECONCILIATION: FunctionDef = FunctionDef {
+    name: "payment-reconciliation",
+    kind: Kind::Schedule { handler: jobs::reconcile_handler },
+    uses: &[Need::Bank, Need::Wise, Need::Thunes],
+};
 
 pub static LEDGER_INVARIANTS: FunctionDef =
-    FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler } };
+    FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler }, uses: &[] };
 
 pub static PIPELINE_CANARY: FunctionDef =
-    FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler } };
+    FunctionDef { name: "pipeline-canary", kind: Kind::Schedule { handler: canary::send_handler }, uses: &[] };
 
-pub static SIGNING_KEY_ROTATION: FunctionDef =
-    FunctionDef { name: "signing-key-rotation", kind: Kind::Schedule { handler: key_rotation::handler } };
+pub static SIGNING_KEY_ROTATION: FunctionDef = FunctionDef {
+    name: "signing-key-rotation",
+    kind: Kind::Schedule { handler: key_rotation::handler },
+    uses: &[Need::Tokens],
+};
 
-pub static SECRET_ROTATION: FunctionDef =
-    FunctionDef { name: "secret-rotation", kind: Kind::Invoke { handler: crate::platform::secret_rotation::handler } };
+pub static SECRET_ROTATION: FunctionDef = FunctionDef {
+    name: "secret-rotation",
+    kind: Kind::Invoke { handler: crate::platform::secret_rotation::handler },
+    uses: &[Need::SecretRotation],
+};
 
 pub static CANARY_CONSUMER: FunctionDef =
-    FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler } };
+    FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler }, uses: &[] };
 
 pub static FUNCTIONS: &[&FunctionDef] = &[
     &HEALTH,

@@ -3,6 +3,7 @@
 //! which list screening uses, how old it is, and how far the re-screen against it got.
 
 use drop_adapters::providers::lists::ListDelivery;
+use drop_runtime::config::Unwired;
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::audit::{self, NewEntry};
 use drop_services::screening_list::refresh::{self, Refreshed};
@@ -16,15 +17,12 @@ use utoipa::ToSchema;
 const FUNCTION: &str = "screening-list-refresh";
 
 async fn refresh_list(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let store = ctx.objects.clone().ok_or_else(|| ApiError::unavailable("SCREENING_BUCKET is not set"))?;
-    let index_url = (ctx.config.screening_list_index_url.as_deref())
-        .ok_or_else(|| ApiError::unavailable("SCREENING_LIST_INDEX_URL is not set"))?;
+    let store = ctx.objects.clone().ok_or(Unwired("Screening"))?;
+    let publishing = ctx.config.publishing.as_ref().ok_or(Unwired("ListPublishing"))?;
     // Read at every run: a rotated credential is used without a restart.
-    let authorization = match &ctx.config.screening_list_authorization_id {
-        Some(id) => Some(ctx.secrets.get(id).await.map_err(|e| ApiError::unavailable(e.to_string()))?),
-        None => None,
-    };
-    let source = ListDelivery::new(index_url, &ctx.config.screening_list_resource, authorization)
+    let authorization =
+        ctx.secrets.get(&publishing.authorization_id).await.map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let source = ListDelivery::new(&publishing.index_url, &publishing.resource, Some(authorization))
         .map_err(ApiError::unavailable)?;
     let now = ctx.clock.now();
     let outcome = match refresh::refresh(&source, store.as_ref(), now).await {
@@ -147,7 +145,7 @@ pub async fn status(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiE
         started_at: s.started_at,
         updated_at: s.updated_at,
     });
-    let max_age_hours = ctx.config.screening_list_max_age_hours;
+    let max_age_hours = ctx.config.screening.as_ref().ok_or(Unwired("Screening"))?.max_age_hours;
     let age_seconds = manifest.as_ref().map(|m| m.age_secs(ctx.clock.now()));
     let body = ListStatus {
         stale: age_seconds.is_none_or(|a| a > i64::from(max_age_hours) * 3600),

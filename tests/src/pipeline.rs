@@ -15,7 +15,7 @@ pub const PUBLIC: drop_runtime::http::Route = drop_runtime::http::Route {
 };
 
 pub async fn ctx() -> Arc<Ctx> {
-    let cfg = Config::from_lookup(|k| match k {
+    let cfg = Config::from_lookup(&[drop_runtime::Need::Http], |k| match k {
         "TABLE_NAME" => Some("main".into()),
         "AUDIT_TABLE_NAME" => Some("audit".into()),
         "FRONTEND_ORIGIN" => Some("https://app.drop.no".into()),
@@ -25,18 +25,6 @@ pub async fn ctx() -> Arc<Ctx> {
         }
         "MAX_BODY_BYTES" => Some("1024".into()),
         "API_BASE_URL" => Some("http://127.0.0.1:3000".into()),
-        "BANKID_ISSUER" => Some("http://127.0.0.1:3101/bankid".into()),
-        "BANKID_CLIENT_ID" => Some("drop-local".into()),
-        "BANKID_CLIENT_SECRET" => Some("s".into()),
-        "BANK_BASE_URL" => Some("http://127.0.0.1:3102/bank".into()),
-        "SAFEGUARDING_ACCOUNT" => Some("86011117947".into()),
-        "WISE_BASE_URL" => Some("http://127.0.0.1:3103/wise".into()),
-        "WISE_API_TOKEN" => Some("t".into()),
-        "WISE_PROFILE_ID" => Some("1".into()),
-        "WISE_WEBHOOK_PUBLIC_KEY" => Some("k".into()),
-        "THUNES_BASE_URL" => Some("http://127.0.0.1:3104/thunes".into()),
-        "THUNES_API_KEY" => Some("k".into()),
-        "THUNES_API_SECRET" => Some("s".into()),
         _ => None,
     })
     .unwrap();

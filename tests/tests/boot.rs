@@ -41,8 +41,6 @@ async fn boot_all(aws: bool) {
     let prepared = drop_local::stack::prepare(&opts, &template, &overrides).await.unwrap();
     let mut failures = Vec::new();
     // The list is published first, as the stack does at start: the re-screen then runs against it.
-    let templated: std::collections::BTreeSet<String> =
-        template.functions.iter().flat_map(|f| f.env.keys().cloned()).collect();
     let mut defs = FUNCTIONS.to_vec();
     defs.sort_by_key(|d| d.name != "screening-list-refresh");
     for def in defs {
@@ -51,11 +49,8 @@ async fn boot_all(aws: bool) {
         let event = std::fs::read(drop_tests::root().join("events").join(format!("{}.json", def.name)))
             .unwrap_or_else(|_| panic!("events/{}.json is missing", def.name));
         let rt = Emulator::start().await;
-        let own = template.function(def.name).map(|f| f.env.clone()).unwrap_or_default();
-        let mut env = prepared.env.clone();
-        // Only this function's part of the template's environment (the stack's holds every
-        // function's: secrets, the screening list); what the stack adds stays.
-        env.retain(|k, _| !templated.contains(k) || own.contains_key(k));
+        // Only this function's environment, as its Lambda gets it.
+        let mut env = prepared.functions.get(def.name).cloned().unwrap_or_default();
         if !aws {
             env.insert("DROP_ADAPTERS".into(), "embedded".into());
         }

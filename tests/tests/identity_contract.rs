@@ -148,7 +148,7 @@ fn bankid(sim: &Sim, secret: &str) -> BankIdClient {
         BankIdConfig {
             issuer: sim.base.clone(),
             client_id: drop_simulators::bankid::CLIENT_ID.into(),
-            client_secret: Secret::new(secret.into()),
+            client_secret: Some(Secret::new(secret.into())),
             redirect_uri: "http://127.0.0.1:3000/api/auth/bankid/callback".into(),
         },
         Arc::new(SystemClock),

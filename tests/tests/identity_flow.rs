@@ -349,7 +349,8 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
     let (session, _) = drop_services::auth::refresh::start(stack.ctx.table.as_ref(), "usr_x", role, now).await.unwrap();
     let token = stack
         .ctx
-        .tokens
+        .tokens()
+        .unwrap()
         .issue(&drop_services::auth::tokens::Principal { user_id: "usr_x".into(), role, sid: session.family })
         .await
         .unwrap();

@@ -202,7 +202,10 @@ async fn a_payout_returned_after_completion_is_refunded_on_the_rail() {
     let p = stack.ctx.remit.find(&id).await.unwrap();
     let (attempt, refund_id) = p.refund_bank_id.expect("refund transfer recorded");
     assert_eq!(attempt, 1);
-    let status = drop_services::remit::ports::RefundRail::refund_status(stack.ctx.remit.refunds.as_ref(), &refund_id);
+    let status = drop_services::remit::ports::RefundRail::refund_status(
+        stack.ctx.remit.bank.as_ref().unwrap().refunds.as_ref(),
+        &refund_id,
+    );
     assert!(["ACSP", "ACSC"].contains(&status.await.unwrap().as_str()));
     for (kind, amount) in [("payout_reversed", 2_000_000 - p.fee), ("fee_reversed", p.fee), ("refund", 2_000_000)] {
         assert_eq!(journal_sum(&stack, &id, kind).await, amount, "{kind}");

@@ -16,7 +16,8 @@ fn user_id(s: &Session) -> String {
 }
 
 async fn alerts(stack: &drop_local::Stack) -> Vec<Value> {
-    drop_services::alerts::list(stack.ctx.table.as_ref(), 200).await.unwrap()
+    let list = drop_services::alerts::list(stack.ctx.table.as_ref(), 200).await.unwrap();
+    list.iter().map(|a| serde_json::to_value(drop_functions::admin::AlertView::from(a)).unwrap()).collect()
 }
 
 /// Waits for the payment-monitor consumer's decision on a payment.

@@ -136,7 +136,7 @@ async fn probe(aws: bool) {
         table,
         signer,
         stack.ctx.clock.clone(),
-        &stack.ctx.config.api_base_url,
+        stack.ctx.config.api_base_url().unwrap(),
         drop_runtime::context::TOKEN_AUDIENCE,
     );
     assert!(verifier.verify(&s.access).await.is_ok());

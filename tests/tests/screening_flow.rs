@@ -77,7 +77,12 @@ async fn recipients_are_screened_on_creation() {
             .await
             .unwrap();
     assert_eq!(clean.status(), StatusCode::CREATED);
-    let alerts = drop_services::alerts::list(stack.ctx.table.as_ref(), 50).await.unwrap();
+    let alerts: Vec<Value> = drop_services::alerts::list(stack.ctx.table.as_ref(), 50)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| serde_json::to_value(drop_functions::admin::AlertView::from(a)).unwrap())
+        .collect();
     let recipients: Vec<&Value> = alerts.iter().filter(|a| a["subjectType"] == "recipient").collect();
     assert_eq!(recipients.len(), 2, "one blocked, one potential: {alerts:?}");
     assert!(recipients.iter().any(|a| a["confirmed"] == true));

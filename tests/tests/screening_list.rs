@@ -32,7 +32,8 @@ async fn recipient(base: &str, s: &Session, name: &str) -> reqwest::Response {
 }
 
 async fn alerts(stack: &drop_local::Stack) -> Vec<Value> {
-    drop_services::alerts::list(stack.ctx.table.as_ref(), 200).await.unwrap()
+    let list = drop_services::alerts::list(stack.ctx.table.as_ref(), 200).await.unwrap();
+    list.iter().map(|a| serde_json::to_value(drop_functions::admin::AlertView::from(a)).unwrap()).collect()
 }
 
 async fn new_version_is_published_used_and_rescreened(aws: bool) {

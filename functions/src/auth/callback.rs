@@ -21,7 +21,15 @@ use std::sync::Arc;
               (status = 502, description = "BankID did not answer"),
               (status = 403, description = "Under 18 or not resident; or a browser that did not start this login (login-not-started-here)")))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let frontend = ctx.config.frontend_origin.clone();
+    let frontend = ctx.config.http()?.frontend_origin.clone();
+    let wired = Wired {
+        idp: ctx.idp()?,
+        tokens: ctx.tokens()?,
+        rules: match &ctx.config.bankid_exchange {
+            Some(b) => Admission { allow_d_number: b.allow_d_number, allow_synthetic: b.allow_synthetic_nin },
+            None => return Err(drop_runtime::config::Unwired("BankIdExchange").into()),
+        },
+    };
     // Only the browser that started this login may finish it (login CSRF): checked first, so a
     // browser that did not start one learns nothing else.
     let state = req.query.get("state").map(String::as_str).unwrap_or_default();
@@ -46,7 +54,7 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     let Some(code) = req.query.get("code") else {
         return Err(ApiError::bad_request("invalid-login-state", "code and state are required"));
     };
-    let outcome = login(&ctx, code, state).await;
+    let outcome = login(&ctx, &wired, code, state).await;
     let (user, access, refresh_token) = match outcome {
         Ok(v) => v,
         Err(e) => {
@@ -80,11 +88,21 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     Ok(r)
 }
 
-async fn login(ctx: &Ctx, code: &str, state: &str) -> Result<(users::UserRecord, String, String), AuthError> {
-    let claims = login::finish(ctx.table.as_ref(), ctx.idp.as_ref(), code, state).await?;
-    let rules =
-        Admission { allow_d_number: ctx.config.allow_d_number, allow_synthetic: ctx.config.allow_synthetic_nin };
-    let nin = login::admit(&claims, rules, ctx.clock.now())?;
+/// What the login needs from the function's wiring, resolved before anything happens.
+struct Wired<'a> {
+    idp: &'a dyn drop_services::auth::login::IdentityProvider,
+    tokens: &'a drop_services::auth::tokens::TokenService,
+    rules: Admission,
+}
+
+async fn login(
+    ctx: &Ctx,
+    wired: &Wired<'_>,
+    code: &str,
+    state: &str,
+) -> Result<(users::UserRecord, String, String), AuthError> {
+    let claims = login::finish(ctx.table.as_ref(), wired.idp, code, state).await?;
+    let nin = login::admit(&claims, wired.rules, ctx.clock.now())?;
     let now = ctx.clock.epoch();
     let user = users::find_or_create(ctx.table.as_ref(), &ctx.crypto, &nin, &claims, now).await?;
     if user.created {
@@ -92,7 +110,7 @@ async fn login(ctx: &Ctx, code: &str, state: &str) -> Result<(users::UserRecord,
     }
     let (session, refresh_token) = refresh::start(ctx.table.as_ref(), &user.user_id, user.role, now).await?;
     let access =
-        ctx.tokens.issue(&Principal { user_id: user.user_id.clone(), role: user.role, sid: session.family }).await?;
+        wired.tokens.issue(&Principal { user_id: user.user_id.clone(), role: user.role, sid: session.family }).await?;
     Ok((user, access, refresh_token))
 }
 

@@ -18,7 +18,7 @@ pub struct InitResponse {
               (status = 429, description = "Too many logins from this address"),
               (status = 502, description = "BankID did not answer")))]
 pub async fn init(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let (url, state) = login::start(ctx.table.as_ref(), ctx.idp.as_ref(), ctx.clock.epoch()).await?;
+    let (url, state) = login::start(ctx.table.as_ref(), ctx.idp()?, ctx.clock.epoch()).await?;
     let mut r = ApiResponse::json(StatusCode::OK, &InitResponse { authorize_url: url })?;
     r.header("cache-control", "no-store");
     r.header("set-cookie", &drop_runtime::cookies::bind(drop_runtime::cookies::LOGIN_FLOW, &state));

@@ -16,7 +16,7 @@ pub struct JwksResponse {
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
     responses((status = 200, description = "The key set", body = JwksResponse)))]
 pub async fn jwks(ctx: Arc<Ctx>, _req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let set = ctx.tokens.jwks().await?;
+    let set = ctx.tokens()?.jwks().await?;
     let mut r = ApiResponse::json(StatusCode::OK, &JwksResponse { keys: set.keys })?;
     r.header("cache-control", "public, max-age=300");
     Ok(r)

@@ -18,7 +18,7 @@ pub async fn logout(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
     // A client that holds only the access token (bearer) ends its session by that.
     let bearer = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).map(|t| t.trim().to_owned());
     if let Some(token) = bearer.or_else(|| cookies::get(&req.headers, cookies::ACCESS)) {
-        if let Ok(p) = ctx.tokens.verify(&token).await {
+        if let Ok(p) = ctx.tokens()?.verify(&token).await {
             refresh::revoke_family(ctx.table.as_ref(), &p.sid, "logout").await?;
         }
     }

@@ -25,7 +25,7 @@ pub async fn refresh_session(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiRespon
     match refresh::rotate(ctx.table.as_ref(), &token, ctx.clock.epoch()).await {
         Ok((session, next)) => {
             let p = Principal { user_id: session.user_id, role: session.role, sid: session.family };
-            let access = ctx.tokens.issue(&p).await?;
+            let access = ctx.tokens()?.issue(&p).await?;
             let mut r = ApiResponse::json(StatusCode::OK, &RefreshResponse { expires_in: ACCESS_TTL_SECS })?;
             super::set_session(&mut r, &access, &next);
             Ok(r)

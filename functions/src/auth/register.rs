@@ -48,7 +48,7 @@ pub async fn register(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     let channels = otp::request(
         ctx.table.as_ref(),
         &ctx.crypto,
-        ctx.notifier.as_ref(),
+        ctx.notifier()?,
         &user,
         Some(&body.phone),
         Some(&body.email),

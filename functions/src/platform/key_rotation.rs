@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 
 async fn rotate(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
-    let r = ctx.tokens.rotate().await?;
+    let r = ctx.tokens()?.rotate().await?;
     tracing::info!(created = ?r.created, superseded = r.superseded.len(), retired = r.retired.len(), "signing keys rotated");
     let at = drop_domain::time::rfc3339(ctx.clock.now());
     let details = serde_json::to_value(&r).unwrap_or_default();

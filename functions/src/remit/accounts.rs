@@ -30,15 +30,9 @@ pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let user = req.principal()?.user_id.clone();
     crate::user::require_active(&ctx, &user).await?;
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
-    let (url, state) = accounts::start(
-        ctx.table.as_ref(),
-        ctx.remit.bank.as_ref(),
-        &user,
-        &ip,
-        &ctx.config.api_base_url,
-        ctx.clock.epoch(),
-    )
-    .await?;
+    let (url, state) =
+        accounts::start(ctx.table.as_ref(), ctx.bank()?, &user, &ip, ctx.config.api_base_url()?, ctx.clock.epoch())
+            .await?;
     let mut r = ApiResponse::json(StatusCode::OK, &ScaRedirect { sca_redirect_url: url })?;
     r.header("set-cookie", &cookies::bind(cookies::LINK_FLOW, &state));
     Ok(r)
@@ -49,7 +43,7 @@ pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     responses((status = 303, description = "Accounts stored; Location is the frontend"),
               (status = 403, description = "A browser that did not start this link (link-not-started-here)"), (status = 404)))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let front = &ctx.config.frontend_origin;
+    let front = &ctx.config.http()?.frontend_origin;
     // Only the browser that started linking may finish it: someone else's consent must not land
     // in this user's Drop account, nor this user's in someone else's.
     let state = req.query.get("state").map(String::as_str).unwrap_or_default();
@@ -61,14 +55,7 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
             "this link was not started in this browser; start again",
         ));
     }
-    let location = match accounts::finish(
-        ctx.table.as_ref(),
-        &ctx.crypto,
-        ctx.remit.bank.as_ref(),
-        state,
-        ctx.clock.epoch(),
-    )
-    .await
+    let location = match accounts::finish(ctx.table.as_ref(), &ctx.crypto, ctx.bank()?, state, ctx.clock.epoch()).await
     {
         Ok((_, n)) => format!("{front}/accounts?linked={n}"),
         Err(drop_services::remit::RemitError::BankRefused(_)) => format!("{front}/accounts?error=refused"),
@@ -92,7 +79,7 @@ pub async fn list(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     responses((status = 204, description = "Removed; the consent is revoked"), (status = 404)))]
 pub async fn remove(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.path_params.get("id").cloned().unwrap_or_default();
-    accounts::remove(ctx.table.as_ref(), ctx.remit.bank.as_ref(), &req.principal()?.user_id, &id).await?;
+    accounts::remove(ctx.table.as_ref(), ctx.bank()?, &req.principal()?.user_id, &id).await?;
     Ok(ApiResponse::empty(StatusCode::NO_CONTENT))
 }
 

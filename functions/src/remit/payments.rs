@@ -1,8 +1,9 @@
 //! Payments: initiate (quote), confirm (idempotent), the bank's SCA return, get, history, cancel.
 
 use drop_domain::payment::Kind;
+use drop_runtime::idempotent::{self, Begun, Ended};
 use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
-use drop_services::idempotency::{self, Lock};
+use drop_services::remit::payments::{Completion, Confirmed};
 use drop_services::remit::ports::Amount;
 use drop_services::remit::RemitError;
 use drop_services::table::TableError;
@@ -152,56 +153,43 @@ fn transient(e: &RemitError) -> bool {
               (status = 422, description = "Same key, different body")))]
 pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
-    let key = req
-        .header("idempotency-key")
-        .ok_or_else(|| ApiError::bad_request("idempotency-key-required", "the Idempotency-Key header is required"))?
-        .to_owned();
-    if !idempotency::valid_key(&key) {
-        return Err(ApiError::invalid_field("Idempotency-Key", "1–64 characters of A–Z, a–z, 0–9, - and _"));
-    }
+    let key = idempotent::key_of(&req)?;
     let b: ConfirmRequest = req.json()?;
     crate::user::require_active(&ctx, &user).await?;
-    let hash = drop_services::digest::sha256_hex(
-        serde_json::json!(["payment-confirm", b.payment_id, b.account_id]).to_string().as_bytes(),
-    );
-    let record = idempotency::key(&user, "payment-confirm", &key);
-    let now = ctx.clock.now();
-    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-    match idempotency::lock(ctx.table.as_ref(), &record, &hash, now.unix_timestamp(), now_ms).await? {
-        Lock::Acquired => {}
-        Lock::Replay { status, body } => {
-            let st = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let ct = if st.is_success() { "application/json" } else { "application/problem+json" };
-            let mut r = ApiResponse::with_body(st, ct, body.into_bytes());
-            r.header("idempotent-replayed", "true");
-            if st.is_success() {
-                r.header("set-cookie", &cookies::bind(cookies::SCA_FLOW, &b.payment_id));
+    let request = serde_json::json!([b.payment_id, b.account_id]);
+    let sca_flow = cookies::bind(cookies::SCA_FLOW, &b.payment_id);
+    let claim = match idempotent::begin(&ctx, &user, "payment-confirm", &key, &request).await? {
+        Begun::Run(claim) => claim,
+        Begun::Replay(mut r) => {
+            if r.status.is_success() {
+                r.header("set-cookie", &sca_flow);
             }
             return Ok(r);
         }
-        Lock::InFlight => return Err(RemitError::InFlight.into()),
-        Lock::Mismatch => return Err(RemitError::IdempotencyMismatch.into()),
-    }
+    };
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
-    match ctx.remit.confirm(&user, &b.payment_id, &b.account_id, &ip, Some((&record, &hash))).await {
-        Ok((_, body)) => {
-            let mut r = ApiResponse::with_body(StatusCode::OK, "application/json", body.into_bytes());
-            r.header("set-cookie", &cookies::bind(cookies::SCA_FLOW, &b.payment_id));
-            Ok(r)
+    let completion = Completion { record: &claim.record, hash: &claim.hash, render: &confirm_body };
+    let ended = match ctx.remit.confirm(&user, &b.payment_id, &b.account_id, &ip, Some(completion)).await {
+        Ok((_, confirmed)) => {
+            let mut r =
+                ApiResponse::with_body(StatusCode::OK, "application/json", confirm_body(&confirmed).into_bytes());
+            r.header("set-cookie", &sca_flow);
+            Ended::Done(r)
         }
-        Err(e) if transient(&e) => {
-            let _ = idempotency::release(ctx.table.as_ref(), &record).await;
-            Err(e.into())
-        }
-        Err(e) => {
-            // A deterministic refusal is the answer for this key from now on.
-            let problem: ApiError = e.into();
-            let resp = problem.to_response(&req.path);
-            let body = String::from_utf8_lossy(&resp.body).into_owned();
-            let _ = ctx.table.update(idempotency::complete(&record, &hash, problem.status.as_u16(), &body)).await;
-            Err(problem)
-        }
-    }
+        Err(e) if transient(&e) => Ended::Transient(e.into()),
+        Err(e) => Ended::Refused(e.into()),
+    };
+    idempotent::finish(&ctx, &claim, &req.path, ended).await
+}
+
+/// The confirmation's answer (sent, and stored for replay in the confirmation's transaction).
+fn confirm_body(c: &Confirmed) -> String {
+    let body = ConfirmResponse {
+        payment_id: c.payment_id.clone(),
+        status: c.status.as_str().to_owned(),
+        sca_redirect_url: c.sca_redirect_url.clone(),
+    };
+    serde_json::to_string(&body).unwrap_or_default()
 }
 
 #[utoipa::path(get, path = "/api/payment/sca-callback", tag = "payments",
@@ -219,7 +207,7 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
     // without the bank being asked (reconciliation reads it).
     if !cookies::is_bound(&req.headers, cookies::SCA_FLOW, id) {
         let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
-        r.header("location", &format!("{}/payments/{id}", ctx.config.frontend_origin));
+        r.header("location", &format!("{}/payments/{id}", ctx.config.http()?.frontend_origin));
         return Ok(r);
     }
     // The redirect is only a hint: the bank's status decides.
@@ -232,7 +220,7 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
         }
     };
     let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
-    r.header("location", &format!("{}/payments/{id}?status={status}", ctx.config.frontend_origin));
+    r.header("location", &format!("{}/payments/{id}?status={status}", ctx.config.http()?.frontend_origin));
     r.header("set-cookie", &cookies::unbind(cookies::SCA_FLOW));
     Ok(r)
 }

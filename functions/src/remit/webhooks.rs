@@ -14,7 +14,8 @@ use std::sync::Arc;
     responses((status = 200, description = "Accepted"), (status = 401, description = "Bad signature")))]
 pub async fn wise(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let sig = req.header("x-signature-sha256").unwrap_or_default();
-    if !drop_adapters::providers::wise::verify_webhook(&ctx.config.wise_webhook_public_key, &req.body, sig) {
+    let key = ctx.config.wise_webhook_public_key.as_deref().ok_or(drop_runtime::config::Unwired("WiseWebhook"))?;
+    if !drop_adapters::providers::wise::verify_webhook(key, &req.body, sig) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid-signature",

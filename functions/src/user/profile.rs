@@ -79,7 +79,7 @@ pub async fn update_profile(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiRespons
     let channels = otp::request(
         ctx.table.as_ref(),
         &ctx.crypto,
-        ctx.notifier.as_ref(),
+        ctx.notifier()?,
         &user,
         body.phone.as_deref(),
         body.email.as_deref(),

@@ -1,7 +1,7 @@
 //! `drop-local --env-vars FILE`: environment overrides in the SAM CLI's shape
 //! (`sam local start-api --env-vars`): `{"Parameters": {"KEY": "v"}, "<LogicalId>": {"KEY": "v"}}`.
 //! `Parameters` applies to every function; a function's own entry (by logical id or binary
-//! name) only to it: that function then runs with its own context, as its own Lambda would.
+//! name) only to it. Every function runs with its own context, as its own Lambda would.
 
 use crate::template::Template;
 use drop_runtime::Ctx;
@@ -60,13 +60,15 @@ pub fn load(path: &Path, template: &Template) -> Result<EnvVars, EnvVarsError> {
     parse(&text, template)
 }
 
-/// The context each function runs with: the stack's, or its own when it has overrides.
+/// The context each function runs with (wired with its needs only), and one wired with
+/// everything for the stack's own work (the relay, `/_local/*`, tools).
 pub struct Contexts {
     pub default: Arc<Ctx>,
     pub functions: BTreeMap<String, Arc<Ctx>>,
 }
 
 impl Contexts {
+    /// A function's own context (every registered function has one; others get the stack's).
     pub fn of(&self, function: &str) -> &Arc<Ctx> {
         self.functions.get(function).unwrap_or(&self.default)
     }

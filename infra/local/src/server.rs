@@ -68,7 +68,7 @@ fn to_axum(r: ApiResponse) -> Response {
 async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let origin = state.contexts.default.config.frontend_origin.clone();
+    let origin = state.contexts.default.config.http.as_ref().map(|h| h.frontend_origin.clone()).unwrap_or_default();
     if parts.method == Method::OPTIONS {
         return to_axum(drop_runtime::cors::preflight(&parts.headers, &origin));
     }
@@ -107,7 +107,9 @@ async fn handle(state: Arc<State>, peer: SocketAddr, req: Request) -> Response {
         return to_axum(ApiError::not_found().to_response(&path));
     };
     let ctx = state.contexts.of(def.name).clone();
-    let limit = ctx.config.max_body_bytes;
+    let Ok(limit) = ctx.config.http().map(|h| h.max_body_bytes) else {
+        return to_axum(ApiError::internal().to_response(&path));
+    };
     let body = match axum::body::to_bytes(body, limit + 1).await {
         Ok(b) => b,
         Err(_) => return to_axum(ApiError::payload_too_large(limit).to_response(&path)),

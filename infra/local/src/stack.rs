@@ -7,9 +7,10 @@ use crate::template::{EventSpec, Expr, Template};
 use drop_adapters::aws::{EventBridgeBus, SqsQueue};
 use drop_adapters::embedded::{QueueConfig, SqliteQueue, SqliteTable};
 use drop_functions::registry;
+use drop_runtime::context::Base;
 use drop_runtime::function::{Kind, ScheduleHandler};
 use drop_runtime::metrics::{Metrics, Sink};
-use drop_runtime::{ApiError, Config, Ctx};
+use drop_runtime::{ApiError, Config, Ctx, Need};
 use drop_services::events::EventBus;
 use drop_services::queue::JobQueue;
 use std::collections::BTreeMap;
@@ -98,21 +99,45 @@ pub enum LocalError {
     Unregistered(String),
 }
 
+fn config(needs: &[Need], env: &BTreeMap<String, String>) -> Result<Config, LocalError> {
+    Config::from_lookup(needs, |k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))
+}
+
+/// A context wired with everything (tools, tests), on its own base.
 async fn build_ctx(env: &BTreeMap<String, String>) -> Result<Arc<Ctx>, LocalError> {
-    let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
+    let config = config(Need::ALL, env)?;
     let ctx =
         Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?;
     Ok(Arc::new(ctx))
+}
+
+/// Each function's context, as its Lambda builds it: only its needs, from only its environment
+/// (with `--env-vars` applied), on the stack's one base (one SQLite connection, one key file).
+async fn function_contexts(
+    base: &Base,
+    prepared: &BTreeMap<String, BTreeMap<String, String>>,
+    env_vars: &crate::env_vars::EnvVars,
+) -> Result<BTreeMap<String, Arc<Ctx>>, LocalError> {
+    let mut out = BTreeMap::new();
+    for (function, env) in prepared {
+        let def = registry::find(function).ok_or_else(|| LocalError::Unregistered(function.clone()))?;
+        let mut env = env.clone();
+        env.extend(env_vars.all.clone());
+        env.extend(env_vars.functions.get(function).cloned().unwrap_or_default());
+        let config = config(&def.needs(), &env).map_err(|e| LocalError::Init(format!("{function}: {e}")))?;
+        let ctx = Ctx::assemble(base, config, Metrics::new(Sink::Discard))
+            .await
+            .map_err(|e| LocalError::Init(format!("{function}: {e}")))?;
+        out.insert(function.clone(), Arc::new(ctx));
+    }
+    Ok(out)
 }
 
 /// The functions' context without running the stack (for commands such as `audit-verify`).
 pub async fn context(opts: &Options) -> Result<Arc<Ctx>, LocalError> {
     let template = Template::load(&opts.template)?;
     let Prepared { env, .. } = prepare(opts, &template, &offline_overrides()).await?;
-    let config = Config::from_lookup(|k| env.get(k).cloned()).map_err(|e| LocalError::Init(e.to_string()))?;
-    let ctx =
-        Ctx::from_config(config, Metrics::new(Sink::Discard)).await.map_err(|e| LocalError::Init(e.to_string()))?;
-    Ok(Arc::new(ctx))
+    build_ctx(&env).await
 }
 
 pub struct Stack {
@@ -200,7 +225,10 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
 /// What a function's environment resolves to on this machine, with the AWS SDK config when the
 /// stack runs against an AWS endpoint (resources are provisioned first).
 pub struct Prepared {
+    /// Every function's variables together (tools and tests use a context wired with everything).
     pub env: BTreeMap<String, String>,
+    /// Each function's own (by binary): the template's Globals and its own, and the stack's.
+    pub functions: BTreeMap<String, BTreeMap<String, String>>,
     pub aws: Option<aws_config::SdkConfig>,
     pub resolved: Resolved,
 }
@@ -236,6 +264,8 @@ pub async fn prepare(
             }
             for id in template.keys.keys() {
                 r.refs.insert(id.clone(), "local".into());
+                // The embedded stores take no key; a function that names one gets a stand-in.
+                r.arns.insert(id.clone(), format!("arn:aws:kms:local:000000000000:key/{id}"));
             }
             for id in template.buckets.keys() {
                 r.refs.insert(id.clone(), crate::provision::bucket_name(&opts.prefix, id));
@@ -258,25 +288,34 @@ pub async fn prepare(
     };
 
     // The functions' environment, as the template gives it (Globals + the function's own).
-    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    let mut functions: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for f in &template.functions {
+        let own = functions.entry(f.binary.clone()).or_default();
         for (k, e) in &f.env {
             if let Some(v) = resolve(e, &resolved, &params) {
-                env.insert(k.clone(), v);
+                own.insert(k.clone(), v);
             }
         }
     }
-    env.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
-    env.insert("DROP_DB_PATH".into(), opts.db_path.clone());
-    env.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
+    // What the stack adds for every function.
+    let mut stack = BTreeMap::new();
+    stack.insert("DROP_ADAPTERS".into(), if aws.is_some() { "aws" } else { "embedded" }.into());
+    stack.insert("DROP_DB_PATH".into(), opts.db_path.clone());
+    stack.insert("DROP_LOCAL_MESSAGES".into(), "true".into());
     // One process serves every function: a list published by the refresh is seen at once.
-    env.insert("SCREENING_LIST_CHECK_SECS".into(), "0".into());
-    env.insert("DROP_OBJECTS_DIR".into(), objects_dir(opts).display().to_string());
-    env.extend(opts.env.clone());
-    env.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
-    env.insert("DROP_SECRETS_FILE".into(), secrets_file(opts).display().to_string());
+    stack.insert("SCREENING_LIST_CHECK_SECS".into(), "0".into());
+    stack.insert("DROP_OBJECTS_DIR".into(), objects_dir(opts).display().to_string());
+    stack.extend(opts.env.clone());
+    stack.insert("DROP_KEY_FILE".into(), opts.key_file.display().to_string());
+    stack.insert("DROP_SECRETS_FILE".into(), secrets_file(opts).display().to_string());
+    let mut env = BTreeMap::new();
+    for own in functions.values_mut() {
+        env.extend(own.clone());
+        own.extend(stack.clone());
+    }
+    env.extend(stack);
     drop_services::aws_calls::note_names(&resolved.refs);
-    Ok(Prepared { env, aws, resolved })
+    Ok(Prepared { env, functions, aws, resolved })
 }
 
 impl Stack {
@@ -301,19 +340,20 @@ impl Stack {
             .map_err(|e| LocalError::Init(format!("simulators: {e}")))?;
         let mut overrides: BTreeMap<String, String> = simulators.iter().flat_map(|s| s.parameters.clone()).collect();
         overrides.insert("ApiBaseUrl".into(), format!("http://{addr}"));
-        let Prepared { mut env, aws, resolved } = prepare(&opts, &template, &overrides).await?;
+        let Prepared { mut env, functions, aws, resolved } = prepare(&opts, &template, &overrides).await?;
         let env_vars = match &opts.env_vars {
             Some(path) => crate::env_vars::load(path, &template)?,
             None => Default::default(),
         };
         env.extend(env_vars.all.clone());
-        let ctx = build_ctx(&env).await?;
-        let mut own = BTreeMap::new();
-        for (function, vars) in &env_vars.functions {
-            let mut e = env.clone();
-            e.extend(vars.clone());
-            own.insert(function.clone(), build_ctx(&e).await?);
-        }
+        let all = config(Need::ALL, &env)?;
+        let base = Base::build(&all).await.map_err(|e| LocalError::Init(e.to_string()))?;
+        let ctx = Arc::new(
+            Ctx::assemble(&base, all, Metrics::new(Sink::Discard))
+                .await
+                .map_err(|e| LocalError::Init(e.to_string()))?,
+        );
+        let own = function_contexts(&base, &functions, &env_vars).await?;
         let contexts = Arc::new(crate::env_vars::Contexts { default: ctx.clone(), functions: own });
 
         // Queues and the bus the relay publishes to.
@@ -321,7 +361,7 @@ impl Stack {
             template.queues.keys().filter_map(|q| Some((q.clone(), resolved.refs.get(q)?.clone()))).collect();
         let (queue, bus): (Arc<dyn JobQueue>, Arc<dyn EventBus>) = match (&aws, &ctx.store) {
             (Some(sdk), _) => {
-                let bus_name = ctx.config.event_bus_name.clone().unwrap_or_default();
+                let bus_name = template.buses.first().and_then(|b| resolved.refs.get(b)).cloned().unwrap_or_default();
                 (
                     Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk))),
                     Arc::new(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), &bus_name)),

@@ -1,8 +1,9 @@
 //! The composition root: built once per cold start (or once for the local stack), it picks the
 //! AWS adapters in Lambda and the embedded ones on a laptop.
 
-use crate::config::{Adapters, Config};
+use crate::config::{Adapters, Config, Unwired};
 use crate::metrics::Metrics;
+use crate::needs::Need;
 use drop_adapters::aws::{AwsNotifier, DynamoTable, KmsKeys, KmsSigner, S3Objects, SecretsManagerStore, SqsQueue};
 use drop_adapters::embedded::{
     DirObjects, FileSecrets, LocalKeys, LocalNotifier, LocalSigner, SqliteQueue, SqliteStore, SqliteTable,
@@ -15,6 +16,8 @@ use drop_services::auth::tokens::TokenService;
 use drop_services::crypto::{Crypto, KeyCachePolicy, KeyProvider};
 use drop_services::notify::Notifier;
 use drop_services::queue::JobQueue;
+use drop_services::remit::payments::Remit;
+use drop_services::remit::ports::RemittanceProvider;
 use drop_services::secrets::SecretStore;
 use drop_services::{Clock, SystemClock, Table};
 use std::sync::Arc;
@@ -27,14 +30,18 @@ pub struct Ctx {
     pub queue: Arc<dyn JobQueue>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
-    pub tokens: Arc<TokenService>,
-    pub remit: Arc<drop_services::remit::payments::Remit>,
+    /// Access tokens ([`Need::Http`] verifies them, [`Need::Tokens`] signs outside a request).
+    tokens: Option<Arc<TokenService>>,
+    /// Payments; its rails are there as the function's needs say ([`Remit`]'s options).
+    pub remit: Arc<Remit>,
     /// The screening list this function screens with (none loaded: screening fails closed).
     pub lists: Arc<drop_services::screening_list::Lists>,
-    /// The bucket the screening list is published in (`SCREENING_BUCKET`).
+    /// The bucket the screening list is published in ([`Need::Screening`]).
     pub objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
-    pub idp: Arc<dyn IdentityProvider>,
-    pub notifier: Arc<dyn Notifier>,
+    idp: Option<Arc<dyn IdentityProvider>>,
+    notifier: Option<Arc<dyn Notifier>>,
+    /// The user's bank, for linking accounts ([`Need::Bank`]).
+    bank: Option<Arc<dyn drop_services::remit::ports::Bank>>,
     /// Set when embedded: the SQLite store the tables and queues share.
     pub store: Option<SqliteStore>,
     /// Set when embedded: the kept messages (`GET /_local/messages`).
@@ -43,24 +50,37 @@ pub struct Ctx {
     pub table_calls: Option<Arc<std::sync::atomic::AtomicU64>>,
     /// The secret store (rotation reads and writes it; everyone else reads at init).
     pub secrets: Arc<dyn SecretStore>,
-    /// Seals paging cursors (`CURSOR_KEY_SECRET_ID`), when this function gives them out.
+    /// Seals paging cursors ([`Need::Cursors`]).
     pub cursor_key: Option<Arc<drop_services::secrets::rotating::RotatingKey>>,
 }
 
 /// The audience of access tokens.
 pub const TOKEN_AUDIENCE: &str = "drop-api";
 
-struct Parts {
+/// What every function has, whatever its needs: the tables, keys, queue, secret store, token
+/// signer and message sink. The local stack builds it once and gives it to every function's
+/// context (one SQLite connection, one key file).
+#[derive(Clone)]
+pub struct Base {
     table: Arc<dyn Table>,
     audit: Arc<dyn Table>,
     crypto: Arc<Crypto>,
     queue: Arc<dyn JobQueue>,
     signer: Arc<dyn TokenSigner>,
-    notifier: Arc<dyn Notifier>,
+    /// Where messages go: SNS/SES, or kept for `GET /_local/messages`.
+    messages: Messages,
     store: Option<SqliteStore>,
-    local_messages: Option<Arc<LocalNotifier>>,
     secrets: Arc<dyn SecretStore>,
-    objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
+    clock: Arc<dyn Clock>,
+    table_calls: Option<Arc<std::sync::atomic::AtomicU64>>,
+    sdk: Option<aws_config::SdkConfig>,
+}
+
+#[derive(Clone)]
+enum Messages {
+    Kept(Arc<LocalNotifier>),
+    /// SNS and SES, with the base's SDK config.
+    Sent,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,10 +95,10 @@ pub enum InitError {
     Secrets(String),
 }
 
-impl Ctx {
-    pub async fn from_config(config: Config, metrics: Metrics) -> Result<Self, InitError> {
+impl Base {
+    pub async fn build(config: &Config) -> Result<Base, InitError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let p = match config.adapters {
+        let mut b = match config.adapters {
             Adapters::Aws => {
                 let sdk = drop_adapters::aws::sdk_config().await;
                 let ddb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -88,25 +108,18 @@ impl Ctx {
                     config.pii_key_id.as_deref().unwrap_or_default(),
                     config.blind_index_key_id.as_deref().unwrap_or_default(),
                 ));
-                Parts {
+                Base {
                     table: Arc::new(DynamoTable::new(ddb.clone(), &config.table_name, clock.clone())),
                     audit: Arc::new(DynamoTable::new(ddb, &config.audit_table_name, clock.clone())),
                     crypto: Arc::new(Crypto::new(keys, KeyCachePolicy::default())),
                     queue: Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk))),
                     signer: Arc::new(KmsSigner::new(kms)),
-                    notifier: Arc::new(AwsNotifier::new(
-                        aws_sdk_sns::Client::new(&sdk),
-                        aws_sdk_sesv2::Client::new(&sdk),
-                        &config.notify_from,
-                    )),
+                    messages: Messages::Sent,
                     store: None,
-                    local_messages: None,
                     secrets: Arc::new(SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk))),
-                    objects: config.screening_bucket.as_deref().map(|bucket| {
-                        let client = S3Objects::client(&sdk);
-                        Arc::new(S3Objects::new(client, bucket, config.screening_list_key_id.as_deref()))
-                            as Arc<dyn drop_services::objects::ObjectStore>
-                    }),
+                    clock: clock.clone(),
+                    table_calls: None,
+                    sdk: Some(sdk),
                 }
             }
             Adapters::Embedded => {
@@ -115,119 +128,196 @@ impl Ctx {
                 let table: Arc<dyn Table> =
                     Arc::new(SqliteTable::new(store.clone(), &config.table_name, clock.clone()));
                 let crypto = Arc::new(Crypto::new(Arc::new(keys), KeyCachePolicy::default()));
-                let local = Arc::new(LocalNotifier::new(table.clone(), crypto.clone(), clock.clone()));
-                Parts {
+                Base {
                     audit: Arc::new(SqliteTable::new(store.clone(), &config.audit_table_name, clock.clone())),
                     queue: Arc::new(SqliteQueue::new(store.clone(), clock.clone())),
                     signer: Arc::new(LocalSigner::new(crypto.clone())),
-                    notifier: local.clone(),
+                    messages: Messages::Kept(Arc::new(LocalNotifier::new(
+                        table.clone(),
+                        crypto.clone(),
+                        clock.clone(),
+                    ))),
                     table,
                     crypto,
                     store: Some(store),
-                    local_messages: Some(local),
                     secrets: Arc::new(FileSecrets::new(&config.secrets_file)),
-                    objects: config.screening_bucket.as_deref().map(|bucket| {
-                        Arc::new(DirObjects::new(&config.objects_dir.join(bucket), bucket))
-                            as Arc<dyn drop_services::objects::ObjectStore>
-                    }),
+                    clock: clock.clone(),
+                    table_calls: None,
+                    sdk: None,
                 }
             }
         };
-        let mut p = p;
-        let table_calls = config.count_table_calls.then(|| Arc::new(std::sync::atomic::AtomicU64::new(0)));
-        if let Some(calls) = &table_calls {
+        if config.count_table_calls {
             use drop_adapters::counting::CountingTable;
-            p.table = Arc::new(CountingTable::new(p.table.clone(), calls.clone()));
-            p.audit = Arc::new(CountingTable::new(p.audit.clone(), calls.clone()));
+            let calls = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            b.table = Arc::new(CountingTable::new(b.table.clone(), calls.clone()));
+            b.audit = Arc::new(CountingTable::new(b.audit.clone(), calls.clone()));
+            b.table_calls = Some(calls);
         }
-        let (notifier, local_messages) = match (config.local_messages, p.local_messages) {
-            (true, Some(l)) => (l.clone() as Arc<dyn Notifier>, Some(l)),
-            (true, None) => {
-                let l = Arc::new(LocalNotifier::new(p.table.clone(), p.crypto.clone(), clock.clone()));
-                (l.clone() as Arc<dyn Notifier>, Some(l))
+        if config.local_messages {
+            if let Messages::Sent = b.messages {
+                b.messages = Messages::Kept(Arc::new(LocalNotifier::new(b.table.clone(), b.crypto.clone(), clock)));
             }
-            (false, _) => (p.notifier, None),
-        };
-        // Only the secrets this function's environment names, read once, concurrently.
+        }
+        Ok(b)
+    }
+}
+
+impl Ctx {
+    pub async fn from_config(config: Config, metrics: Metrics) -> Result<Self, InitError> {
+        let base = Base::build(&config).await?;
+        Self::assemble(&base, config, metrics).await
+    }
+
+    /// This function's context: the base, and the clients and settings its needs name (only
+    /// those; their secrets read once, concurrently).
+    pub async fn assemble(base: &Base, config: Config, metrics: Metrics) -> Result<Self, InitError> {
+        let b = base.clone();
+        let clock = b.clock.clone();
         let (bankid_secret, wise_token, thunes) = futures::try_join!(
-            read_secret(p.secrets.as_ref(), &config.bankid_client_secret_id),
-            read_secret(p.secrets.as_ref(), &config.wise_api_token_id),
-            read_secret(p.secrets.as_ref(), &config.thunes_credentials_id),
+            read_secret(b.secrets.as_ref(), config.bankid_exchange.as_ref().map(|c| &c.client_secret_id)),
+            read_secret(b.secrets.as_ref(), config.wise.as_ref().map(|c| &c.api_token_id)),
+            read_secret(b.secrets.as_ref(), config.thunes.as_ref().map(|c| &c.credentials_id)),
         )?;
-        let (thunes_key, thunes_secret) = thunes_credentials(&thunes)?;
-        let tokens =
-            Arc::new(TokenService::new(p.table.clone(), p.signer, clock.clone(), &config.api_base_url, TOKEN_AUDIENCE));
-        let idp = BankIdClient::new(
-            BankIdConfig {
-                issuer: config.bankid_issuer.clone(),
-                client_id: config.bankid_client_id.clone(),
-                client_secret: bankid_secret,
-                redirect_uri: format!("{}/api/auth/bankid/callback", config.api_base_url),
-            },
-            clock.clone(),
-        )
-        .map_err(|e| InitError::Keys(e.to_string()))?;
         let init = |e: String| InitError::Keys(e);
-        let wise =
-            drop_adapters::providers::wise::WiseClient::new(&config.wise_base_url, wise_token, &config.wise_profile_id)
-                .map_err(init)?;
-        let thunes =
-            drop_adapters::providers::thunes::ThunesClient::new(&config.thunes_base_url, &thunes_key, &thunes_secret)
-                .map_err(init)?;
-        let bank = Arc::new(drop_adapters::providers::bank::BerlinGroupBank::new(&config.bank_base_url).map_err(init)?);
-        let objects = p.objects;
-        let lists = Arc::new(match &objects {
-            Some(store) if config.screening_list_preload => {
-                drop_services::screening_list::Lists::load(store.clone(), config.screening_list_check).await
+        let needs = |n: Need| config.needs.contains(&n);
+        let tokens = match (&config.api_base_url, needs(Need::Http) || needs(Need::Tokens)) {
+            (Some(base_url), true) => Some(Arc::new(TokenService::new(
+                b.table.clone(),
+                b.signer.clone(),
+                clock.clone(),
+                base_url,
+                TOKEN_AUDIENCE,
+            ))),
+            _ => None,
+        };
+        let idp: Option<Arc<dyn IdentityProvider>> = match &config.bankid {
+            Some(c) => Some(Arc::new(
+                BankIdClient::new(
+                    BankIdConfig {
+                        issuer: c.issuer.clone(),
+                        client_id: c.client_id.clone(),
+                        client_secret: bankid_secret,
+                        redirect_uri: format!(
+                            "{}/api/auth/bankid/callback",
+                            config.api_base_url.as_deref().unwrap_or_default()
+                        ),
+                    },
+                    clock.clone(),
+                )
+                .map_err(|e| InitError::Keys(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let mut providers: Vec<Arc<dyn RemittanceProvider>> = Vec::new();
+        if let (Some(c), Some(token)) = (&config.wise, wise_token) {
+            providers.push(Arc::new(
+                drop_adapters::providers::wise::WiseClient::new(&c.base_url, token, &c.profile_id).map_err(init)?,
+            ));
+        }
+        if let (Some(c), Some(raw)) = (&config.thunes, thunes) {
+            let (key, secret) = thunes_credentials(&raw)?;
+            providers.push(Arc::new(
+                drop_adapters::providers::thunes::ThunesClient::new(&c.base_url, &key, &secret).map_err(init)?,
+            ));
+        }
+        let bank = match &config.bank {
+            Some(c) => Some(Arc::new(drop_adapters::providers::bank::BerlinGroupBank::new(&c.base_url).map_err(init)?)),
+            None => None,
+        };
+        let objects: Option<Arc<dyn drop_services::objects::ObjectStore>> = config.screening.as_ref().map(|s| {
+            let publish_key = config.publishing.as_ref().map(|p| p.key_id.as_str());
+            match &b.sdk {
+                Some(sdk) => Arc::new(S3Objects::new(S3Objects::client(sdk), &s.bucket, publish_key))
+                    as Arc<dyn drop_services::objects::ObjectStore>,
+                None => Arc::new(DirObjects::new(&config.objects_dir.join(&s.bucket), &s.bucket)),
             }
-            Some(store) => drop_services::screening_list::Lists::lazy(store.clone(), config.screening_list_check),
-            None => drop_services::screening_list::Lists::none(),
         });
-        let remit = Arc::new(drop_services::remit::payments::Remit {
-            table: p.table.clone(),
-            crypto: p.crypto.clone(),
+        let lists = Arc::new(match (&objects, &config.screening) {
+            (Some(store), Some(s)) if s.preload => {
+                drop_services::screening_list::Lists::load(store.clone(), s.check).await
+            }
+            (Some(store), Some(s)) => drop_services::screening_list::Lists::lazy(store.clone(), s.check),
+            _ => drop_services::screening_list::Lists::none(),
+        });
+        let remit = Arc::new(Remit {
+            table: b.table.clone(),
+            crypto: b.crypto.clone(),
             clock: clock.clone(),
-            bank: bank.clone(),
-            refunds: bank,
-            providers: vec![Arc::new(wise), Arc::new(thunes)],
+            bank: match (&bank, &config.bank) {
+                (Some(rail), Some(c)) => Some(drop_services::remit::payments::BankRail {
+                    payments: rail.clone(),
+                    refunds: rail.clone(),
+                    safeguarding: c.safeguarding_account.clone(),
+                }),
+                _ => None,
+            },
+            providers,
             limits: config.limits_remit,
-            safeguarding: config.safeguarding_account.clone(),
             api_base: config.api_base_url.clone(),
             lists: lists.clone(),
             monitor: drop_services::aml_records::Monitor { params: config.aml.clone(), lists: Default::default() },
         });
+        let notifier: Option<Arc<dyn Notifier>> = match (&b.messages, &config.notify_from, &b.sdk) {
+            (_, None, _) | (Messages::Sent, _, None) => None,
+            (Messages::Kept(local), Some(_), _) => Some(local.clone()),
+            (Messages::Sent, Some(from), Some(sdk)) => {
+                Some(Arc::new(AwsNotifier::new(aws_sdk_sns::Client::new(sdk), aws_sdk_sesv2::Client::new(sdk), from)))
+            }
+        };
+        let local_messages = match &b.messages {
+            Messages::Kept(local) => Some(local.clone()),
+            Messages::Sent => None,
+        };
         let cursor_key = config
             .cursor_key_id
             .as_deref()
-            .map(|id| Arc::new(drop_services::secrets::rotating::RotatingKey::new(p.secrets.clone(), id)));
+            .map(|id| Arc::new(drop_services::secrets::rotating::RotatingKey::new(b.secrets.clone(), id)));
         Ok(Ctx {
-            secrets: p.secrets,
+            secrets: b.secrets,
             cursor_key,
             lists,
             objects,
             remit,
-            table: p.table,
-            audit: p.audit,
-            crypto: p.crypto,
-            queue: p.queue,
+            table: b.table,
+            audit: b.audit,
+            crypto: b.crypto,
+            queue: b.queue,
             tokens,
-            idp: Arc::new(idp),
+            idp,
             notifier,
-            store: p.store,
+            bank: bank.map(|b| b as Arc<dyn drop_services::remit::ports::Bank>),
+            store: b.store,
             local_messages,
-            table_calls,
+            table_calls: b.table_calls,
             clock,
             metrics,
             config,
         })
     }
+
+    pub fn tokens(&self) -> Result<&TokenService, Unwired> {
+        self.tokens.as_deref().ok_or(Unwired("Tokens"))
+    }
+
+    pub fn idp(&self) -> Result<&dyn IdentityProvider, Unwired> {
+        self.idp.as_deref().ok_or(Unwired("BankId"))
+    }
+
+    pub fn notifier(&self) -> Result<&dyn Notifier, Unwired> {
+        self.notifier.as_deref().ok_or(Unwired("Notify"))
+    }
+
+    pub fn bank(&self) -> Result<&dyn drop_services::remit::ports::Bank, Unwired> {
+        self.bank.as_deref().ok_or(Unwired("Bank"))
+    }
 }
 
-/// A secret named in the environment (empty when this function does not use that provider).
-async fn read_secret(store: &dyn SecretStore, id: &Option<String>) -> Result<Secret<String>, InitError> {
+/// A secret a need names (none when this function is not wired with that provider).
+async fn read_secret(store: &dyn SecretStore, id: Option<&String>) -> Result<Option<Secret<String>>, InitError> {
     match id {
-        Some(id) => store.get(id).await.map_err(|e| InitError::Secrets(e.to_string())),
-        None => Ok(Secret::new(String::new())),
+        Some(id) => store.get(id).await.map_err(|e| InitError::Secrets(e.to_string())).map(Some),
+        None => Ok(None),
     }
 }
 

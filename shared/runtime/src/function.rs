@@ -2,6 +2,7 @@
 
 pub use crate::batch::RecordHandler;
 use crate::message::{ApiRequest, ApiResponse};
+use crate::needs::Need;
 use crate::problem::ApiError;
 use crate::Ctx;
 use drop_domain::role::Role;
@@ -56,4 +57,20 @@ pub struct FunctionDef {
     /// The binary name (`Metadata.BuildProperties.Binary` in `template.yaml`).
     pub name: &'static str,
     pub kind: Kind,
+    /// What it is wired with besides the tables and keys ([`Need::Http`] is implied by an HTTP
+    /// route); its configuration reads and its context builds only these.
+    pub uses: &'static [Need],
+}
+
+impl FunctionDef {
+    /// Its needs, the implied ones included, sorted.
+    pub fn needs(&self) -> Vec<Need> {
+        let mut n = self.uses.to_vec();
+        if matches!(self.kind, Kind::Http { .. }) {
+            n.push(Need::Http);
+        }
+        n.sort_unstable();
+        n.dedup();
+        n
+    }
 }

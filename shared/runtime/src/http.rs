@@ -47,8 +47,8 @@ async fn limit(ctx: &Ctx, scope: &str, subject: &str, max: u32) -> Result<(), Ap
 }
 
 /// Rate limits, authentication, CSRF and roles: everything before the handler runs.
-async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiError> {
-    let l = ctx.config.limits;
+async fn admit(ctx: &Ctx, settings: &crate::config::Http, route: Route, req: &mut ApiRequest) -> Result<(), ApiError> {
+    let l = settings.limits;
     // The client IP, hashed: counters need no raw IP.
     let ip = drop_services::digest::sha256_hex(req.source_ip.as_deref().unwrap_or("unknown").as_bytes());
     let ip = &ip[..32];
@@ -63,7 +63,7 @@ async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiE
         LimitClass::Default => "api",
     };
     limit(ctx, &format!("{scope}-ip"), ip, per_ip).await?;
-    let origin = &ctx.config.frontend_origin;
+    let origin = &settings.frontend_origin;
     match route.access {
         Access::Public => Ok(()),
         Access::RefreshCookie => {
@@ -82,7 +82,7 @@ async fn admit(ctx: &Ctx, route: Route, req: &mut ApiRequest) -> Result<(), ApiE
                     true,
                 ),
             };
-            let principal = ctx.tokens.verify(&token).await.map_err(|_| ApiError::unauthorized())?;
+            let principal = ctx.tokens()?.verify(&token).await.map_err(|_| ApiError::unauthorized())?;
             if via_cookie && unsafe_method(&req.method) && !csrf_ok(req, origin) {
                 return Err(ApiError::csrf());
             }
@@ -121,6 +121,10 @@ pub async fn handle(
     mut req: ApiRequest,
 ) -> ApiResponse {
     let started = Instant::now();
+    let settings = match ctx.config.http() {
+        Ok(s) => s.clone(),
+        Err(e) => return ApiError::from(e).to_response(&req.path),
+    };
     if !valid_id(&req.request_id) {
         req.request_id = ulid::Ulid::new().to_string();
     }
@@ -131,14 +135,14 @@ pub async fn handle(
     let (method, path, request_id, correlation_id) =
         (req.method.clone(), req.path.clone(), req.request_id.clone(), req.correlation_id.clone());
     let headers = req.headers.clone();
-    let max_body = ctx.config.max_body_bytes;
+    let max_body = settings.max_body_bytes;
     let result = if let Err(e) = (route.check)(&req) {
         Err(e)
     } else if req.body.len() > max_body {
         Err(ApiError::payload_too_large(max_body))
     } else {
         let run = async {
-            match admit(&ctx, route, &mut req).await {
+            match admit(&ctx, &settings, route, &mut req).await {
                 Ok(()) => handler(ctx.clone(), req).await,
                 Err(e) => Err(e),
             }
@@ -160,7 +164,7 @@ pub async fn handle(
     }
     resp.header("x-request-id", &request_id);
     resp.header("x-correlation-id", &correlation_id);
-    crate::cors::apply(&mut resp, &headers, &ctx.config.frontend_origin);
+    crate::cors::apply(&mut resp, &headers, &settings.frontend_origin);
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     tracing::info!(
         function,

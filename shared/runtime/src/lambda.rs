@@ -15,7 +15,7 @@ pub fn run(def: &'static FunctionDef) -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async move {
         crate::logging::init();
-        let config = Config::from_env()
+        let config = Config::from_env(&def.needs())
             .inspect_err(|e| tracing::error!(function = def.name, error = %e, "bad configuration"))?;
         // Init runs under the function's role too (its secrets are read here).
         let init = Ctx::from_config(config, Metrics::new(Sink::Stdout));

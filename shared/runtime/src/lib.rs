@@ -10,10 +10,12 @@ pub mod cookies;
 pub mod cors;
 pub mod function;
 pub mod http;
+pub mod idempotent;
 pub mod lambda;
 pub mod logging;
 pub mod message;
 pub mod metrics;
+pub mod needs;
 pub mod problem;
 pub mod whole;
 
@@ -21,6 +23,7 @@ pub use config::Config;
 pub use context::Ctx;
 pub use function::{FunctionDef, Kind};
 pub use message::{ApiRequest, ApiResponse};
+pub use needs::Need;
 pub use problem::ApiError;
 
 pub type Error = lambda_runtime::Error;

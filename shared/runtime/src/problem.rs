@@ -189,10 +189,18 @@ impl From<AuthError> for ApiError {
                 "these details belong to another account",
             ),
             AuthError::NotFound => ApiError::not_found(),
+            AuthError::Unwired(what) => crate::config::Unwired(what).into(),
             AuthError::Storage(t) => t.into(),
             AuthError::Crypto(c) => c.into(),
             AuthError::Signer(_) | AuthError::Notify(_) => ApiError::unavailable("a dependency is busy; try again"),
         }
+    }
+}
+
+impl From<crate::config::Unwired> for ApiError {
+    fn from(e: crate::config::Unwired) -> Self {
+        tracing::error!(missing = e.0, "the handler reached for something its function is not wired with");
+        ApiError::internal()
     }
 }
 
@@ -231,6 +239,7 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "Recipient in use",
                 "a payment to this recipient is still on its way; try again when it has arrived",
             ),
+            R::Unwired(what) => crate::config::Unwired(what).into(),
             R::Provider(_) | R::Bank(_) => ApiError::unavailable("a payment partner did not answer; try again"),
             R::BankRefused(_) => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,
@@ -244,22 +253,6 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "Payment declined",
                 "this payment cannot be made; contact support",
             ),
-            R::IdempotencyMismatch => ApiError::new(
-                S::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency key reused",
-                "this Idempotency-Key was used for another request",
-            ),
-            R::InFlight => {
-                let mut e = ApiError::new(
-                    S::CONFLICT,
-                    "request-in-progress",
-                    "Request in progress",
-                    "the first request with this Idempotency-Key is still running",
-                );
-                e.headers.push(("retry-after", "1".into()));
-                e
-            }
             R::Storage(t) => t.into(),
             R::Crypto(c) => c.into(),
         }

@@ -61,37 +61,59 @@ impl NewAlert<'_> {
     }
 }
 
-fn view(i: &Item) -> serde_json::Value {
-    let kind = i.s("kind").unwrap_or_default();
-    let details = i.s("details").and_then(|e| serde_json::from_str::<serde_json::Value>(e).ok());
-    let score = match (kind, i.n("score")) {
-        ("screening", Some(s)) => serde_json::json!(s as f64 / 1000.0),
-        (_, Some(s)) => serde_json::json!(s),
-        (_, None) => serde_json::Value::Null,
-    };
-    let outcome = i.s("outcome").unwrap_or_default();
-    let mut v = serde_json::json!({
-        "id": i.s("alert_id"), "kind": kind, "subjectType": i.s("subject_type"), "subjectId": i.s("subject_id"),
-        "userId": i.s("user_id"), "trigger": i.s("trigger"), "outcome": outcome, "score": score,
-        "algorithm": i.s("algorithm"), "dataset": i.s("dataset"), "version": i.s("version"), "status": i.s("status"),
-        "resolution": i.s("resolution"), "closedBy": i.s("closed_by"),
-        "createdAt": i.n("created_at").and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339),
-    });
-    if kind == "screening" {
-        v["confirmed"] = serde_json::Value::Bool(outcome == "confirmed_hit");
-        v["entries"] = details.unwrap_or_default();
-    } else {
-        v["rules"] = details.unwrap_or_default();
+/// An alert as stored (the console decides what it shows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub id: String,
+    pub kind: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub user_id: String,
+    pub trigger: String,
+    pub outcome: String,
+    /// Screening: the best match × 1000. AML: the rule score.
+    pub score: Option<i64>,
+    pub algorithm: String,
+    pub dataset: String,
+    pub version: String,
+    pub status: AlertStatus,
+    pub resolution: Option<String>,
+    pub closed_by: Option<String>,
+    pub created_at: Option<i64>,
+    /// Matched list entries (screening) or rule results (AML).
+    pub details: serde_json::Value,
+}
+
+impl Alert {
+    pub fn from_item(i: &Item) -> Alert {
+        let text = |k: &str| i.s(k).unwrap_or_default().to_owned();
+        Alert {
+            id: text("alert_id"),
+            kind: text("kind"),
+            subject_type: text("subject_type"),
+            subject_id: text("subject_id"),
+            user_id: text("user_id"),
+            trigger: text("trigger"),
+            outcome: text("outcome"),
+            score: i.n("score"),
+            algorithm: text("algorithm"),
+            dataset: text("dataset"),
+            version: text("version"),
+            status: i.s("status").and_then(AlertStatus::parse).unwrap_or(AlertStatus::Open),
+            resolution: i.s("resolution").map(str::to_owned),
+            closed_by: i.s("closed_by").map(str::to_owned),
+            created_at: i.n("created_at"),
+            details: i.s("details").and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default(),
+        }
     }
-    v
 }
 
 /// Newest first.
-pub async fn list(table: &dyn Table, limit: u32) -> Result<Vec<serde_json::Value>, TableError> {
+pub async fn list(table: &dyn Table, limit: u32) -> Result<Vec<Alert>, TableError> {
     let page = table
         .query(Query::partition(drop_domain::keys::ALERTS_GSI).on_index("gsi1").backward().limit(limit.clamp(1, 200)))
         .await?;
-    Ok(page.items.iter().map(view).collect())
+    Ok(page.items.iter().map(Alert::from_item).collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,10 +130,9 @@ pub enum AlertError {
 
 pub use drop_domain::lifecycle::alert::Resolution;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Closed {
-    pub alert: serde_json::Value,
+    pub alert: Alert,
     /// The user's held transfers were released (any resolution but `confirmed_risk`).
     pub hold_released: bool,
 }
@@ -151,5 +172,5 @@ pub async fn close(
         Err(TableError::TransactionCanceled { .. }) => return Err(AlertError::Changed),
         Err(e) => return Err(e.into()),
     }
-    Ok(Closed { alert: view(&closed), hold_released: release })
+    Ok(Closed { alert: Alert::from_item(&closed), hold_released: release })
 }

@@ -80,8 +80,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let env = match drop_local::stack::prepare(&opts, &template, &drop_local::stack::offline_overrides()).await {
-        Ok(p) => p.env,
+    // Each function gets its own environment, as its Lambda does.
+    let envs = match drop_local::stack::prepare(&opts, &template, &drop_local::stack::offline_overrides()).await {
+        Ok(p) => p.functions,
         Err(e) => {
             eprintln!("{e}");
             return std::process::ExitCode::FAILURE;
@@ -100,6 +101,7 @@ async fn main() -> std::process::ExitCode {
     {
         let event =
             std::fs::read(drop_tests::root().join("events").join(format!("{}.json", def.name))).unwrap_or_default();
+        let env = envs.get(def.name).cloned().unwrap_or_default();
         match measure(&dir.join(def.name), def.name, &event, &env, spawns).await {
             Some(r) => rows.push(r),
             None => return std::process::ExitCode::FAILURE,

@@ -28,7 +28,8 @@ pub struct BankIdConfig {
     /// The issuer; discovery is `<issuer>/.well-known/openid-configuration`.
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: Secret<String>,
+    /// Only the functions that finish logins have it (starting one needs no secret).
+    pub client_secret: Option<Secret<String>>,
     pub redirect_uri: String,
 }
 
@@ -160,12 +161,9 @@ impl IdentityProvider for BankIdClient {
     }
 
     async fn exchange(&self, code: &str, code_verifier: &str, nonce: &str) -> Result<IdClaims, AuthError> {
+        let secret = self.cfg.client_secret.as_ref().ok_or(AuthError::Unwired("BankIdExchange"))?;
         let d = self.discovery().await?;
-        let basic = B64STD.encode(format!(
-            "{}:{}",
-            form_encode(&self.cfg.client_id),
-            form_encode(self.cfg.client_secret.expose())
-        ));
+        let basic = B64STD.encode(format!("{}:{}", form_encode(&self.cfg.client_id), form_encode(secret.expose())));
         let body = format!(
             "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
             form_encode(code),

@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod idempotency;
+pub mod merchant;
 pub mod signing_key;
 pub mod user;
 

@@ -50,6 +50,9 @@ pub enum AuthError {
     Storage(#[from] TableError),
     #[error("notifier: {0}")]
     Notify(#[from] crate::notify::NotifyError),
+    /// The function is not wired with this (a registry mistake; a 500).
+    #[error("this function is not wired with {0}")]
+    Unwired(&'static str),
 }
 
 /// Base64url without padding of fresh random bytes.

@@ -36,6 +36,9 @@ pub enum RemitError {
     RecipientInUse,
     #[error("provider: {0}")]
     Provider(String),
+    /// The function is not wired with this rail (a registry mistake; a 500).
+    #[error("this function is not wired with {0}")]
+    Unwired(&'static str),
     #[error("bank: {0}")]
     Bank(String),
     #[error("bank refused: {0}")]
@@ -43,10 +46,6 @@ pub enum RemitError {
     /// Blocked by screening or monitoring; the user is not told why (tipping-off).
     #[error("declined by screening or monitoring")]
     Declined,
-    #[error("idempotency key in use by another request")]
-    IdempotencyMismatch,
-    #[error("the first request with this key is still running")]
-    InFlight,
     #[error("storage: {0}")]
     Storage(#[from] TableError),
     #[error("crypto: {0}")]

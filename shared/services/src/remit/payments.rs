@@ -25,17 +25,42 @@ pub struct Remit {
     pub table: Arc<dyn Table>,
     pub crypto: Arc<crate::crypto::Crypto>,
     pub clock: Arc<dyn Clock>,
-    pub bank: Arc<dyn Bank>,
-    /// Where refunds leave (a credit transfer from the safeguarding account).
-    pub refunds: Arc<dyn RefundRail>,
+    /// The user's bank and the refund rail (functions that never reach a bank have none).
+    pub bank: Option<BankRail>,
+    /// The payout providers this function is wired with (none: it quotes and pays out nothing).
     pub providers: Vec<Arc<dyn RemittanceProvider>>,
     pub limits: Limits,
-    /// Drop's safeguarding account (BBAN) that payments credit.
-    pub safeguarding: String,
-    pub api_base: String,
+    /// Our public base URL, for the bank's and the providers' callbacks.
+    pub api_base: Option<String>,
     /// The sanctions list payments' recipients are screened against.
     pub lists: Arc<crate::screening_list::Lists>,
     pub monitor: crate::aml_records::Monitor,
+}
+
+/// What a confirmation started: the bank's page for the user's SCA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmed {
+    pub payment_id: String,
+    pub status: Status,
+    pub sca_redirect_url: String,
+}
+
+/// The idempotency record a confirmation completes in its own transaction, with the answer the
+/// caller renders for it (the same it sends).
+pub struct Completion<'a> {
+    pub record: &'a Key,
+    pub hash: &'a str,
+    pub render: &'a (dyn Fn(&Confirmed) -> String + Send + Sync),
+}
+
+/// Where payments come from and refunds leave.
+#[derive(Clone)]
+pub struct BankRail {
+    pub payments: Arc<dyn Bank>,
+    /// Where refunds leave (a credit transfer from the safeguarding account).
+    pub refunds: Arc<dyn RefundRail>,
+    /// Drop's safeguarding account (BBAN) that payments credit.
+    pub safeguarding: String,
 }
 
 /// A payment as stored (the HTTP layer decides what the API shows).
@@ -179,6 +204,14 @@ impl Remit {
             .await?
             .ok_or(RemitError::NotFound)?;
         Payment::from_item(&item).ok_or(RemitError::NotFound)
+    }
+
+    pub(super) fn bank(&self) -> Result<&BankRail, RemitError> {
+        self.bank.as_ref().ok_or(RemitError::Unwired("Bank"))
+    }
+
+    pub(super) fn api_base(&self) -> Result<&str, RemitError> {
+        self.api_base.as_deref().ok_or(RemitError::Unwired("API_BASE_URL"))
     }
 
     /// Finds a payment by id alone (bank and provider callbacks).
@@ -334,15 +367,15 @@ impl Remit {
     }
 
     /// Confirms a quoted payment: starts payment initiation at the user's bank. `idem` is the
-    /// idempotency record to complete in the same transaction (with the response body).
+    /// idempotency record to complete in the same transaction (with the answer it renders).
     pub async fn confirm(
         &self,
         user_id: &str,
         payment_id: &str,
         account_id: &str,
         psu_ip: &str,
-        idem: Option<(&Key, &str)>,
-    ) -> Result<(Payment, String), RemitError> {
+        idem: Option<Completion<'_>>,
+    ) -> Result<(Payment, Confirmed), RemitError> {
         let p = self.load(user_id, payment_id).await?;
         if p.status != Status::Quoted {
             return Err(RemitError::IllegalState(p.status.as_str()));
@@ -352,7 +385,7 @@ impl Remit {
         }
         let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
         // Claim the payment for this confirmation, so two keys cannot both start a bank payment.
-        let claim = idem.map(|(k, _)| k.pk.clone()).unwrap_or_else(|| "direct".into());
+        let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
         let claimed = Update::new(p.key()).set("confirm_claim", claim.clone()).when(
             Condition::eq("status", "quoted")
                 .and(Condition::NotExists("confirm_claim".into()).or(Condition::eq("confirm_claim", claim.as_str()))),
@@ -377,13 +410,17 @@ impl Remit {
             debtor_bban: debtor,
             amount: p.source_amount,
             currency: Currency::NOK,
-            creditor_bban: self.safeguarding.clone(),
+            creditor_bban: self.bank()?.safeguarding.clone(),
             creditor_name: "Drop AS".into(),
             remittance: format!("Drop {}", p.id),
         };
-        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base, p.id);
-        let started =
-            self.bank.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
+        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
+        let started = self
+            .bank()?
+            .payments
+            .initiate(&order, psu_ip, &back, &format!("{back}&result=nok"))
+            .await
+            .map_err(provider_err)?;
         // The claim returned the payment as it is now (the claim does not change its version).
         let p = claimed;
         // Where the money comes from is where a refund goes, even if the account is unlinked.
@@ -399,16 +436,15 @@ impl Remit {
                 ("debtor", debtor.into()),
             ],
         )?;
-        let body = serde_json::json!({"paymentId": p.id, "status": to.as_str(), "scaRedirectUrl": started.sca_url})
-            .to_string();
+        let confirmed = Confirmed { payment_id: p.id.clone(), status: to, sca_redirect_url: started.sca_url.clone() };
         // The recipient still exists (deleting one refuses while a payment to it is in flight).
         let mut ops = vec![TxOp::Update(u), recipients::exists(&p.user_id, &p.recipient_id)];
         ops.extend(check.ops);
-        if let Some((key, hash)) = idem {
-            ops.push(TxOp::Update(idempotency::complete(key, hash, 200, &body)));
+        if let Some(c) = idem {
+            ops.push(TxOp::Update(idempotency::complete(c.record, c.hash, 200, &(c.render)(&confirmed))));
         }
         self.apply(ops).await?;
-        Ok((self.load(user_id, payment_id).await?, body))
+        Ok((self.load(user_id, payment_id).await?, confirmed))
     }
 
     /// Newest first, optionally one status; `cursor` pages on.

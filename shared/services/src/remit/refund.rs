@@ -64,14 +64,14 @@ impl Remit {
         };
         let order = RefundOrder {
             end_to_end_id: format!("R{attempt}{}", p.id.trim_start_matches("pay_")).chars().take(35).collect(),
-            debtor_bban: self.safeguarding.clone(),
+            debtor_bban: self.bank()?.safeguarding.clone(),
             creditor,
             creditor_name: "Drop customer".into(),
             amount: p.source_amount,
             currency: Currency::NOK,
             remittance: format!("Drop refund {}", p.id),
         };
-        let bank_id = match self.refunds.refund(&order, &refund_key(&p.id, attempt)).await {
+        let bank_id = match self.bank()?.refunds.refund(&order, &refund_key(&p.id, attempt)).await {
             Ok(id) => id,
             Err(super::ports::ProviderError::Rejected(reason)) => return self.refund_rejected(p, &reason).await,
             Err(e) => return Err(provider_err(e)),
@@ -109,7 +109,7 @@ impl Remit {
             Some((attempt, id)) if *attempt == p.refund_attempt => id.clone(),
             _ => return self.submit_refund(p).await,
         };
-        let status = self.refunds.refund_status(&bank_id).await.map_err(provider_err)?;
+        let status = self.bank()?.refunds.refund_status(&bank_id).await.map_err(provider_err)?;
         match refund_state(&status) {
             BankPaymentState::Pending => Ok(()),
             BankPaymentState::Authorised => {

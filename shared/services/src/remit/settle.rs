@@ -109,7 +109,7 @@ impl Remit {
         if !matches!(p.status, Status::PendingAuthorisation | Status::Cancelled) {
             return Ok(p);
         }
-        let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+        let status = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
         self.follow_bank(&p, &status).await?;
         self.find(payment_id).await
     }
@@ -135,14 +135,14 @@ impl Remit {
     /// Asks the bank to cancel a pending payment, then follows what the bank says.
     pub(super) async fn cancel_at_bank(&self, p: &Payment, reason: &str) -> Result<(), RemitError> {
         let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
-        let before = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+        let before = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
         if classify(&before) == BankPaymentState::Pending {
-            match self.bank.cancel_payment(&bank_id).await {
+            match self.bank()?.payments.cancel_payment(&bank_id).await {
                 Ok(()) | Err(ProviderError::Rejected(_)) => {}
                 Err(e @ ProviderError::Transient(_)) => return Err(provider_err(e)),
             }
         }
-        let after = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+        let after = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
         match classify(&after) {
             BankPaymentState::Failed => {
                 let (u, _) = self.step(
@@ -163,10 +163,7 @@ impl Remit {
     }
 
     fn provider(&self, name: ProviderName) -> Result<&std::sync::Arc<dyn RemittanceProvider>, RemitError> {
-        self.providers
-            .iter()
-            .find(|p| p.name() == name)
-            .ok_or(RemitError::Provider(format!("{} not configured", name.as_str())))
+        self.providers.iter().find(|p| p.name() == name).ok_or(RemitError::Unwired(name.as_str()))
     }
 
     /// The payout: creates and funds the provider transfer (idempotent on the payment id) and
@@ -200,7 +197,7 @@ impl Remit {
             delivery_hours: 0,
             expires_at: p.expires_epoch,
         };
-        let callback_url = format!("{}/api/webhooks/{}", self.api_base, p.provider.as_str());
+        let callback_url = format!("{}/api/webhooks/{}", self.api_base()?, p.provider.as_str());
         let req = TransferRequest { payment_id: p.id.clone(), quote, beneficiary, callback_url };
         match self.provider(p.provider)?.submit(&req).await {
             Ok(transfer_id) => {
@@ -244,7 +241,7 @@ impl Remit {
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(SETTLEMENT_READ_GAP_MS)).await;
             }
-            let status = self.bank.payment_status(&bank_id).await.map_err(provider_err)?;
+            let status = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
             match settlement(&status) {
                 BankPaymentState::Pending => continue,
                 decided => return Ok(decided),
