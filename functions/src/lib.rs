@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod contract;
+pub mod merchant;
 pub mod openapi;
 pub mod platform;
 pub mod registry;

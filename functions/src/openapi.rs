@@ -42,6 +42,8 @@ use utoipa::OpenApi;
         crate::admin::alerts,
         crate::admin::close,
         crate::screening_list::status,
+        crate::merchant::onboard,
+        crate::merchant::list,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),
@@ -50,6 +52,7 @@ use utoipa::OpenApi;
          (name = "recipients", description = "Who money is sent to"),
          (name = "payments", description = "Quotes, confirmation with SCA, history"),
          (name = "webhooks", description = "Provider callbacks"),
+         (name = "merchants", description = "Businesses taking payments: onboarding from Enhetsregisteret"),
          (name = "admin", description = "Compliance staff"))
 )]
 pub struct ApiDoc;

@@ -234,6 +234,18 @@ http!(
     &[Need::Screening]
 );
 
+http!(
+    MERCHANT_ONBOARD,
+    "merchant-onboard",
+    "POST",
+    "/api/merchant/onboard",
+    ANY_ROLE,
+    Default,
+    crate::merchant::onboard_handler,
+    &[Need::BusinessRegister, Need::Screening]
+);
+http!(MERCHANT_LIST, "merchant-list", "GET", "/api/merchant", ANY_ROLE, Default, crate::merchant::list_handler, &[]);
+
 pub static PAYOUT_WORKER: FunctionDef = FunctionDef {
     name: "payout-worker",
     kind: Kind::Sqs { handler: jobs::payout_handler },
@@ -320,6 +332,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &SCREENING_RESCREEN,
     &SCREENING_LIST_REFRESH,
     &ADMIN_SCREENING_LIST,
+    &MERCHANT_ONBOARD,
+    &MERCHANT_LIST,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &SECRET_ROTATION,

@@ -22,7 +22,8 @@ fn expected_status(function: &str) -> u16 {
         f if f.starts_with("accounts-")
             || f.starts_with("recipients-")
             || f.starts_with("payment-")
-            || f.starts_with("admin-") =>
+            || f.starts_with("admin-")
+            || f.starts_with("merchant-") =>
         {
             401
         }

@@ -219,6 +219,7 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
             format!("http://127.0.0.1:3105/lists/datasets/latest/{}/index.json", drop_simulators::lists::DATASET),
         ),
         ("ScreeningListResource".to_owned(), drop_simulators::lists::RESOURCE.to_owned()),
+        ("BrregBaseUrl".to_owned(), "http://127.0.0.1:3106".to_owned()),
     ])
 }
 

@@ -254,7 +254,8 @@ fn client(headers: &HeaderMap, form: &BTreeMap<String, String>) -> Option<(Strin
     Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone()))
 }
 
-fn names(nnin: &str) -> (&'static str, &'static str) {
+/// The names the simulator gives a person (the Brønnøysund simulator names its role holders so).
+pub fn names(nnin: &str) -> (&'static str, &'static str) {
     const GIVEN: [&str; 5] = ["Kari", "Ola", "Anna", "Per", "Ingrid"];
     const FAMILY: [&str; 5] = ["Nordmann", "Hansen", "Berg", "Johansen", "Larsen"];
     let h = nnin.bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));

@@ -1,10 +1,11 @@
 //! Provider simulators that speak the real wire formats (BankID OIDC, Wise, Thunes, a Berlin Group
-//! PSD2 bank, Nets, the sanctions list delivery), each on its own port, started by `drop-local`
+//! PSD2 bank, Nets, the sanctions list delivery, Brønnøysund's Enhetsregisteret), each on its own port, started by `drop-local`
 //! and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
 pub mod bank;
 pub mod bankid;
+pub mod brreg;
 pub mod common;
 pub mod lists;
 pub mod thunes;
@@ -83,6 +84,7 @@ pub fn all() -> Vec<Simulator> {
                 (lists::router(), params)
             },
         },
+        Simulator { name: "brreg", port: 3106, start: |_| (brreg::router(), vec![p("BrregBaseUrl", "http://{addr}")]) },
     ]
 }
 

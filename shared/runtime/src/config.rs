@@ -54,6 +54,8 @@ pub struct Config {
     pub notify_from: Option<String>,
     pub screening: Option<Screening>,
     pub publishing: Option<Publishing>,
+    /// Enhetsregisteret's host ([`Need::BusinessRegister`]).
+    pub brreg_base_url: Option<String>,
     /// The Drop-made key that seals paging cursors (`CURSOR_KEY_SECRET_ID`).
     pub cursor_key_id: Option<String>,
     /// The secrets `secret-rotation` may rotate (`ROTATED_SECRET_IDS`, comma-separated).
@@ -292,6 +294,7 @@ impl Config {
             notify_from: if has(Need::Notify) { Some(need("NOTIFY_FROM")?) } else { None },
             screening,
             publishing,
+            brreg_base_url: if has(Need::BusinessRegister) { Some(need("BRREG_BASE_URL")?) } else { None },
             cursor_key_id: if has(Need::Cursors) { Some(need("CURSOR_KEY_SECRET_ID")?) } else { None },
             rotated_secret_ids: match has(Need::SecretRotation) {
                 false => Vec::new(),

@@ -40,6 +40,8 @@ pub struct Ctx {
     pub objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
     idp: Option<Arc<dyn IdentityProvider>>,
     notifier: Option<Arc<dyn Notifier>>,
+    /// Enhetsregisteret ([`Need::BusinessRegister`]).
+    register: Option<Arc<dyn drop_services::merchants::register::BusinessRegister>>,
     /// The user's bank, for linking accounts ([`Need::Bank`]).
     bank: Option<Arc<dyn drop_services::remit::ports::Bank>>,
     /// Set when embedded: the SQLite store the tables and queues share.
@@ -287,6 +289,10 @@ impl Ctx {
             idp,
             notifier,
             bank: bank.map(|b| b as Arc<dyn drop_services::remit::ports::Bank>),
+            register: config.brreg_base_url.as_deref().map(|base| {
+                Arc::new(drop_adapters::providers::brreg::Enhetsregisteret::new(base))
+                    as Arc<dyn drop_services::merchants::register::BusinessRegister>
+            }),
             store: b.store,
             local_messages,
             table_calls: b.table_calls,
@@ -306,6 +312,10 @@ impl Ctx {
 
     pub fn notifier(&self) -> Result<&dyn Notifier, Unwired> {
         self.notifier.as_deref().ok_or(Unwired("Notify"))
+    }
+
+    pub fn register(&self) -> Result<&dyn drop_services::merchants::register::BusinessRegister, Unwired> {
+        self.register.as_deref().ok_or(Unwired("BusinessRegister"))
     }
 
     pub fn bank(&self) -> Result<&dyn drop_services::remit::ports::Bank, Unwired> {

@@ -32,6 +32,8 @@ pub enum Need {
     Notify,
     /// Screens against the published sanctions list.
     Screening,
+    /// Looks organisations up in Brønnøysund's Enhetsregisteret.
+    BusinessRegister,
     /// Publishes the sanctions list (fetches the licensed delivery).
     ListPublishing,
     /// Gives out paging cursors.
@@ -69,6 +71,7 @@ impl Need {
         Need::Aml,
         Need::Notify,
         Need::Screening,
+        Need::BusinessRegister,
         Need::ListPublishing,
         Need::Cursors,
         Need::SecretRotation,
@@ -89,6 +92,7 @@ impl Need {
             Need::Aml => &["AML_REVIEW_AT", "AML_BLOCK_AT", "AML_DECLINE_AT"],
             Need::Notify => &["NOTIFY_FROM"],
             Need::Screening => &["SCREENING_BUCKET"],
+            Need::BusinessRegister => &["BRREG_BASE_URL"],
             Need::ListPublishing => &[
                 "SCREENING_LIST_KEY_ID",
                 "SCREENING_LIST_INDEX_URL",

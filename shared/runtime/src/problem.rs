@@ -197,6 +197,44 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<drop_services::merchants::MerchantError> for ApiError {
+    fn from(e: drop_services::merchants::MerchantError) -> Self {
+        use drop_services::merchants::MerchantError as M;
+        use StatusCode as S;
+        match e {
+            M::Invalid(field) => ApiError::invalid_field(field, format!("{field} is not valid")),
+            M::UnknownOrganisation => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "unknown-organisation",
+                "Unknown organisation",
+                "Enhetsregisteret has no organisation with this number",
+            ),
+            M::Inactive(why) => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "organisation-inactive",
+                "Organisation not active",
+                format!("the organisation is {why}"),
+            ),
+            M::NotSignatory => ApiError::new(
+                S::FORBIDDEN,
+                "not-a-signatory",
+                "Not a signatory",
+                "you hold no role in Enhetsregisteret that may sign for this organisation",
+            ),
+            M::AlreadyOnboarded => ApiError::new(
+                S::CONFLICT,
+                "already-onboarded",
+                "Already a merchant",
+                "this organisation is already a Drop merchant",
+            ),
+            M::NotMember => ApiError::not_found(),
+            M::Register(_) => ApiError::unavailable("Enhetsregisteret did not answer; try again"),
+            M::Storage(t) => t.into(),
+            M::Crypto(c) => c.into(),
+        }
+    }
+}
+
 impl From<crate::config::Unwired> for ApiError {
     fn from(e: crate::config::Unwired) -> Self {
         tracing::error!(missing = e.0, "the handler reached for something its function is not wired with");

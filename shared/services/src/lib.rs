@@ -15,6 +15,7 @@ pub mod events;
 pub mod holds;
 pub mod idempotency;
 pub mod ids;
+pub mod merchants;
 pub mod notify;
 pub mod objects;
 pub mod queue;

@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod bankid;
+pub mod brreg;
 pub mod http;
 pub mod lists;
 pub mod thunes;

@@ -62,10 +62,13 @@ pub enum ItemKind {
     Canary,
     LocalMessage,
     AuditEntry,
+    Merchant,
+    MerchantClaim,
+    MerchantMember,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 29] = [
+    pub const ALL: [ItemKind; 32] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -95,6 +98,9 @@ impl ItemKind {
         ItemKind::Canary,
         ItemKind::LocalMessage,
         ItemKind::AuditEntry,
+        ItemKind::Merchant,
+        ItemKind::MerchantClaim,
+        ItemKind::MerchantMember,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -111,6 +117,7 @@ impl ItemKind {
                 _ if sk.starts_with("LIMIT#") => K::Limit,
                 _ if sk.starts_with(super::AML_BUCKET_PREFIX) => K::AmlBucket,
                 _ if sk.starts_with("AMLDEC#") => K::AmlDecision,
+                _ if sk.starts_with(super::MEMBER_PREFIX) => K::MerchantMember,
                 _ => return None,
             });
         }
@@ -136,6 +143,8 @@ impl ItemKind {
             ("SYSTEM", super::CANARY_SK) if pk == super::CANARY_PK => K::Canary,
             ("LOCALMSG", _) => K::LocalMessage,
             ("AUDIT", _) => K::AuditEntry,
+            ("MERCHANT", super::MERCHANT_SK) => K::Merchant,
+            ("MERCHANTORG", super::UNIQUE_SK) => K::MerchantClaim,
             _ => return None,
         })
     }
@@ -160,7 +169,10 @@ impl ItemKind {
             | K::AisLink
             | K::Idempotency
             | K::Alert
-            | K::AuditEntry => Owner::User,
+            | K::AuditEntry
+            | K::MerchantMember => Owner::User,
+            // A business: its data is not a person's (the signatory's membership is theirs).
+            K::Merchant | K::MerchantClaim => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
             K::LocalMessage => Owner::System,
             K::RateLimit
@@ -181,6 +193,8 @@ impl ItemKind {
         use RecordClass as R;
         match self {
             K::Profile | K::NinClaim | K::PidClaim | K::PhoneClaim | K::BankAccount => R::KycIdentity,
+            // Know-your-business: kept like a customer's identity.
+            K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             K::Settings => R::Consent,
             K::Recipient | K::Payment | K::Limit => R::Payment,
             K::AmlBucket => R::MonitoringAggregate,
@@ -205,6 +219,7 @@ impl ItemKind {
             K::Recipient => &["name", "iban", "account_number"],
             K::Payment => &["debtor"],
             K::LocalMessage => &["body"],
+            K::Merchant => &["settlement_account"],
             _ => &[],
         }
     }
@@ -237,6 +252,9 @@ mod tests {
             (super::super::SIGNING_KEYS_PK.to_owned(), "k1".to_owned(), ItemKind::SigningKey),
             (super::super::RESCREEN_PK.to_owned(), super::super::STATE_SK.to_owned(), ItemKind::RescreenState),
             (super::super::outbox_pk(1), "evt_1".to_owned(), ItemKind::Outbox),
+            (super::super::merchant_pk("mer_1"), super::super::MERCHANT_SK.to_owned(), ItemKind::Merchant),
+            (super::super::merchant_org_pk("310000019"), super::super::UNIQUE_SK.to_owned(), ItemKind::MerchantClaim),
+            (u.clone(), super::super::member_sk("mer_1"), ItemKind::MerchantMember),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

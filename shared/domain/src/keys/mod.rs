@@ -163,6 +163,26 @@ pub fn ledger_account_pk(account: &str) -> String {
 
 pub const BALANCE_SK: &str = "BALANCE";
 
+// --- merchants ------------------------------------------------------------------------------
+
+pub fn merchant_pk(merchant_id: &str) -> String {
+    format!("MERCHANT#{merchant_id}")
+}
+
+pub const MERCHANT_SK: &str = "MERCHANT";
+
+/// One merchant per organisation number (`UNIQUE_SK`).
+pub fn merchant_org_pk(org_number: &str) -> String {
+    format!("MERCHANTORG#{org_number}")
+}
+
+/// A person's membership of a merchant sorts under this prefix of their partition.
+pub const MEMBER_PREFIX: &str = "MEMBER#";
+
+pub fn member_sk(merchant_id: &str) -> String {
+    format!("{MEMBER_PREFIX}{merchant_id}")
+}
+
 // --- compliance -----------------------------------------------------------------------------
 
 pub fn alert_pk(alert_id: &str) -> String {

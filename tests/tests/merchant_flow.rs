@@ -1,0 +1,91 @@
+//! Merchant onboarding end to end through drop-local over HTTP, with the Enhetsregisteret and
+//! BankID simulators, on SQLite and on moto: an active organisation whose daily manager signs in
+//! becomes an active merchant (and only its members see it); a bankrupt, deleted or unknown
+//! organisation is refused; a person without a signing role is refused; an organisation named
+//! like a listed company stays pending behind an alert, and the person is not told why.
+
+use drop_simulators::brreg;
+use drop_tests::flow::{login, start, Session};
+use drop_tests::pay::{get_json, post, ready};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn apply(base: &str, s: &Session, org: &str) -> reqwest::Response {
+    let body = json!({"organisationNumber": org, "settlementAccount": "8601 11 17947", "mcc": "5812"});
+    post(base, "/api/merchant/onboard", s).json(&body).send().await.unwrap()
+}
+
+async fn problem(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
+}
+
+async fn onboarding(aws: bool) {
+    let (stack, base) = start(aws).await;
+    let s = ready(&base).await;
+
+    // Refused before anything is looked up.
+    assert_eq!(problem(apply(&base, &s, "310000018").await).await, (StatusCode::BAD_REQUEST, "invalid-field".into()));
+    let bad_account = json!({"organisationNumber": brreg::ACTIVE, "settlementAccount": "1234", "mcc": "5812"});
+    let r = post(&base, "/api/merchant/onboard", &s).json(&bad_account).send().await.unwrap();
+    assert_eq!(problem(r).await.0, StatusCode::BAD_REQUEST);
+    // Not registered, deleted, bankrupt, being wound up.
+    for org in ["310000086", brreg::DELETED, brreg::BANKRUPT, brreg::WINDING_UP] {
+        let (status, kind) = problem(apply(&base, &s, org).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{org}");
+        assert!(kind == "unknown-organisation" || kind == "organisation-inactive", "{org}: {kind}");
+    }
+    // Active, but this person holds no role there.
+    assert_eq!(
+        problem(apply(&base, &s, brreg::STRANGERS).await).await,
+        (StatusCode::FORBIDDEN, "not-a-signatory".into())
+    );
+
+    // The daily manager onboards the organisation.
+    let r = apply(&base, &s, brreg::ACTIVE).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!((m["status"].as_str(), m["name"].as_str()), (Some("active"), Some("KAFFEBAREN AS")));
+    assert!(m["id"].as_str().unwrap().starts_with("mer_"));
+    assert!(!m.to_string().contains("86011117947"), "the settlement account is not shown");
+    assert_eq!(
+        problem(apply(&base, &s, brreg::ACTIVE).await).await,
+        (StatusCode::CONFLICT, "already-onboarded".into())
+    );
+    let mine = get_json(&base, "/api/merchant", &s).await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(mine[0]["id"], m["id"]);
+
+    // A listed name: pending, an alert for compliance, nothing said to the person.
+    let r = apply(&base, &s, brreg::LISTED).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let listed: Value = r.json().await.unwrap();
+    assert_eq!(listed["status"], "pending", "{listed}");
+    let text = listed.to_string().to_lowercase();
+    assert!(!text.contains("alert") && !text.contains("sanction") && !text.contains("screen"), "{text}");
+    let alerts = drop_services::alerts::list(stack.ctx.table.as_ref(), 200).await.unwrap();
+    let on_merchant: Vec<_> = alerts.iter().filter(|a| a.subject_id == listed["id"].as_str().unwrap()).collect();
+    assert!(!on_merchant.is_empty(), "an alert on the pending merchant");
+    assert!(on_merchant.iter().all(|a| a.subject_type == "merchant" && a.trigger == "onboarding"));
+
+    // Another person sees none of them; membership, not the role, decides.
+    let other = login(&base, drop_simulators::bankid::TEST_USERS[1].0).await.map_err(|r| r.status()).unwrap();
+    let theirs = get_json(&base, "/api/merchant", &other).await;
+    assert_eq!(theirs, json!([]));
+    // Not onboarded with Drop yet (contacts unverified): refused before the register is asked.
+    assert_eq!(problem(apply(&base, &other, brreg::ACTIVE).await).await.1, "onboarding-incomplete");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merchant_onboarding_embedded() {
+    onboarding(false).await;
+}
+
+#[ignore = "needs moto: tests/run.sh"]
+#[tokio::test(flavor = "multi_thread")]
+async fn merchant_onboarding_on_aws() {
+    drop_tests::aws::require();
+    onboarding(true).await;
+}
