@@ -20,8 +20,9 @@ pub struct AlertView {
     pub trigger: String,
     /// potential_hit, confirmed_hit, review, block_and_review or decline
     pub outcome: String,
-    /// Screening: the best match, 0–1. AML: the scorecard's total.
-    pub score: Option<f64>,
+    /// Screening: the best match, 0–1. AML: the scorecard's total (an integer).
+    #[schema(value_type = Option<f64>)]
+    pub score: Option<serde_json::Number>,
     pub algorithm: String,
     pub dataset: String,
     pub version: String,
@@ -55,7 +56,13 @@ impl From<&Alert> for AlertView {
             user_id: a.user_id.clone(),
             trigger: a.trigger.clone(),
             outcome: a.outcome.clone(),
-            score: a.score.map(|s| if screening { s as f64 / 1000.0 } else { s as f64 }),
+            score: a.score.and_then(|s| {
+                if screening {
+                    serde_json::Number::from_f64(s as f64 / 1000.0)
+                } else {
+                    Some(serde_json::Number::from(s))
+                }
+            }),
             algorithm: a.algorithm.clone(),
             dataset: a.dataset.clone(),
             version: a.version.clone(),

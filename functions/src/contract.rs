@@ -51,6 +51,8 @@ pub fn constrain(doc: &mut Value) {
         {"required": ["email"], "properties": {"email": {"type": "string"}}}
     ]);
 
+    set(&mut schemas["QrRequest"], "merchantId", ulid_id("mer"));
+
     let initiate = &mut schemas["InitiateRequest"];
     set(initiate, "recipientId", ulid_id("rcp"));
     set(initiate, "targetCurrency", json!({"type": "string", "pattern": "^[A-Z]{3}$"}));
@@ -83,6 +85,7 @@ pub fn constrain(doc: &mut Value) {
 
     param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": statuses}));
     param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
+    param(doc, "/api/merchant/qr", "get", "merchantId", ulid_id("mer"));
     for (path, method, id) in [
         ("/api/payment/{id}", "get", ulid_id("pay")),
         ("/api/payment/{id}/cancel", "post", ulid_id("pay")),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod contract;
 pub mod merchant;
+pub mod merchant_qr;
 pub mod openapi;
 pub mod platform;
 pub mod registry;

@@ -9,8 +9,10 @@ use std::sync::Arc;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OnboardRequest {
     /// Nine digits with the modulus-11 check digit (spaces allowed).
+    #[schema(pattern = "^[0-9]{3} ?[0-9]{3} ?[0-9]{3}$")]
     pub organisation_number: String,
-    /// Where Drop settles sales: a Norwegian kontonummer (11 digits) or Norwegian IBAN.
+    /// Where Drop settles sales: a Norwegian kontonummer (11 digits, mod 11) or Norwegian IBAN.
+    #[schema(pattern = "^([0-9]{4}[ .]?[0-9]{2}[ .]?[0-9]{5}|NO[0-9]{2} ?[0-9]{4} ?[0-9]{4} ?[0-9]{3})$")]
     pub settlement_account: String,
     /// Merchant category code (ISO 18245), four digits.
     #[schema(pattern = "^[0-9]{4}$")]

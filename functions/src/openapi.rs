@@ -44,6 +44,8 @@ use utoipa::OpenApi;
         crate::screening_list::status,
         crate::merchant::onboard,
         crate::merchant::list,
+        crate::merchant_qr::create,
+        crate::merchant_qr::list,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),

@@ -244,6 +244,26 @@ http!(
     crate::merchant::onboard_handler,
     &[Need::BusinessRegister, Need::Screening]
 );
+http!(
+    MERCHANT_QR_CREATE,
+    "merchant-qr-create",
+    "POST",
+    "/api/merchant/qr",
+    ANY_ROLE,
+    Default,
+    crate::merchant_qr::create_handler,
+    &[]
+);
+http!(
+    MERCHANT_QR_LIST,
+    "merchant-qr-list",
+    "GET",
+    "/api/merchant/qr",
+    ANY_ROLE,
+    Default,
+    crate::merchant_qr::list_handler,
+    &[]
+);
 http!(MERCHANT_LIST, "merchant-list", "GET", "/api/merchant", ANY_ROLE, Default, crate::merchant::list_handler, &[]);
 
 pub static PAYOUT_WORKER: FunctionDef = FunctionDef {
@@ -334,6 +354,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &ADMIN_SCREENING_LIST,
     &MERCHANT_ONBOARD,
     &MERCHANT_LIST,
+    &MERCHANT_QR_CREATE,
+    &MERCHANT_QR_LIST,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &SECRET_ROTATION,

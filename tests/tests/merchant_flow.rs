@@ -2,7 +2,8 @@
 //! BankID simulators, on SQLite and on moto: an active organisation whose daily manager signs in
 //! becomes an active merchant (and only its members see it); a bankrupt, deleted or unknown
 //! organisation is refused; a person without a signing role is refused; an organisation named
-//! like a listed company stays pending behind an alert, and the person is not told why.
+//! like a listed company stays pending behind an alert, and the person is not told why. A member
+//! makes static and dynamic QR codes (Drop's EMVCo profile, with an SVG); nobody else can.
 
 use drop_simulators::brreg;
 use drop_tests::flow::{login, start, Session};
@@ -57,6 +58,35 @@ async fn onboarding(aws: bool) {
     assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
     assert_eq!(mine[0]["id"], m["id"]);
 
+    // QR codes: dynamic (an amount, an expiry) and static (the payer enters the amount).
+    let merchant = m["id"].as_str().unwrap().to_owned();
+    let make = |body: Value| post(&base, "/api/merchant/qr", &s).json(&body).send();
+    let r = make(json!({"merchantId": merchant, "amount": 14_900, "expiresInSeconds": 600})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let dynamic: Value = r.json().await.unwrap();
+    let code = drop_domain::qr::drop::read(dynamic["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(code.payee, drop_domain::qr::drop::Payee::Merchant(merchant.clone()));
+    assert_eq!((code.amount, code.reference.as_deref()), (Some(14_900), dynamic["id"].as_str()));
+    assert_eq!((code.name.as_str(), code.mcc.as_str()), ("KAFFEBAREN AS", "5812"));
+    assert!(dynamic["svg"].as_str().unwrap().contains("<svg"), "an SVG rendering");
+    assert_eq!((dynamic["kind"].as_str(), dynamic["status"].as_str()), (Some("dynamic"), Some("active")));
+    assert!(dynamic["expiresAt"].is_string());
+    let r = make(json!({"merchantId": merchant})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let fixed: Value = r.json().await.unwrap();
+    let code = drop_domain::qr::drop::read(fixed["payload"].as_str().unwrap()).unwrap();
+    assert_eq!((code.amount, fixed["kind"].as_str()), (None, Some("static")));
+    for bad in [
+        json!({"merchantId": merchant, "amount": 0}),
+        json!({"merchantId": merchant, "expiresInSeconds": 600}),
+        json!({"merchantId": merchant, "amount": 100, "expiresInSeconds": 5}),
+    ] {
+        assert_eq!(problem(make(bad.clone()).await.unwrap()).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let codes = get_json(&base, &format!("/api/merchant/qr?merchantId={merchant}"), &s).await;
+    let ids: Vec<&str> = codes.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [fixed["id"].as_str().unwrap(), dynamic["id"].as_str().unwrap()], "newest first");
+
     // A listed name: pending, an alert for compliance, nothing said to the person.
     let r = apply(&base, &s, brreg::LISTED).await;
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -68,11 +98,24 @@ async fn onboarding(aws: bool) {
     let on_merchant: Vec<_> = alerts.iter().filter(|a| a.subject_id == listed["id"].as_str().unwrap()).collect();
     assert!(!on_merchant.is_empty(), "an alert on the pending merchant");
     assert!(on_merchant.iter().all(|a| a.subject_type == "merchant" && a.trigger == "onboarding"));
+    let pending = listed["id"].as_str().unwrap();
+    let r = post(&base, "/api/merchant/qr", &s).json(&json!({"merchantId": pending})).send().await.unwrap();
+    assert_eq!(problem(r).await, (StatusCode::CONFLICT, "merchant-inactive".into()));
 
     // Another person sees none of them; membership, not the role, decides.
     let other = login(&base, drop_simulators::bankid::TEST_USERS[1].0).await.map_err(|r| r.status()).unwrap();
     let theirs = get_json(&base, "/api/merchant", &other).await;
     assert_eq!(theirs, json!([]));
+    let r = post(&base, "/api/merchant/qr", &other).json(&json!({"merchantId": merchant})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "not a member: as if it did not exist");
+    let r = drop_tests::flow::with_access(
+        drop_tests::flow::client().get(format!("{base}/api/merchant/qr?merchantId={merchant}")),
+        &other,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Not onboarded with Drop yet (contacts unverified): refused before the register is asked.
     assert_eq!(problem(apply(&base, &other, brreg::ACTIVE).await).await.1, "onboarding-incomplete");
     stack.stop().await;

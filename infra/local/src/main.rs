@@ -23,6 +23,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let mut signals = Signals::install();
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
         Err(e) => {
@@ -35,7 +36,7 @@ async fn main() -> std::process::ExitCode {
         println!("  {line}");
     }
     println!("  Ctrl-C stops it.");
-    shutdown_signal().await;
+    signals.recv().await;
     println!("stopping…");
     stack.stop().await;
     std::process::ExitCode::SUCCESS
@@ -127,21 +128,43 @@ async fn ledger_check() -> std::process::ExitCode {
     }
 }
 
-async fn shutdown_signal() {
+/// Ctrl-C (SIGINT) and SIGTERM, listened for from before the stack starts: one that arrives while
+/// it is still starting stops it once it has started, instead of killing the process half-way.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals { int: signal(SignalKind::interrupt()).ok(), term: signal(SignalKind::terminate()).ok() }
         }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        match (&mut self.int, &mut self.term) {
+            (Some(i), Some(t)) => {
+                tokio::select! {
+                    _ = i.recv() => {}
+                    _ = t.recv() => {}
+                }
+            }
+            (Some(i), None) => {
+                i.recv().await;
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

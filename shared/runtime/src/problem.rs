@@ -228,6 +228,12 @@ impl From<drop_services::merchants::MerchantError> for ApiError {
                 "this organisation is already a Drop merchant",
             ),
             M::NotMember => ApiError::not_found(),
+            M::MerchantInactive => ApiError::new(
+                S::CONFLICT,
+                "merchant-inactive",
+                "Merchant not active",
+                "the merchant cannot take payments yet",
+            ),
             M::Register(_) => ApiError::unavailable("Enhetsregisteret did not answer; try again"),
             M::Storage(t) => t.into(),
             M::Crypto(c) => c.into(),

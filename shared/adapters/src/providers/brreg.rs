@@ -45,6 +45,9 @@ impl BusinessRegister for Enhetsregisteret {
                 org_number: text(&v, "/organisasjonsnummer"),
                 name: text(&v, "/navn"),
                 form: text(&v, "/organisasjonsform/kode"),
+                city: Some(text(&v, "/forretningsadresse/poststed"))
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| "NORGE".into()),
                 bankrupt: flag("konkurs"),
                 winding_up: flag("underAvvikling") || flag("underTvangsavviklingEllerTvangsopplosning"),
                 deleted: v.get("slettedato").is_some_and(|d| !d.is_null()),
@@ -54,6 +57,7 @@ impl BusinessRegister for Enhetsregisteret {
                 org_number: org.as_str().to_owned(),
                 name: String::new(),
                 form: String::new(),
+                city: String::new(),
                 bankrupt: false,
                 winding_up: false,
                 deleted: true,

@@ -65,10 +65,11 @@ pub enum ItemKind {
     Merchant,
     MerchantClaim,
     MerchantMember,
+    QrCode,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 32] = [
+    pub const ALL: [ItemKind; 33] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -101,6 +102,7 @@ impl ItemKind {
         ItemKind::Merchant,
         ItemKind::MerchantClaim,
         ItemKind::MerchantMember,
+        ItemKind::QrCode,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -144,6 +146,7 @@ impl ItemKind {
             ("LOCALMSG", _) => K::LocalMessage,
             ("AUDIT", _) => K::AuditEntry,
             ("MERCHANT", super::MERCHANT_SK) => K::Merchant,
+            ("MERCHANT", _) if sk.starts_with(super::QR_PREFIX) => K::QrCode,
             ("MERCHANTORG", super::UNIQUE_SK) => K::MerchantClaim,
             _ => return None,
         })
@@ -172,7 +175,7 @@ impl ItemKind {
             | K::AuditEntry
             | K::MerchantMember => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
-            K::Merchant | K::MerchantClaim => Owner::System,
+            K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
             K::LocalMessage => Owner::System,
             K::RateLimit
@@ -196,7 +199,7 @@ impl ItemKind {
             // Know-your-business: kept like a customer's identity.
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             K::Settings => R::Consent,
-            K::Recipient | K::Payment | K::Limit => R::Payment,
+            K::Recipient | K::Payment | K::Limit | K::QrCode => R::Payment,
             K::AmlBucket => R::MonitoringAggregate,
             K::AmlDecision => R::ScreeningResult,
             K::Alert => R::Alert,
@@ -255,6 +258,7 @@ mod tests {
             (super::super::merchant_pk("mer_1"), super::super::MERCHANT_SK.to_owned(), ItemKind::Merchant),
             (super::super::merchant_org_pk("310000019"), super::super::UNIQUE_SK.to_owned(), ItemKind::MerchantClaim),
             (u.clone(), super::super::member_sk("mer_1"), ItemKind::MerchantMember),
+            (super::super::merchant_pk("mer_1"), super::super::qr_sk("qr_1"), ItemKind::QrCode),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -176,6 +176,13 @@ pub fn merchant_org_pk(org_number: &str) -> String {
     format!("MERCHANTORG#{org_number}")
 }
 
+/// A merchant's QR codes sort under this prefix of its partition.
+pub const QR_PREFIX: &str = "QR#";
+
+pub fn qr_sk(qr_id: &str) -> String {
+    format!("{QR_PREFIX}{qr_id}")
+}
+
 /// A person's membership of a merchant sorts under this prefix of their partition.
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 

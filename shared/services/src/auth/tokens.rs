@@ -143,8 +143,15 @@ impl TokenService {
     }
 
     /// The public keys: the current one and any previous one still in its grace period.
+    /// Read from the table each time (one query): a rotation shows at once, whichever container
+    /// rotated; clients cache the answer (`Cache-Control`).
     pub async fn jwks(&self) -> Result<Jwks, AuthError> {
-        Ok(Jwks { keys: self.keys(false, false).await?.into_iter().map(|k| k.jwk).collect() })
+        Ok(Jwks { keys: self.keys(true, false).await?.into_iter().map(|k| k.jwk).collect() })
+    }
+
+    /// Loads the active keys into this container's cache (no key is made).
+    pub async fn warm(&self) -> Result<(), AuthError> {
+        self.keys(false, false).await.map(|_| ())
     }
 
     pub async fn rotate(&self) -> Result<signing::Rotation, AuthError> {

@@ -6,6 +6,7 @@
 //! screening hit leaves it `pending` behind an alert (the person is not told why). Merchant routes
 //! check membership of the merchant, not only the role.
 
+pub mod qr;
 pub mod register;
 
 use crate::crypto::{aad, Crypto, CryptoError};
@@ -36,6 +37,8 @@ pub enum MerchantError {
     AlreadyOnboarded,
     #[error("not a member of this merchant")]
     NotMember,
+    #[error("the merchant is not active")]
+    MerchantInactive,
     #[error("register: {0}")]
     Register(#[from] RegisterError),
     #[error("storage: {0}")]
@@ -69,6 +72,8 @@ pub struct Merchant {
     pub name: String,
     pub status: Status,
     pub mcc: String,
+    /// Where it does business (Enhetsregisteret's business address), for its QR codes.
+    pub city: String,
     pub created_at: i64,
 }
 
@@ -79,6 +84,7 @@ const ATTR_STATUS: &str = "status";
 const ATTR_MCC: &str = "mcc";
 const ATTR_ACCOUNT: &str = "settlement_account";
 const ATTR_CREATED: &str = "created_at";
+const ATTR_CITY: &str = "city";
 
 impl Merchant {
     fn key(id: &str) -> Key {
@@ -92,6 +98,7 @@ impl Merchant {
             name: i.s(ATTR_NAME)?.to_owned(),
             status: Status::parse(i.s(ATTR_STATUS)?)?,
             mcc: i.s(ATTR_MCC)?.to_owned(),
+            city: i.s(ATTR_CITY).unwrap_or("NORGE").to_owned(),
             created_at: i.n(ATTR_CREATED)?,
         })
     }
@@ -208,6 +215,7 @@ pub async fn onboard(
         .with(ATTR_NAME, unit.name.as_str())
         .with(ATTR_STATUS, status.as_str())
         .with(ATTR_MCC, a.mcc.as_str())
+        .with(ATTR_CITY, unit.city.as_str())
         .with(ATTR_ACCOUNT, sealed)
         .with("onboarded_by", person.user_id.as_str())
         .with(ATTR_CREATED, now);
@@ -234,6 +242,7 @@ pub async fn onboard(
         name: unit.name,
         status,
         mcc: a.mcc.clone(),
+        city: unit.city,
         created_at: now,
     };
     Ok(Onboarded { merchant })

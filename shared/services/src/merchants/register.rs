@@ -9,6 +9,8 @@ pub struct Unit {
     pub name: String,
     /// `AS`, `ENK`, `ASA`, …
     pub form: String,
+    /// The business address's postal town (`NORGE` when the register has none).
+    pub city: String,
     pub bankrupt: bool,
     pub winding_up: bool,
     pub deleted: bool,

@@ -1,0 +1,130 @@
+//! A merchant's QR codes: static (the payer enters the amount; reused) or dynamic (an amount, one
+//! payment, an expiry). The payload is Drop's EMVCo profile (`drop_domain::qr::drop`) with the
+//! code's id as the reference (`62/05`), so a scan finds the code, its merchant and its state.
+
+use super::{Merchant, MerchantError};
+use crate::table::{Condition, Item, Query, Table};
+use drop_domain::keys;
+use drop_domain::lifecycle::merchant::Status as MerchantStatus;
+use drop_domain::qr::drop::{self as profile, Code, Payee};
+
+/// A dynamic code lives this long unless asked otherwise (seconds), and at most a day.
+pub const DEFAULT_TTL: i64 = 15 * 60;
+pub const MAX_TTL: i64 = 24 * 3600;
+/// The largest amount a code may ask for (NOK minor units): the per-payment limit.
+pub const MAX_AMOUNT: i64 = 2_500_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Static,
+    Dynamic,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Static => "static",
+            Kind::Dynamic => "dynamic",
+        }
+    }
+}
+
+/// A code as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrCode {
+    pub id: String,
+    pub merchant_id: String,
+    pub kind: Kind,
+    pub payload: String,
+    /// NOK minor units (dynamic codes).
+    pub amount: Option<i64>,
+    pub expires_at: Option<i64>,
+    /// `active` until a dynamic code is paid (`paid`).
+    pub status: String,
+    pub created_at: i64,
+}
+
+impl QrCode {
+    pub fn from_item(i: &Item) -> Option<QrCode> {
+        Some(QrCode {
+            id: i.s("qr_id")?.to_owned(),
+            merchant_id: i.s("merchant_id")?.to_owned(),
+            kind: if i.s("kind")? == "dynamic" { Kind::Dynamic } else { Kind::Static },
+            payload: i.s("payload")?.to_owned(),
+            amount: i.n("amount"),
+            expires_at: i.n("expires_at"),
+            status: i.s("status")?.to_owned(),
+            created_at: i.n("created_at")?,
+        })
+    }
+}
+
+pub fn new_id() -> String {
+    format!("qr_{}", crate::ids::ulid())
+}
+
+/// Makes a code for an active merchant: `amount` (NOK minor units) makes it dynamic, expiring
+/// after `ttl` seconds (default 15 minutes, at most a day); none makes it static.
+pub async fn create(
+    table: &dyn Table,
+    merchant: &Merchant,
+    amount: Option<i64>,
+    ttl: Option<i64>,
+    now: i64,
+) -> Result<QrCode, MerchantError> {
+    if amount.is_some_and(|a| !(1..=MAX_AMOUNT).contains(&a)) {
+        return Err(MerchantError::Invalid("amount"));
+    }
+    let expires_at = match (amount, ttl) {
+        (None, Some(_)) => return Err(MerchantError::Invalid("expiresInSeconds")),
+        (None, None) => None,
+        (Some(_), Some(t)) if !(60..=MAX_TTL).contains(&t) => return Err(MerchantError::Invalid("expiresInSeconds")),
+        (Some(_), t) => Some(now + t.unwrap_or(DEFAULT_TTL)),
+    };
+    if merchant.status != MerchantStatus::Active {
+        return Err(MerchantError::MerchantInactive);
+    }
+    let id = new_id();
+    let code = Code {
+        payee: Payee::Merchant(merchant.id.clone()),
+        amount,
+        reference: Some(id.clone()),
+        mcc: merchant.mcc.clone(),
+        name: merchant.name.clone(),
+        city: merchant.city.clone(),
+    };
+    let payload = profile::encode(&code).map_err(|_| MerchantError::Invalid("merchant"))?;
+    let kind = if amount.is_some() { Kind::Dynamic } else { Kind::Static };
+    let mut item = Item::new(keys::merchant_pk(&merchant.id), keys::qr_sk(&id))
+        .with("qr_id", id.as_str())
+        .with("merchant_id", merchant.id.as_str())
+        .with("kind", kind.as_str())
+        .with("payload", payload.as_str())
+        .with("status", "active")
+        .with("created_at", now);
+    if let Some(a) = amount {
+        item = item.with("amount", a);
+    }
+    if let Some(e) = expires_at {
+        item = item.with("expires_at", e);
+    }
+    table.put(item, Some(Condition::absent())).await?;
+    Ok(QrCode {
+        id,
+        merchant_id: merchant.id.clone(),
+        kind,
+        payload,
+        amount,
+        expires_at,
+        status: "active".into(),
+        created_at: now,
+    })
+}
+
+/// A merchant's codes, newest first.
+pub async fn list(table: &dyn Table, merchant_id: &str, limit: u32) -> Result<Vec<QrCode>, MerchantError> {
+    let page = table
+        .query(Query::partition(keys::merchant_pk(merchant_id)).prefix(keys::QR_PREFIX).backward().limit(limit))
+        .await?;
+    Ok(page.items.iter().filter_map(QrCode::from_item).collect())
+}
