@@ -191,6 +191,41 @@ async fn round_trips_per_route() {
     let b = now();
     ok(with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/history", 4, b);
+    // A merchant: onboarding (the person is the daily manager of the simulator's active
+    // organisation), the list, a dynamic QR code and the codes.
+    let b = now();
+    let body = json!({"organisationNumber": drop_simulators::brreg::ACTIVE, "settlementAccount": "86011117947", "mcc": "5812"});
+    let m: Value = ok(
+        with_access(c.post(format!("{base}/api/merchant/onboard")), &s)
+            .header("x-requested-with", "x")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .json()
+    .await
+    .unwrap();
+    measure("POST /api/merchant/onboard", 11, b);
+    let merchant = m["id"].as_str().unwrap().to_owned();
+    let b = now();
+    ok(with_access(c.get(format!("{base}/api/merchant")), &s).send().await.unwrap(), 200);
+    measure("GET /api/merchant", 5, b);
+    let b = now();
+    ok(
+        with_access(c.post(format!("{base}/api/merchant/qr")), &s)
+            .header("x-requested-with", "x")
+            .json(&json!({"merchantId": merchant, "amount": 14_900}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    );
+    measure("POST /api/merchant/qr", 6, b);
+    let b = now();
+    ok(with_access(c.get(format!("{base}/api/merchant/qr?merchantId={merchant}")), &s).send().await.unwrap(), 200);
+    measure("GET /api/merchant/qr", 6, b);
     let b = now();
     ok(c.get(format!("{base}/api/health")).send().await.unwrap(), 200);
     measure("GET /api/health", 2, b);
