@@ -65,7 +65,8 @@ pub async fn onboard(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let profile = drop_services::auth::users::profile(ctx.table.as_ref(), &ctx.crypto, &user).await?;
     let person = match (profile.given_name, profile.family_name, profile.birthdate) {
         (Some(given_name), Some(family_name), Some(birth_date)) => {
-            Person { user_id: user.clone(), given_name, family_name, birth_date }
+            let grant_role = req.principal()?.role == drop_domain::role::Role::User;
+            Person { user_id: user.clone(), given_name, family_name, birth_date, grant_role }
         }
         _ => return Err(drop_services::merchants::MerchantError::NotSignatory.into()),
     };
@@ -75,11 +76,6 @@ pub async fn onboard(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let done =
         merchants::onboard(ctx.table.as_ref(), &ctx.crypto, register, &screener, &person, &application, now).await?;
     let m = done.merchant;
-    if m.status == drop_domain::lifecycle::merchant::Status::Active
-        && req.principal()?.role == drop_domain::role::Role::User
-    {
-        drop_services::auth::users::set_role(ctx.table.as_ref(), &user, drop_domain::role::Role::Merchant).await?;
-    }
     let details = serde_json::json!({"merchant": m.id, "status": m.status.as_str()});
     crate::audit::record(&ctx, &req, &user, "merchant.onboarded", &user, details).await;
     ApiResponse::json(StatusCode::CREATED, &MerchantView::from(&m))

@@ -78,6 +78,7 @@ fn svg(payload: &str) -> Result<String, ApiError> {
 pub async fn create(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: QrRequest = req.json()?;
+    crate::user::require_active(&ctx, &user).await?;
     let merchant = drop_services::merchants::as_member(ctx.table.as_ref(), &user, &b.merchant_id).await?;
     let code = qr::create(ctx.table.as_ref(), &merchant, b.amount, b.expires_in_seconds, ctx.clock.epoch()).await?;
     let mut view = QrView::from(&code);

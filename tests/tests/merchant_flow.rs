@@ -107,7 +107,7 @@ async fn onboarding(aws: bool) {
     let theirs = get_json(&base, "/api/merchant", &other).await;
     assert_eq!(theirs, json!([]));
     let r = post(&base, "/api/merchant/qr", &other).json(&json!({"merchantId": merchant})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "not a member: as if it did not exist");
+    assert_eq!(problem(r).await.1, "onboarding-incomplete", "a person not onboarded makes no codes");
     let r = drop_tests::flow::with_access(
         drop_tests::flow::client().get(format!("{base}/api/merchant/qr?merchantId={merchant}")),
         &other,
@@ -115,7 +115,7 @@ async fn onboarding(aws: bool) {
     .send()
     .await
     .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "not a member: as if it did not exist");
     // Not onboarded with Drop yet (contacts unverified): refused before the register is asked.
     assert_eq!(problem(apply(&base, &other, brreg::ACTIVE).await).await.1, "onboarding-incomplete");
     stack.stop().await;

@@ -222,7 +222,7 @@ async fn round_trips_per_route() {
             .unwrap(),
         201,
     );
-    measure("POST /api/merchant/qr", 6, b);
+    measure("POST /api/merchant/qr", 7, b);
     let b = now();
     ok(with_access(c.get(format!("{base}/api/merchant/qr?merchantId={merchant}")), &s).send().await.unwrap(), 200);
     measure("GET /api/merchant/qr", 6, b);

@@ -141,6 +141,7 @@ fn transient(e: &RemitError) -> bool {
         e,
         RemitError::Provider(_)
             | RemitError::Bank(_)
+            | RemitError::Unwired(_)
             | RemitError::Storage(TableError::Unavailable(_) | TableError::Throttled)
             | RemitError::Crypto(_)
     )

@@ -50,7 +50,17 @@ pub fn parse(text: &str, template: &Template) -> Result<EnvVars, EnvVarsError> {
             .iter()
             .find(|f| &f.logical_id == key || &f.binary == key)
             .ok_or_else(|| EnvVarsError(format!("{key} is not a function of the template")))?;
-        out.functions.insert(f.binary.clone(), values(key, v)?);
+        let vars = values(key, v)?;
+        // The stack shares one base (tables, keys, store) among its functions: those are set for
+        // all of them (`Parameters`), never for one.
+        if let Some(shared) = vars.keys().find(|k| {
+            drop_runtime::needs::CORE.contains(&k.as_str()) || drop_runtime::needs::LOCAL.contains(&k.as_str())
+        }) {
+            return Err(EnvVarsError(format!(
+                "{key}: {shared} is the same for every function; set it under Parameters"
+            )));
+        }
+        out.functions.insert(f.binary.clone(), vars);
     }
     Ok(out)
 }
@@ -94,6 +104,13 @@ mod tests {
         assert_eq!(v.all["LIMIT_PER_DAY"], "5000000");
         assert_eq!(v.functions["payment-confirm"]["AML_REVIEW_AT"], "150");
         assert_eq!(v.functions["health"]["X"], "true");
+    }
+
+    #[test]
+    fn refuses_a_shared_setting_for_one_function() {
+        let e = parse(r#"{"health": {"TABLE_NAME": "other"}}"#, &template()).unwrap_err();
+        assert!(e.to_string().contains("TABLE_NAME"), "{e}");
+        assert!(parse(r#"{"Parameters": {"TABLE_NAME": "other"}}"#, &template()).is_ok());
     }
 
     #[test]

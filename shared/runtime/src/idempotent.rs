@@ -45,7 +45,13 @@ pub async fn begin(
     key: &str,
     request: &serde_json::Value,
 ) -> Result<Begun, ApiError> {
-    let hash = drop_services::digest::sha256_hex(serde_json::json!([route, request]).to_string().as_bytes());
+    // `[route, …request]`: the same hash as before this module (records in flight stay valid).
+    let mut parts = vec![serde_json::Value::from(route)];
+    match request {
+        serde_json::Value::Array(items) => parts.extend(items.iter().cloned()),
+        other => parts.push(other.clone()),
+    }
+    let hash = drop_services::digest::sha256_hex(serde_json::Value::Array(parts).to_string().as_bytes());
     let record = idempotency::key(user_id, route, key);
     let now = ctx.clock.now();
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;

@@ -228,6 +228,7 @@ impl From<drop_services::merchants::MerchantError> for ApiError {
                 "this organisation is already a Drop merchant",
             ),
             M::NotMember => ApiError::not_found(),
+            M::NotScreened => ApiError::unavailable("onboarding is not possible right now; try again later"),
             M::MerchantInactive => ApiError::new(
                 S::CONFLICT,
                 "merchant-inactive",

@@ -41,6 +41,7 @@ impl BusinessRegister for Enhetsregisteret {
         let (status, v) = self.get(org.as_str()).await?;
         let flag = |k: &str| v.get(k).and_then(|x| x.as_bool()).unwrap_or(false);
         match status {
+            200 if text(&v, "/navn").is_empty() => Err(RegisterError::Unavailable("an answer without navn".into())),
             200 => Ok(Some(Unit {
                 org_number: text(&v, "/organisasjonsnummer"),
                 name: text(&v, "/navn"),

@@ -108,9 +108,10 @@ pub fn parse(payload: &str) -> Result<Mpm, QrError> {
                     _ => return Err(QrError::Field("01")),
                 })
             }
-            2..=25 => {
+            2..=25 if !value.is_empty() => {
                 m.network_accounts.insert(*id, v);
             }
+            2..=25 => return Err(QrError::Field("02-25")),
             26..=51 => m.accounts.push(account(*id, value)?),
             52 => m.mcc = Some(digits(value, 4, 4).ok_or(QrError::Field("52"))?),
             53 => m.currency = digits(value, 3, 3).ok_or(QrError::Field("53"))?,

@@ -18,10 +18,11 @@ use drop_domain::organisation::OrgNumber;
 use drop_domain::screening::matcher::Party;
 use register::{BusinessRegister, RegisterError, RoleHolder};
 
-/// The role types that may sign for an organisation (daily manager, chair, signature, procuration,
-/// sole proprietor). Which of them binds the organisation alone is not in the open register
-/// (UNCONFIRMED: joint signature rules); Drop accepts any of them for onboarding.
-pub const SIGNING_ROLES: &[&str] = &["DAGL", "LEDE", "SIGN", "PROK", "INNH"];
+/// The role types that let one person onboard the organisation alone: its daily manager (`DAGL`)
+/// or, for a sole proprietorship, its owner (`INNH`). Signature (`SIGN`), procuration (`PROK`)
+/// and the chair (`LEDE`) may be joint ("i fellesskap"), which the open register does not say
+/// (UNCONFIRMED): they are not enough until those rules are read from the authorised API.
+pub const SIGNING_ROLES: &[&str] = &["DAGL", "INNH"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MerchantError {
@@ -39,6 +40,9 @@ pub enum MerchantError {
     NotMember,
     #[error("the merchant is not active")]
     MerchantInactive,
+    /// No screening list is loaded: nothing is decided (screening fails closed).
+    #[error("screening is not available")]
+    NotScreened,
     #[error("register: {0}")]
     Register(#[from] RegisterError),
     #[error("storage: {0}")]
@@ -55,6 +59,8 @@ pub struct Person {
     pub family_name: String,
     /// YYYY-MM-DD.
     pub birth_date: String,
+    /// Make them a `merchant` user if the merchant is active (they are a `user` now).
+    pub grant_role: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +114,11 @@ pub fn new_id() -> String {
     format!("mer_{}", crate::ids::ulid())
 }
 
+/// `mer_` and a ULID: anything else names no merchant (and never reaches a key).
+pub fn is_id(id: &str) -> bool {
+    id.strip_prefix("mer_").is_some_and(|u| u.len() == 26 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Validates the application before anything is looked up.
 pub fn validate(a: &Application) -> Result<(OrgNumber, String), MerchantError> {
     let org = OrgNumber::parse(&a.org_number).ok_or(MerchantError::Invalid("organisationNumber"))?;
@@ -157,10 +168,6 @@ pub async fn onboard(
     now: i64,
 ) -> Result<Onboarded, MerchantError> {
     let (org, account) = validate(a)?;
-    let claim = Key::new(keys::merchant_org_pk(org.as_str()), keys::UNIQUE_SK);
-    if table.get(&claim).await?.is_some() {
-        return Err(MerchantError::AlreadyOnboarded);
-    }
     let unit = register.unit(&org).await?.ok_or(MerchantError::UnknownOrganisation)?;
     if let Some(reason) = unit.inactive() {
         return Err(MerchantError::Inactive(reason));
@@ -170,17 +177,22 @@ pub async fn onboard(
     if !holders.iter().any(|r| SIGNING_ROLES.contains(&r.role.as_str()) && same_person(r, person)) {
         return Err(MerchantError::NotSignatory);
     }
+    // Only a signatory learns whether the organisation is already a Drop merchant.
+    let claim = Key::new(keys::merchant_org_pk(org.as_str()), keys::UNIQUE_SK);
+    if table.get(&claim).await?.is_some() {
+        return Err(MerchantError::AlreadyOnboarded);
+    }
     let id = new_id();
     // The organisation and everyone holding a role in it are screened; any hit keeps the
     // merchant pending behind an alert.
     let mut ops = Vec::new();
     let mut hit = false;
-    let subject = |n: usize| Subject {
+    let subject = || Subject {
         subject_type: "merchant",
         subject_id: &id,
         user_id: &person.user_id,
         trigger: "onboarding",
-        alert_id: Some(format!("alr_{}_{n}", id.trim_start_matches("mer_"))),
+        alert_id: None,
     };
     let org_party = Party { names: vec![unit.name.clone()], birth: None, countries: vec!["no".into()], gender: None };
     let mut parties = vec![org_party];
@@ -192,12 +204,12 @@ pub async fn onboard(
             gender: None,
         });
     }
-    for (n, party) in parties.iter().enumerate() {
-        let (verdict, op) = screening::assess(screener, &subject(n), party, now);
+    for party in &parties {
+        let (verdict, op) = screening::assess(screener, &subject(), party, now);
         match verdict {
             Verdict::NoHit => {}
-            // Fails closed: with no list loaded nobody is approved.
-            Verdict::NotScreened => hit = true,
+            // Fails closed, before anything is written: with no list loaded nobody is onboarded.
+            Verdict::NotScreened => return Err(MerchantError::NotScreened),
             Verdict::PotentialHit { .. } | Verdict::ConfirmedHit { .. } => hit = true,
         }
         ops.extend(op);
@@ -230,6 +242,16 @@ pub async fn onboard(
             .with("role", "owner")
             .with(ATTR_CREATED, now);
     ops.push(TxOp::Put { item: member, condition: Some(Condition::absent()) });
+    // An active merchant's person becomes a merchant user in the same transaction (not an admin
+    // or someone already a merchant: their role stays).
+    if status == Status::Active && person.grant_role {
+        let profile = Key::new(keys::user_pk(&person.user_id), keys::PROFILE_SK);
+        ops.push(TxOp::Update(
+            crate::table::Update::new(profile)
+                .set("role", drop_domain::role::Role::Merchant.as_str())
+                .when(Condition::eq("role", drop_domain::role::Role::User.as_str())),
+        ));
+    }
     match table.transact(ops).await {
         Ok(()) => {}
         // Another request onboarded the organisation meanwhile.
@@ -258,7 +280,7 @@ fn birth(date: &str) -> Option<(i32, Option<(u8, u8)>)> {
 
 /// The merchant if `user_id` is its member (the object-level check every merchant route makes).
 pub async fn as_member(table: &dyn Table, user_id: &str, merchant_id: &str) -> Result<Merchant, MerchantError> {
-    if !merchant_id.starts_with("mer_") {
+    if !is_id(merchant_id) {
         return Err(MerchantError::NotMember);
     }
     let member = Key::new(keys::user_pk(user_id), keys::member_sk(merchant_id));

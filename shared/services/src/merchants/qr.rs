@@ -3,7 +3,7 @@
 //! code's id as the reference (`62/05`), so a scan finds the code, its merchant and its state.
 
 use super::{Merchant, MerchantError};
-use crate::table::{Condition, Item, Query, Table};
+use crate::table::{Condition, Item, Key, Query, Table, TxOp};
 use drop_domain::keys;
 use drop_domain::lifecycle::merchant::Status as MerchantStatus;
 use drop_domain::qr::drop::{self as profile, Code, Payee};
@@ -93,7 +93,10 @@ pub async fn create(
         name: merchant.name.clone(),
         city: merchant.city.clone(),
     };
-    let payload = profile::encode(&code).map_err(|_| MerchantError::Invalid("merchant"))?;
+    // A stored merchant always encodes (its name and town are not empty): if not, it is ours.
+    let payload = profile::encode(&code).map_err(|e| {
+        MerchantError::Storage(crate::table::TableError::Corrupt(format!("merchant {}: {e}", merchant.id)))
+    })?;
     let kind = if amount.is_some() { Kind::Dynamic } else { Kind::Static };
     let mut item = Item::new(keys::merchant_pk(&merchant.id), keys::qr_sk(&id))
         .with("qr_id", id.as_str())
@@ -108,7 +111,16 @@ pub async fn create(
     if let Some(e) = expires_at {
         item = item.with("expires_at", e);
     }
-    table.put(item, Some(Condition::absent())).await?;
+    // Written only while the merchant is still active (a suspension meanwhile wins).
+    let still_active = TxOp::ConditionCheck {
+        key: Key::new(keys::merchant_pk(&merchant.id), keys::MERCHANT_SK),
+        condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+    };
+    match table.transact(vec![still_active, TxOp::Put { item, condition: Some(Condition::absent()) }]).await {
+        Ok(()) => {}
+        Err(crate::table::TableError::TransactionCanceled { .. }) => return Err(MerchantError::MerchantInactive),
+        Err(e) => return Err(e.into()),
+    }
     Ok(QrCode {
         id,
         merchant_id: merchant.id.clone(),
