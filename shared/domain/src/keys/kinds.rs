@@ -116,9 +116,9 @@ impl ItemKind {
                 _ if sk.starts_with(super::ACCOUNT_PREFIX) => K::BankAccount,
                 _ if sk.starts_with(super::RECIPIENT_PREFIX) => K::Recipient,
                 _ if sk.starts_with(super::PAYMENT_PREFIX) => K::Payment,
-                _ if sk.starts_with("LIMIT#") => K::Limit,
+                _ if sk.starts_with(super::LIMIT_PREFIX) => K::Limit,
                 _ if sk.starts_with(super::AML_BUCKET_PREFIX) => K::AmlBucket,
-                _ if sk.starts_with("AMLDEC#") => K::AmlDecision,
+                _ if sk.starts_with(super::AML_DECISION_PREFIX) => K::AmlDecision,
                 _ if sk.starts_with(super::MEMBER_PREFIX) => K::MerchantMember,
                 _ => return None,
             });

@@ -47,11 +47,13 @@ pub fn payment_sk(payment_id: &str) -> String {
 }
 
 pub fn limit_sk(period: &str) -> String {
-    format!("LIMIT#{period}")
+    format!("{LIMIT_PREFIX}{period}")
 }
 
 /// AML aggregate buckets sort under this prefix.
 pub const AML_BUCKET_PREFIX: &str = "AML#";
+pub const AML_DECISION_PREFIX: &str = "AMLDEC#";
+pub const LIMIT_PREFIX: &str = "LIMIT#";
 
 pub fn aml_hour_sk(hour: i64) -> String {
     format!("{AML_BUCKET_PREFIX}H#{hour}")
@@ -66,7 +68,7 @@ pub fn aml_recipient_sk(day: i64, recipient: &str) -> String {
 }
 
 pub fn aml_decision_sk(payment_id: &str, stage: &str) -> String {
-    format!("AMLDEC#{payment_id}#{stage}")
+    format!("{AML_DECISION_PREFIX}{payment_id}#{stage}")
 }
 
 pub const OTP_PHONE_SK: &str = "OTP#phone";
