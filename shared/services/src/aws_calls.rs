@@ -56,30 +56,41 @@ fn append(dir: &std::path::Path, c: &Call) {
     let line = serde_json::json!({"function": c.function, "action": c.action, "resource": c.resource});
     let file = dir.join(format!("{}.jsonl", std::process::id()));
     let _ = std::fs::create_dir_all(dir);
+    // One write per line: the file is this process's own, and one write keeps a line whole.
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(file) {
-        let _ = writeln!(f, "{line}");
+        let _ = f.write_all(format!("{line}\n").as_bytes());
     }
 }
 
 /// When a run is recorded: what this stack calls the template's resources (name or id → logical
-/// id), so the record can be read in the template's terms.
+/// id), so the record can be read in the template's terms. Each stack's names go to a file of
+/// their own (written whole, then renamed into place): many processes and threads note names at
+/// once, and lines appended by several writers could interleave.
 pub fn note_names(refs: &std::collections::BTreeMap<String, String>) {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let Some(d) = dir() else { return };
-    use std::io::Write;
     let names: serde_json::Map<String, serde_json::Value> =
         refs.iter().map(|(logical, name)| (name.clone(), serde_json::Value::from(logical.clone()))).collect();
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stem = format!("names-{}-{n}", std::process::id());
+    let tmp = d.join(format!("{stem}.tmp"));
     let _ = std::fs::create_dir_all(d);
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(d.join("names.json.lines")) {
-        let _ = writeln!(f, "{}", serde_json::Value::Object(names));
+    if std::fs::write(&tmp, serde_json::Value::Object(names).to_string()).is_ok() {
+        let _ = std::fs::rename(&tmp, d.join(format!("{stem}.names")));
     }
 }
 
 /// Names noted by [`note_names`] under `dir`: physical name or id → logical id.
 pub fn read_names(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
-    let text = std::fs::read_to_string(dir.join("names.json.lines")).unwrap_or_default();
     let mut out = std::collections::BTreeMap::new();
-    for line in text.lines() {
-        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(line) {
+    for e in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "names"))
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&text) {
             out.extend(m.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_owned()))));
         }
     }
