@@ -73,6 +73,12 @@ pub fn constrain(doc: &mut Value) {
     set(confirm, "paymentId", ulid_id("pay"));
     set(confirm, "accountId", account_id());
 
+    let qr_confirm = &mut schemas["QrConfirmRequest"];
+    set(qr_confirm, "paymentId", ulid_id("qrp"));
+    set(qr_confirm, "accountId", account_id());
+    let qr_statuses = crate::qr_pay::statuses();
+    set(&mut schemas["QrPaymentView"], "status", json!({"type": "string", "enum": qr_statuses}));
+
     let thunes = &mut schemas["ThunesCallback"];
     set(
         thunes,
@@ -89,6 +95,7 @@ pub fn constrain(doc: &mut Value) {
     for (path, method, id) in [
         ("/api/payment/{id}", "get", ulid_id("pay")),
         ("/api/payment/{id}/cancel", "post", ulid_id("pay")),
+        ("/api/payment/qr/{id}", "get", ulid_id("qrp")),
         ("/api/user/recipients/{id}", "delete", ulid_id("rcp")),
         ("/api/user/accounts/{id}", "delete", account_id()),
         ("/api/admin/alerts/{id}/close", "post", ulid_id("alr")),

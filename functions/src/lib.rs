@@ -9,6 +9,7 @@ pub mod merchant;
 pub mod merchant_qr;
 pub mod openapi;
 pub mod platform;
+pub mod qr_pay;
 pub mod registry;
 pub mod remit;
 pub mod rescreen;

@@ -37,6 +37,9 @@ use utoipa::OpenApi;
         crate::remit::payments::get,
         crate::remit::payments::history,
         crate::remit::payments::cancel,
+        crate::qr_pay::initiate,
+        crate::qr_pay::confirm,
+        crate::qr_pay::get,
         crate::remit::webhooks::wise,
         crate::remit::webhooks::thunes,
         crate::admin::alerts,
@@ -52,7 +55,7 @@ use utoipa::OpenApi;
          (name = "user", description = "The signed-in user's profile and settings"),
          (name = "accounts", description = "Bank accounts linked through PSD2 consents"),
          (name = "recipients", description = "Who money is sent to"),
-         (name = "payments", description = "Quotes, confirmation with SCA, history"),
+         (name = "payments", description = "Quotes, confirmation with SCA, history; paying merchants by QR code"),
          (name = "webhooks", description = "Provider callbacks"),
          (name = "merchants", description = "Businesses taking payments: onboarding from Enhetsregisteret"),
          (name = "admin", description = "Compliance staff"))

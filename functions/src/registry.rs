@@ -182,6 +182,36 @@ http!(
     &[Need::Bank]
 );
 http!(
+    PAYMENT_QR_INITIATE,
+    "payment-qr-initiate",
+    "POST",
+    "/api/payment/qr/initiate",
+    ANY_ROLE,
+    Default,
+    crate::qr_pay::initiate_handler,
+    &[Need::PaymentLimits]
+);
+http!(
+    PAYMENT_QR_CONFIRM,
+    "payment-qr-confirm",
+    "POST",
+    "/api/payment/qr/confirm",
+    ANY_ROLE,
+    Default,
+    crate::qr_pay::confirm_handler,
+    &[Need::Bank, Need::PaymentLimits]
+);
+http!(
+    PAYMENT_QR_GET,
+    "payment-qr-get",
+    "GET",
+    "/api/payment/qr/{id}",
+    ANY_ROLE,
+    Default,
+    crate::qr_pay::get_handler,
+    &[]
+);
+http!(
     WEBHOOK_WISE,
     "webhook-wise",
     "POST",
@@ -341,6 +371,9 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_GET,
     &PAYMENT_HISTORY,
     &PAYMENT_CANCEL,
+    &PAYMENT_QR_INITIATE,
+    &PAYMENT_QR_CONFIRM,
+    &PAYMENT_QR_GET,
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
     &ADMIN_ALERTS,

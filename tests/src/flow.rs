@@ -8,6 +8,7 @@ pub const ADULT: &str = "13097248022";
 pub const PHONE: &str = "+4791234567";
 pub const EMAIL: &str = "kari.test@example.no";
 
+#[derive(Clone)]
 pub struct Session {
     pub access: String,
     pub refresh: String,

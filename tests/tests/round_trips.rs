@@ -226,6 +226,46 @@ async fn round_trips_per_route() {
     let b = now();
     ok(with_access(c.get(format!("{base}/api/merchant/qr?merchantId={merchant}")), &s).send().await.unwrap(), 200);
     measure("GET /api/merchant/qr", 6, b);
+    // Paying the merchant by QR code: the scan, the confirmation, the bank's return, the payment.
+    let payload = stack.ctx.table.as_ref();
+    let codes = drop_services::merchants::qr::list(payload, &merchant, 1).await.unwrap();
+    let b = now();
+    let scanned: Value = ok(
+        with_access(c.post(format!("{base}/api/payment/qr/initiate")), &s)
+            .header("x-requested-with", "x")
+            .json(&json!({"payload": codes[0].payload}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .json()
+    .await
+    .unwrap();
+    measure("POST /api/payment/qr/initiate", 7, b);
+    let b = now();
+    let conf = ok(
+        with_access(c.post(format!("{base}/api/payment/qr/confirm")), &s)
+            .header("x-requested-with", "x")
+            .header("idempotency-key", "round-trips-qr")
+            .json(&json!({"paymentId": scanned["paymentId"], "accountId": accounts[0]["id"]}))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    );
+    measure("POST /api/payment/qr/confirm", 9, b);
+    let sca_binding = format!("__Host-drop_sca={}", cookie(&conf, "__Host-drop_sca").unwrap());
+    let conf: Value = conf.json().await.unwrap();
+    let back =
+        bank.get(format!("{}?sim_result=approve", conf["scaRedirectUrl"].as_str().unwrap())).send().await.unwrap();
+    let b = now();
+    ok(c.get(back.headers()["location"].to_str().unwrap()).header("cookie", sca_binding).send().await.unwrap(), 303);
+    measure("GET /api/payment/sca-callback (QR payment)", 4, b);
+    let b = now();
+    let qrp = scanned["paymentId"].as_str().unwrap();
+    ok(with_access(c.get(format!("{base}/api/payment/qr/{qrp}")), &s).send().await.unwrap(), 200);
+    measure("GET /api/payment/qr/{id}", 4, b);
     let b = now();
     ok(c.get(format!("{base}/api/health")).send().await.unwrap(), 200);
     measure("GET /api/health", 2, b);

@@ -194,13 +194,15 @@ fn confirm_body(c: &Confirmed) -> String {
 }
 
 #[utoipa::path(get, path = "/api/payment/sca-callback", tag = "payments",
-    params(("payment" = String, Query, description = "Drop's payment id"), ("result" = Option<String>, Query, description = "nok when the bank sends the user back on failure")),
+    params(("payment" = String, Query, description = "Drop's payment id (a remittance's `pay_…` or a QR payment's `qrp_…`)"), ("result" = Option<String>, Query, description = "nok when the bank sends the user back on failure")),
     responses((status = 303, description = "Location is the frontend's payment page; with the status read from the bank only for the browser that confirmed (`__Host-drop_sca`)"),
               (status = 400, description = "No payment"), (status = 404)))]
 pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let id = req.query.get("payment").ok_or_else(|| ApiError::invalid_field("payment", "payment is required"))?;
-    if !(id.len() <= 64
-        && id.strip_prefix("pay_").is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_alphanumeric())))
+    let qr = drop_services::remit::qr::is_id(id);
+    if !(qr
+        || id.len() <= 64
+            && id.strip_prefix("pay_").is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_alphanumeric())))
     {
         return Err(ApiError::not_found());
     }
@@ -212,8 +214,13 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
         return Ok(r);
     }
     // The redirect is only a hint: the bank's status decides.
-    let status = match ctx.remit.check_bank(id).await {
-        Ok(p) => p.status.as_str().to_owned(),
+    let read = if qr {
+        ctx.remit.qr_check_bank(id).await.map(|p| p.status.as_str())
+    } else {
+        ctx.remit.check_bank(id).await.map(|p| p.status.as_str())
+    };
+    let status = match read {
+        Ok(s) => s.to_owned(),
         Err(RemitError::NotFound) => return Err(ApiError::not_found()),
         Err(e) => {
             tracing::warn!(error = %e, "bank status not read at SCA return; reconciliation will");

@@ -242,6 +242,38 @@ impl From<drop_services::merchants::MerchantError> for ApiError {
     }
 }
 
+impl From<drop_services::remit::qr::QrRefusal> for ApiError {
+    fn from(r: drop_services::remit::qr::QrRefusal) -> Self {
+        use drop_services::remit::qr::QrRefusal as Q;
+        use StatusCode as S;
+        match r {
+            Q::InvalidQr(why) => ApiError::new(S::BAD_REQUEST, "invalid-qr", "Not a valid QR code", why),
+            Q::UnknownMerchant => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "unknown-merchant",
+                "Unknown merchant",
+                "this is not a Drop code, or its merchant or code does not exist",
+            ),
+            Q::Expired => ApiError::new(S::GONE, "qr-expired", "Code expired", "ask the merchant for a new code"),
+            Q::AlreadyPaid => {
+                ApiError::new(S::CONFLICT, "qr-already-paid", "Already paid", "this code has been paid already")
+            }
+            Q::MerchantInactive => ApiError::new(
+                S::CONFLICT,
+                "merchant-inactive",
+                "Merchant not active",
+                "the merchant cannot take payments now",
+            ),
+            Q::AmountRequired => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "amount-required",
+                "Amount required",
+                "this code has no amount: enter one",
+            ),
+        }
+    }
+}
+
 impl From<crate::config::Unwired> for ApiError {
     fn from(e: crate::config::Unwired) -> Self {
         tracing::error!(missing = e.0, "the handler reached for something its function is not wired with");
@@ -298,6 +330,7 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "Payment declined",
                 "this payment cannot be made; contact support",
             ),
+            R::Qr(r) => r.into(),
             R::Storage(t) => t.into(),
             R::Crypto(c) => c.into(),
         }

@@ -4,6 +4,7 @@
 //! readers accept the versions they know.
 
 use super::EventDetail;
+use crate::lifecycle::qr_payment::Status as QrStatus;
 use crate::payment::Status;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,20 @@ pub struct PaymentChanged {
     pub v: u32,
     pub user_id: String,
     pub status: Status,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
+/// A QR payment's status changed (`qr_payment.<status>`), for the payer and the merchant: ids,
+/// status and amount only, no PII.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QrPaymentChanged {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub payer_id: String,
+    pub merchant_id: String,
+    /// A `lifecycle::qr_payment::Status` name.
+    pub status: String,
     pub amount_minor: i64,
     pub currency: String,
 }
@@ -33,6 +48,7 @@ fn v1() -> u32 {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
     Payment { payment_id: String, changed: PaymentChanged },
+    QrPayment { payment_id: String, changed: QrPaymentChanged },
     Canary(CanarySent),
 }
 
@@ -46,6 +62,8 @@ pub enum Audience {
 }
 
 pub const CANARY: &str = "platform.canary";
+/// The aggregate type and event type prefix of QR payments.
+pub const QR_PAYMENT: &str = "qr_payment";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EventError {
@@ -61,6 +79,7 @@ impl DomainEvent {
     pub fn event_type(&self) -> String {
         match self {
             DomainEvent::Payment { changed, .. } => format!("payment.{}", changed.status.as_str()),
+            DomainEvent::QrPayment { changed, .. } => format!("{QR_PAYMENT}.{}", changed.status),
             DomainEvent::Canary(_) => CANARY.to_owned(),
         }
     }
@@ -69,6 +88,7 @@ impl DomainEvent {
     pub fn aggregate(&self) -> (&'static str, String) {
         match self {
             DomainEvent::Payment { payment_id, .. } => ("payment", payment_id.clone()),
+            DomainEvent::QrPayment { payment_id, .. } => (QR_PAYMENT, payment_id.clone()),
             DomainEvent::Canary(_) => ("platform", "canary".to_owned()),
         }
     }
@@ -76,6 +96,7 @@ impl DomainEvent {
     pub fn payload(&self) -> serde_json::Value {
         let v = match self {
             DomainEvent::Payment { changed, .. } => serde_json::to_value(changed),
+            DomainEvent::QrPayment { changed, .. } => serde_json::to_value(changed),
             DomainEvent::Canary(c) => serde_json::to_value(c),
         };
         v.unwrap_or(serde_json::Value::Null)
@@ -92,6 +113,12 @@ impl DomainEvent {
                 return Err(bad());
             }
             DomainEvent::Payment { payment_id: d.aggregate_id.clone(), changed }
+        } else if let Some(status) = d.event_type.strip_prefix(QR_PAYMENT).and_then(|s| s.strip_prefix('.')) {
+            let changed: QrPaymentChanged = serde_json::from_str(&d.payload).map_err(|_| bad())?;
+            if changed.status != status || QrStatus::parse(status).is_none() {
+                return Err(bad());
+            }
+            DomainEvent::QrPayment { payment_id: d.aggregate_id.clone(), changed }
         } else {
             return Err(EventError::Unknown(d.event_type.clone()));
         };
@@ -104,6 +131,7 @@ impl DomainEvent {
     fn version(&self) -> u32 {
         match self {
             DomainEvent::Payment { changed, .. } => changed.v,
+            DomainEvent::QrPayment { changed, .. } => changed.v,
             DomainEvent::Canary(c) => c.v,
         }
     }
@@ -119,6 +147,9 @@ pub fn catalogue() -> Vec<(String, Audience)> {
             _ => Audience::Published,
         };
         out.push((format!("payment.{}", s.as_str()), audience));
+    }
+    for s in QrStatus::ALL {
+        out.push((format!("{QR_PAYMENT}.{}", s.as_str()), Audience::Published));
     }
     out
 }
@@ -163,6 +194,22 @@ mod tests {
         let mut old = detail(&e);
         old.payload = r#"{"user_id":"usr_1","status":"authorised","amount_minor":1,"currency":"NOK"}"#.into();
         assert!(DomainEvent::from_detail(&old).is_ok());
+        let q = DomainEvent::QrPayment {
+            payment_id: "qrp_1".into(),
+            changed: QrPaymentChanged {
+                v: 1,
+                payer_id: "usr_1".into(),
+                merchant_id: "mer_1".into(),
+                status: "completed".into(),
+                amount_minor: 14_900,
+                currency: "NOK".into(),
+            },
+        };
+        assert_eq!(q.event_type(), "qr_payment.completed");
+        assert_eq!(DomainEvent::from_detail(&detail(&q)), Ok(q.clone()));
+        let mut d = detail(&q);
+        d.event_type = "qr_payment.settled".into();
+        assert!(DomainEvent::from_detail(&d).is_err(), "type and payload disagree");
         let c = DomainEvent::Canary(CanarySent { v: 1, sent_at: "2026-12-02T00:00:00Z".into() });
         assert_eq!(DomainEvent::from_detail(&detail(&c)), Ok(c));
     }

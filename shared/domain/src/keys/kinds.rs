@@ -66,10 +66,11 @@ pub enum ItemKind {
     MerchantClaim,
     MerchantMember,
     QrCode,
+    QrPayment,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 33] = [
+    pub const ALL: [ItemKind; 34] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -103,6 +104,7 @@ impl ItemKind {
         ItemKind::MerchantClaim,
         ItemKind::MerchantMember,
         ItemKind::QrCode,
+        ItemKind::QrPayment,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -120,6 +122,7 @@ impl ItemKind {
                 _ if sk.starts_with(super::AML_BUCKET_PREFIX) => K::AmlBucket,
                 _ if sk.starts_with(super::AML_DECISION_PREFIX) => K::AmlDecision,
                 _ if sk.starts_with(super::MEMBER_PREFIX) => K::MerchantMember,
+                _ if sk.starts_with(super::QR_PAYMENT_PREFIX) => K::QrPayment,
                 _ => return None,
             });
         }
@@ -173,7 +176,8 @@ impl ItemKind {
             | K::Idempotency
             | K::Alert
             | K::AuditEntry
-            | K::MerchantMember => Owner::User,
+            | K::MerchantMember
+            | K::QrPayment => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
@@ -199,7 +203,7 @@ impl ItemKind {
             // Know-your-business: kept like a customer's identity.
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             K::Settings => R::Consent,
-            K::Recipient | K::Payment | K::Limit | K::QrCode => R::Payment,
+            K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment => R::Payment,
             K::AmlBucket => R::MonitoringAggregate,
             K::AmlDecision => R::ScreeningResult,
             K::Alert => R::Alert,
@@ -220,7 +224,7 @@ impl ItemKind {
             K::Otp => &["phone", "email"],
             K::BankAccount => &["iban", "bban"],
             K::Recipient => &["name", "iban", "account_number"],
-            K::Payment => &["debtor"],
+            K::Payment | K::QrPayment => &["debtor"],
             K::LocalMessage => &["body"],
             K::Merchant => &["settlement_account"],
             _ => &[],
@@ -259,6 +263,7 @@ mod tests {
             (super::super::merchant_org_pk("310000019"), super::super::UNIQUE_SK.to_owned(), ItemKind::MerchantClaim),
             (u.clone(), super::super::member_sk("mer_1"), ItemKind::MerchantMember),
             (super::super::merchant_pk("mer_1"), super::super::qr_sk("qr_1"), ItemKind::QrCode),
+            (u.clone(), super::super::qr_payment_sk("qrp_01J"), ItemKind::QrPayment),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -185,6 +185,24 @@ pub fn qr_sk(qr_id: &str) -> String {
     format!("{QR_PREFIX}{qr_id}")
 }
 
+/// A payer's QR payments sort under this prefix of their partition.
+pub const QR_PAYMENT_PREFIX: &str = "QRPAY#";
+
+/// A QR payment's sort key (its id without `qrp_`: ULIDs sort by time).
+pub fn qr_payment_sk(payment_id: &str) -> String {
+    format!("{QR_PAYMENT_PREFIX}{}", payment_id.trim_start_matches("qrp_"))
+}
+
+/// gsi2: QR payments by status.
+pub fn qr_payment_status_gsi(status: &str) -> String {
+    format!("QRPAYSTATUS#{status}")
+}
+
+/// gsi3: a merchant's QR payments.
+pub fn merchant_payments_gsi(merchant_id: &str) -> String {
+    format!("MERCHANTPAY#{merchant_id}")
+}
+
 /// A person's membership of a merchant sorts under this prefix of their partition.
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 

@@ -41,6 +41,8 @@ pub struct QrCode {
     pub expires_at: Option<i64>,
     /// `active` until a dynamic code is paid (`paid`).
     pub status: String,
+    /// The payment a dynamic code is being paid by (set at its confirmation; cleared if it fails).
+    pub claimed_by: Option<String>,
     pub created_at: i64,
 }
 
@@ -52,8 +54,9 @@ impl QrCode {
             kind: if i.s("kind")? == "dynamic" { Kind::Dynamic } else { Kind::Static },
             payload: i.s("payload")?.to_owned(),
             amount: i.n("amount"),
-            expires_at: i.n("expires_at"),
+            expires_at: i.n("valid_until"),
             status: i.s("status")?.to_owned(),
+            claimed_by: i.s("claimed_by").map(str::to_owned),
             created_at: i.n("created_at")?,
         })
     }
@@ -61,6 +64,11 @@ impl QrCode {
 
 pub fn new_id() -> String {
     format!("qr_{}", crate::ids::ulid())
+}
+
+/// A code id as [`new_id`] makes them (checked before one reaches a key).
+pub fn is_id(id: &str) -> bool {
+    id.strip_prefix("qr_").is_some_and(|u| u.len() == 26 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Makes a code for an active merchant: `amount` (NOK minor units) makes it dynamic, expiring
@@ -109,7 +117,9 @@ pub async fn create(
         item = item.with("amount", a);
     }
     if let Some(e) = expires_at {
-        item = item.with("expires_at", e);
+        // Not `expires_at`: that is the table's TTL attribute, and an expired code must stay
+        // (its payments refer to it; a scan of it is answered `qr-expired`).
+        item = item.with("valid_until", e);
     }
     // Written only while the merchant is still active (a suspension meanwhile wins).
     let still_active = TxOp::ConditionCheck {
@@ -129,6 +139,7 @@ pub async fn create(
         amount,
         expires_at,
         status: "active".into(),
+        claimed_by: None,
         created_at: now,
     })
 }

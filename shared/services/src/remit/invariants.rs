@@ -131,6 +131,10 @@ impl Remit {
                 }
             }
         }
+        let (payments, postings, qr) = self.qr_invariants(&mut customers, &mut house, &mut by_status).await?;
+        report.payments += payments;
+        report.postings += postings;
+        v.extend(qr);
         for (account, sum) in customers.iter().chain(house.iter()) {
             let stored = ledger::balance(self.table.as_ref(), account).await?;
             if stored != *sum {

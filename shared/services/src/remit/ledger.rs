@@ -4,7 +4,8 @@
 //! summed deltas; customer accounts may never go negative (the balance condition refuses it).
 //!
 //! Accounts: `safeguarding:NOK` (the money Drop holds), `customer:<user>:NOK` (what Drop owes the
-//! user), `provider:<name>:NOK` (sent to a payout provider), `revenue:fees:NOK`.
+//! user), `provider:<name>:NOK` (sent to a payout provider), `revenue:fees:NOK`,
+//! `merchant:<id>:NOK` (what Drop owes a merchant for QR payments, `qr_bank`).
 
 use crate::table::{Cmp, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use drop_domain::Currency;
@@ -103,6 +104,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "refund" => "refund",
                     "funds_reversed" => "funds_reversed",
                     "funds_received_again" => "funds_received_again",
+                    "merchant_payable" => "merchant_payable",
                     _ => "other",
                 },
             })

@@ -8,6 +8,8 @@ pub mod ledger;
 pub mod limits;
 pub mod payments;
 pub mod ports;
+pub mod qr;
+pub mod qr_bank;
 pub mod recipients;
 pub mod reconcile;
 pub mod refund;
@@ -46,6 +48,9 @@ pub enum RemitError {
     /// Blocked by screening or monitoring; the user is not told why (tipping-off).
     #[error("declined by screening or monitoring")]
     Declined,
+    /// A scanned QR code that cannot be paid.
+    #[error("{0}")]
+    Qr(#[from] qr::QrRefusal),
     #[error("storage: {0}")]
     Storage(#[from] TableError),
     #[error("crypto: {0}")]

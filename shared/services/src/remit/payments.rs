@@ -47,10 +47,10 @@ pub struct Confirmed {
 
 /// The idempotency record a confirmation completes in its own transaction, with the answer the
 /// caller renders for it (the same it sends).
-pub struct Completion<'a> {
+pub struct Completion<'a, T = Confirmed> {
     pub record: &'a Key,
     pub hash: &'a str,
-    pub render: &'a (dyn Fn(&Confirmed) -> String + Send + Sync),
+    pub render: &'a (dyn Fn(&T) -> String + Send + Sync),
 }
 
 /// Where payments come from and refunds leave.

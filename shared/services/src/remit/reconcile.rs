@@ -27,6 +27,8 @@ pub struct Reconciled {
     pub providers_polled: u32,
     pub refunded: u32,
     pub errors: u32,
+    /// QR payments (`qr_bank`).
+    pub qr: super::qr_bank::QrReconciled,
 }
 
 impl Remit {
@@ -110,6 +112,7 @@ impl Remit {
                 }
             }
         }
+        r.qr = self.qr_reconcile(stale_secs).await?;
         Ok(r)
     }
 }

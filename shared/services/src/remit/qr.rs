@@ -1,0 +1,375 @@
+//! Paying a merchant by QR code (`drop_domain::lifecycle::qr_payment`): a scan (`initiate`) reads
+//! the code (CRC, Drop's GUID, the merchant's code as made), checks the merchant, the amount, the
+//! expiry and single use, and stores a `created` payment; `confirm` (under an idempotency key)
+//! claims the code and the payer's limits, then starts PSD2 initiation from the payer's account
+//! into Drop's client-funds account. The bank's word and reconciliation are in `qr_bank`.
+
+use super::limits;
+use super::payments::{provider_err, Completion, Remit};
+use super::ports::PaymentOrder;
+use super::{accounts, RemitError};
+use crate::crypto::aad;
+use crate::idempotency;
+use crate::merchants::qr::{self as codes, Kind as CodeKind};
+use crate::merchants::Merchant;
+use crate::table::{CancelReason, Condition, Item, Key, Query, TableError, TxOp, Update};
+use drop_domain::keys;
+use drop_domain::lifecycle::merchant::Status as MerchantStatus;
+use drop_domain::lifecycle::qr_payment::{transition, Event, Status};
+use drop_domain::qr::{drop as profile, QrError};
+use drop_domain::Currency;
+
+/// How long a scan may wait for its confirmation (a dynamic code's own expiry may be sooner).
+pub const SCAN_TTL_SECS: i64 = 15 * 60;
+
+/// Why a scanned code cannot be paid (each its own problem type).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrRefusal {
+    /// Not an EMVCo payload, a wrong CRC, or not the code the merchant made.
+    #[error("not a valid QR code: {0}")]
+    InvalidQr(String),
+    /// Someone else's scheme, or no such merchant or code at Drop.
+    #[error("unknown merchant")]
+    UnknownMerchant,
+    #[error("the code has expired")]
+    Expired,
+    #[error("the code has been paid")]
+    AlreadyPaid,
+    #[error("the merchant cannot take payments")]
+    MerchantInactive,
+    /// A static code: the payer enters the amount.
+    #[error("an amount is required")]
+    AmountRequired,
+}
+
+/// A QR payment as stored (the HTTP layer decides what the API shows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrPayment {
+    pub id: String,
+    pub user_id: String,
+    pub merchant_id: String,
+    pub merchant_name: String,
+    pub qr_id: String,
+    pub code_kind: CodeKind,
+    /// NOK minor units.
+    pub amount: i64,
+    pub currency: Currency,
+    pub status: Status,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+    pub bank_payment_id: Option<String>,
+    /// The limit periods reserved at confirmation (released if the payment fails or expires).
+    pub reserved: Option<(String, String)>,
+    /// The confirmation (its idempotency record) that claimed it.
+    pub confirm_claim: Option<String>,
+}
+
+impl QrPayment {
+    pub(super) fn key(&self) -> Key {
+        Key::new(keys::user_pk(&self.user_id), keys::qr_payment_sk(&self.id))
+    }
+
+    pub(super) fn from_item(i: &Item) -> Option<QrPayment> {
+        Some(QrPayment {
+            id: i.s("payment_id")?.to_owned(),
+            user_id: i.s("user_id")?.to_owned(),
+            merchant_id: i.s("merchant_id")?.to_owned(),
+            merchant_name: i.s("merchant_name")?.to_owned(),
+            qr_id: i.s("qr_id")?.to_owned(),
+            code_kind: if i.s("code_kind")? == "dynamic" { CodeKind::Dynamic } else { CodeKind::Static },
+            amount: i.n("amount")?,
+            currency: Currency::parse(i.s("currency")?).ok()?,
+            status: Status::parse(i.s("status")?)?,
+            expires_at: i.n("valid_until")?,
+            created_at: i.n("created_at")?,
+            updated_at: i.n("updated_at")?,
+            version: i.n("version")?,
+            bank_payment_id: i.s("bank_payment_id").map(str::to_owned),
+            reserved: i.s("limit_day").map(str::to_owned).zip(i.s("limit_month").map(str::to_owned)),
+            confirm_claim: i.s("confirm_claim").map(str::to_owned),
+        })
+    }
+}
+
+/// What a confirmation started: the bank's page for the payer's SCA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrConfirmed {
+    pub payment_id: String,
+    pub status: Status,
+    pub sca_redirect_url: String,
+}
+
+/// A QR payment id as this API gives them out.
+pub fn is_id(id: &str) -> bool {
+    id.strip_prefix("qrp_").is_some_and(|u| u.len() == 26 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+fn code_key(merchant_id: &str, qr_id: &str) -> Key {
+    Key::new(keys::merchant_pk(merchant_id), keys::qr_sk(qr_id))
+}
+
+fn refusal(e: QrError) -> QrRefusal {
+    match e {
+        QrError::Foreign => QrRefusal::UnknownMerchant,
+        other => QrRefusal::InvalidQr(other.to_string()),
+    }
+}
+
+impl Remit {
+    /// A scan: reads the code and stores a `created` payment of the code's amount (dynamic) or
+    /// `amount` (static), for the payer to confirm.
+    pub async fn qr_initiate(
+        &self,
+        user_id: &str,
+        payload: &str,
+        amount: Option<i64>,
+    ) -> Result<QrPayment, RemitError> {
+        if amount.is_some_and(|a| !(1..=codes::MAX_AMOUNT).contains(&a)) {
+            return Err(RemitError::Invalid("amount"));
+        }
+        let code = profile::read(payload).map_err(refusal)?;
+        let merchant_id = match &code.payee {
+            profile::Payee::Merchant(id) if crate::merchants::is_id(id) => id.clone(),
+            // Payment requests between people come with their own issue; none exists yet.
+            _ => return Err(QrRefusal::UnknownMerchant.into()),
+        };
+        let qr_id = code.reference.clone().filter(|r| codes::is_id(r)).ok_or(QrRefusal::UnknownMerchant)?;
+        let stored = self.table.get(&code_key(&merchant_id, &qr_id)).await?;
+        let stored = stored.as_ref().and_then(codes::QrCode::from_item).ok_or(QrRefusal::UnknownMerchant)?;
+        if stored.payload != payload {
+            return Err(QrRefusal::InvalidQr("not the code the merchant made".into()).into());
+        }
+        let merchant = self.table.get(&Key::new(keys::merchant_pk(&merchant_id), keys::MERCHANT_SK)).await?;
+        let merchant = merchant.as_ref().and_then(Merchant::from_item).ok_or(QrRefusal::UnknownMerchant)?;
+        if merchant.status != MerchantStatus::Active {
+            return Err(QrRefusal::MerchantInactive.into());
+        }
+        let now = self.now();
+        let (amount, expires_at) = match stored.kind {
+            CodeKind::Dynamic => {
+                let due = stored.amount.ok_or(QrRefusal::UnknownMerchant)?;
+                if amount.is_some_and(|a| a != due) {
+                    return Err(RemitError::Invalid("amount"));
+                }
+                let expiry = stored.expires_at.unwrap_or(now);
+                if now >= expiry {
+                    return Err(QrRefusal::Expired.into());
+                }
+                if stored.status != "active" || stored.claimed_by.is_some() {
+                    return Err(QrRefusal::AlreadyPaid.into());
+                }
+                (due, expiry.min(now + SCAN_TTL_SECS))
+            }
+            CodeKind::Static => (amount.ok_or(QrRefusal::AmountRequired)?, now + SCAN_TTL_SECS),
+        };
+        if amount > self.limits.per_payment {
+            return Err(RemitError::Limit("per payment"));
+        }
+        let id = format!("qrp_{}", crate::ids::ulid());
+        let status = Status::Created;
+        let item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
+            .with("payment_id", id.as_str())
+            .with("user_id", user_id)
+            .with("kind", drop_domain::payment::Kind::Qr.as_str())
+            .with("merchant_id", merchant_id.as_str())
+            .with("merchant_name", merchant.name.as_str())
+            .with("qr_id", qr_id.as_str())
+            .with("code_kind", stored.kind.as_str())
+            .with("amount", amount)
+            .with("currency", Currency::NOK.as_str())
+            .with("status", status.as_str())
+            // Not `expires_at` (the table's TTL attribute): a payment is never deleted by time.
+            .with("valid_until", expires_at)
+            .with("created_at", now)
+            .with("updated_at", now)
+            .with("version", 1)
+            .with("gsi1pk", keys::payment_id_gsi(&id))
+            .with("gsi1sk", "QRPAY")
+            .with("gsi2pk", keys::qr_payment_status_gsi(status.as_str()))
+            .with("gsi2sk", format!("{now:012}#{id}"))
+            .with("gsi3pk", keys::merchant_payments_gsi(&merchant_id))
+            .with("gsi3sk", format!("{now:012}#{id}"));
+        self.table.put(item.clone(), Some(Condition::absent())).await?;
+        QrPayment::from_item(&item).ok_or(RemitError::NotFound)
+    }
+
+    pub async fn qr_get(&self, user_id: &str, id: &str) -> Result<QrPayment, RemitError> {
+        if !is_id(id) {
+            return Err(RemitError::NotFound);
+        }
+        let item = self
+            .table
+            .get(&Key::new(keys::user_pk(user_id), keys::qr_payment_sk(id)))
+            .await?
+            .ok_or(RemitError::NotFound)?;
+        QrPayment::from_item(&item).ok_or(RemitError::NotFound)
+    }
+
+    /// Finds a QR payment by id alone (the bank's return, reconciliation).
+    pub async fn qr_find(&self, id: &str) -> Result<QrPayment, RemitError> {
+        if !is_id(id) {
+            return Err(RemitError::NotFound);
+        }
+        let page = self.table.query(Query::partition(keys::payment_id_gsi(id)).on_index("gsi1").limit(1)).await?;
+        page.items.first().and_then(QrPayment::from_item).ok_or(RemitError::NotFound)
+    }
+
+    /// The conditional update for one transition, plus anything else to set.
+    pub(super) fn qr_step(
+        &self,
+        p: &QrPayment,
+        event: Event,
+        extra: Vec<(&str, crate::table::Value)>,
+    ) -> Result<(Update, Status), RemitError> {
+        let to = transition(p.status, event).map_err(|_| RemitError::IllegalState(p.status.as_str()))?;
+        let now = self.now();
+        let mut u = Update::new(p.key())
+            .set("status", to.as_str())
+            .set("updated_at", now)
+            .set("gsi2pk", keys::qr_payment_status_gsi(to.as_str()))
+            .set("gsi2sk", format!("{now:012}#{}", p.id))
+            .add("version", 1)
+            .when(Condition::eq("status", p.status.as_str()).and(Condition::eq("version", p.version)));
+        for (k, v) in extra {
+            u.set.insert(k.to_owned(), v);
+        }
+        Ok((u, to))
+    }
+
+    /// Confirms a scanned payment: claims the code (dynamic: one payment only) and the payer's
+    /// limits, then starts payment initiation at the payer's bank.
+    pub async fn qr_confirm(
+        &self,
+        user_id: &str,
+        payment_id: &str,
+        account_id: &str,
+        psu_ip: &str,
+        idem: Option<Completion<'_, QrConfirmed>>,
+    ) -> Result<QrConfirmed, RemitError> {
+        let p = self.qr_get(user_id, payment_id).await?;
+        if p.status != Status::Created {
+            return Err(RemitError::IllegalState(p.status.as_str()));
+        }
+        if self.now() >= p.expires_at {
+            self.qr_expire(&p).await?;
+            return Err(QrRefusal::Expired.into());
+        }
+        let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
+        let bank = self.bank()?.clone();
+        let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
+        let p = self.qr_claim(&p, &claim).await?;
+        let order = PaymentOrder {
+            end_to_end_id: p.id.trim_start_matches("qrp_").chars().take(35).collect(),
+            debtor_bban: debtor,
+            amount: p.amount,
+            currency: Currency::NOK,
+            creditor_bban: bank.safeguarding.clone(),
+            creditor_name: "Drop AS".into(),
+            remittance: format!("Drop {} {}", p.merchant_name, p.id),
+        };
+        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
+        let started =
+            bank.payments.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
+        let key = p.key();
+        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, "debtor"), &order.debtor_bban).await?;
+        let (u, to) = self.qr_step(
+            &p,
+            Event::Confirm,
+            vec![
+                ("account_id", account_id.into()),
+                ("bank_payment_id", started.id.clone().into()),
+                ("sca_url", started.sca_url.clone().into()),
+                ("debtor", debtor.into()),
+            ],
+        )?;
+        let confirmed = QrConfirmed { payment_id: p.id.clone(), status: to, sca_redirect_url: started.sca_url };
+        let mut ops = vec![TxOp::Update(u)];
+        if let Some(c) = idem {
+            ops.push(TxOp::Update(idempotency::complete(c.record, c.hash, 200, &(c.render)(&confirmed))));
+        }
+        self.apply(ops).await?;
+        Ok(confirmed)
+    }
+
+    /// Claims a `created` payment for one confirmation (`claim`: its idempotency record), with
+    /// the payer's limits and, for a dynamic code, the code itself, while the merchant is active.
+    /// The same confirmation may claim again (a retry after the bank did not answer).
+    async fn qr_claim(&self, p: &QrPayment, claim: &str) -> Result<QrPayment, RemitError> {
+        if p.confirm_claim.as_deref() == Some(claim) {
+            return Ok(p.clone());
+        }
+        let key = p.key();
+        let (day, month) = limits::periods(self.clock.now());
+        let claimed = Update::new(key.clone())
+            .set("confirm_claim", claim)
+            .set("limit_day", day.as_str())
+            .set("limit_month", month.as_str())
+            .when(
+                Condition::eq("status", Status::Created.as_str())
+                    .and(Condition::eq("version", p.version))
+                    .and(Condition::NotExists("confirm_claim".into())),
+            );
+        let mut ops = vec![TxOp::Update(claimed)];
+        ops.push(TxOp::ConditionCheck {
+            key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),
+            condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+        });
+        if p.code_kind == CodeKind::Dynamic {
+            ops.push(TxOp::Update(
+                Update::new(code_key(&p.merchant_id, &p.qr_id))
+                    .set("claimed_by", p.id.as_str())
+                    .when(Condition::eq("status", "active").and(Condition::NotExists("claimed_by".into()))),
+            ));
+        }
+        ops.extend(limits::reserve(&p.user_id, p.amount, &day, &month, self.limits));
+        match self.table.transact(ops).await {
+            Ok(()) => {}
+            Err(TableError::TransactionCanceled { reasons }) => {
+                let failed = |i: usize| matches!(reasons.get(i), Some(Some(CancelReason::ConditionFailed { .. })));
+                let dynamic = p.code_kind == CodeKind::Dynamic;
+                return Err(if failed(0) {
+                    RemitError::IllegalState("being confirmed")
+                } else if failed(1) {
+                    QrRefusal::MerchantInactive.into()
+                } else if dynamic && failed(2) {
+                    QrRefusal::AlreadyPaid.into()
+                } else if failed(if dynamic { 3 } else { 2 }) {
+                    RemitError::Limit("daily")
+                } else if failed(if dynamic { 4 } else { 3 }) {
+                    RemitError::Limit("monthly")
+                } else {
+                    RemitError::Storage(TableError::Unavailable("claim not stored".into()))
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // The claim does not change the version: the payment as it is now.
+        Ok(QrPayment { reserved: Some((day, month)), confirm_claim: Some(claim.to_owned()), ..p.clone() })
+    }
+
+    /// What undoes a claim: the limits back, the code free again (the payment did not happen).
+    pub(super) fn qr_unclaim(&self, p: &QrPayment) -> Vec<TxOp> {
+        let mut ops = Vec::new();
+        if let Some((day, month)) = &p.reserved {
+            ops.extend(limits::release(&p.user_id, p.amount, day, month));
+        }
+        if p.code_kind == CodeKind::Dynamic && p.reserved.is_some() {
+            ops.push(TxOp::Update(
+                Update::new(code_key(&p.merchant_id, &p.qr_id))
+                    .remove("claimed_by")
+                    .when(Condition::eq("claimed_by", p.id.as_str())),
+            ));
+        }
+        ops
+    }
+
+    /// A `created` payment past its expiry (never sent to the bank) expires.
+    pub(super) async fn qr_expire(&self, p: &QrPayment) -> Result<(), RemitError> {
+        let (u, _) = self.qr_step(p, Event::Expire, vec![])?;
+        let mut ops = vec![TxOp::Update(u)];
+        ops.extend(self.qr_unclaim(p));
+        self.apply(ops).await
+    }
+}

@@ -1,0 +1,256 @@
+//! The bank's word on a QR payment, and reconciliation. Accepted (`ACTC`, `ACSP`, …) →
+//! `authorised`, the funds recorded for the payer; settled (`ACSC`, `ACCC`) → `completed`, the
+//! amount owed to the merchant (`merchant:<id>:NOK`) and the code marked paid; rejected →
+//! `failed`, with the limits and the code released (and the funds reversed if they were
+//! recorded). Payments resting at the bank are re-read by reconciliation; one still waiting for
+//! SCA well past its expiry is cancelled at the bank, and then follows the bank's status.
+//!
+//! Ledger, per status (customer = the payer's account):
+//!
+//! | status | postings | customer net | merchant |
+//! |---|---|---|---|
+//! | created, pending_authorisation, cancelled, expired | none | 0 | 0 |
+//! | authorised | funds received | amount | 0 |
+//! | completed | funds received, merchant payable | 0 | amount |
+//! | failed | none, or received and reversed | 0 | 0 |
+
+use super::invariants::Violation;
+use super::ledger::{self, Posting};
+use super::payments::{provider_err, Remit};
+use super::ports::{classify, BankPaymentState};
+use super::qr::QrPayment;
+use super::RemitError;
+use crate::merchants::qr::Kind as CodeKind;
+use crate::table::{Condition, Key, Query, TxOp, Update};
+use drop_domain::event::catalogue::{DomainEvent, QrPaymentChanged};
+use drop_domain::keys;
+use drop_domain::lifecycle::qr_payment::{Event, Status};
+use drop_domain::Currency;
+use std::collections::BTreeMap;
+
+/// The bank statuses that mean the money is in Drop's account.
+fn settled(status: &str) -> bool {
+    matches!(status, "ACSC" | "ACCC")
+}
+
+pub fn merchant_account(merchant_id: &str) -> String {
+    format!("merchant:{merchant_id}:NOK")
+}
+
+/// What reconciliation did with QR payments.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QrReconciled {
+    pub examined: u32,
+    pub expired: u32,
+    pub bank_checked: u32,
+    pub cancelled_at_bank: u32,
+    pub errors: u32,
+}
+
+impl Remit {
+    fn qr_posting(&self, p: &QrPayment, debit: String, credit: String, kind: &'static str) -> Posting {
+        Posting { debit, credit, amount: p.amount, currency: Currency::NOK, reference: p.id.clone(), kind }
+    }
+
+    fn qr_event(&self, p: &QrPayment, to: Status) -> TxOp {
+        let changed = QrPaymentChanged {
+            v: 1,
+            payer_id: p.user_id.clone(),
+            merchant_id: p.merchant_id.clone(),
+            status: to.as_str().to_owned(),
+            amount_minor: p.amount,
+            currency: p.currency.as_str().to_owned(),
+        };
+        let e = DomainEvent::QrPayment { payment_id: p.id.clone(), changed };
+        crate::events::outbox_put(&e, self.clock.now()).0
+    }
+
+    /// Moves a payment at the bank on by the bank's `transactionStatus`.
+    async fn qr_follow(&self, p: &QrPayment, status: &str) -> Result<(), RemitError> {
+        let at = drop_domain::time::rfc3339(self.clock.now());
+        let received = || self.qr_posting(p, ledger::safeguarding(), ledger::customer(&p.user_id), "funds_received");
+        let state = classify(status);
+        let mut ops = Vec::new();
+        match (p.status, state) {
+            (Status::PendingAuthorisation | Status::Authorised, BankPaymentState::Authorised) if settled(status) => {
+                let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                let mut postings = Vec::new();
+                if p.status == Status::PendingAuthorisation {
+                    postings.push(received());
+                }
+                postings.push(self.qr_posting(
+                    p,
+                    ledger::customer(&p.user_id),
+                    merchant_account(&p.merchant_id),
+                    "merchant_payable",
+                ));
+                ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
+                ops.extend(ledger::ops(&postings, &at));
+                if p.code_kind == CodeKind::Dynamic {
+                    ops.push(TxOp::Update(
+                        Update::new(Key::new(keys::merchant_pk(&p.merchant_id), keys::qr_sk(&p.qr_id)))
+                            .set("status", "paid")
+                            .when(Condition::eq("claimed_by", p.id.as_str())),
+                    ));
+                }
+            }
+            (Status::PendingAuthorisation, BankPaymentState::Authorised) => {
+                let (u, to) = self.qr_step(p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
+                ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
+                ops.extend(ledger::ops(&[received()], &at));
+            }
+            (Status::PendingAuthorisation | Status::Authorised, BankPaymentState::Failed) => {
+                let (u, to) = self.qr_step(
+                    p,
+                    Event::BankRejected,
+                    vec![("bank_status", status.into()), ("failure_reason", format!("bank {status}").into())],
+                )?;
+                ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
+                if p.status == Status::Authorised {
+                    let reversed =
+                        self.qr_posting(p, ledger::customer(&p.user_id), ledger::safeguarding(), "funds_reversed");
+                    ops.extend(ledger::ops(&[reversed], &at));
+                }
+                ops.extend(self.qr_unclaim(p));
+            }
+            _ => return Ok(()),
+        }
+        self.apply(ops).await
+    }
+
+    /// Reads the bank's status of a payment at the bank and follows it.
+    pub async fn qr_check_bank(&self, payment_id: &str) -> Result<QrPayment, RemitError> {
+        let p = self.qr_find(payment_id).await?;
+        let Some(bank_id) = p.bank_payment_id.clone() else { return Ok(p) };
+        if !p.status.at_bank() {
+            return Ok(p);
+        }
+        let status = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
+        self.qr_follow(&p, &status).await?;
+        self.qr_find(payment_id).await
+    }
+
+    /// QR payments of one status last changed between `from` and `to` (epoch seconds).
+    pub async fn qr_payments_in(&self, status: Status, from: i64, to: i64) -> Result<Vec<QrPayment>, RemitError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .table
+                .query(
+                    Query::partition(keys::qr_payment_status_gsi(status.as_str()))
+                        .on_index("gsi2")
+                        .between(format!("{:012}", from.max(0)), format!("{to:012}~"))
+                        .limit(100)
+                        .after(cursor),
+                )
+                .await?;
+            out.extend(page.items.iter().filter_map(QrPayment::from_item));
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Scans never confirmed expire; payments at the bank are re-read; one still waiting for
+    /// SCA `SCA_GRACE_SECS` after its expiry is cancelled at the bank (and follows the bank).
+    pub async fn qr_reconcile(&self, stale_secs: i64) -> Result<QrReconciled, RemitError> {
+        let now = self.now();
+        let mut r = QrReconciled::default();
+        for status in [Status::Created, Status::PendingAuthorisation, Status::Authorised] {
+            for p in self.qr_payments_in(status, 0, now - stale_secs).await? {
+                r.examined += 1;
+                let outcome = match status {
+                    Status::Created if now >= p.expires_at => self.qr_expire(&p).await.map(|_| r.expired += 1),
+                    Status::Created => Ok(()),
+                    _ => match self.qr_check_bank(&p.id).await {
+                        Ok(q)
+                            if q.status == Status::PendingAuthorisation
+                                && now > q.expires_at + super::reconcile::SCA_GRACE_SECS =>
+                        {
+                            r.bank_checked += 1;
+                            self.qr_cancel_at_bank(&q).await.map(|_| r.cancelled_at_bank += 1)
+                        }
+                        other => other.map(|_| r.bank_checked += 1),
+                    },
+                };
+                if let Err(e) = outcome {
+                    r.errors += 1;
+                    tracing::warn!(payment = %p.id, status = status.as_str(), error = %e, "QR reconciliation step failed");
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// Asks the bank to cancel a payment still waiting for SCA, then follows the bank's status
+    /// (cancelled → failed; if the payer approved meanwhile, it goes on).
+    async fn qr_cancel_at_bank(&self, p: &QrPayment) -> Result<(), RemitError> {
+        let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
+        let bank = &self.bank()?.payments;
+        if let Err(e) = bank.cancel_payment(&bank_id).await {
+            tracing::info!(payment = %p.id, error = %e, "the bank did not cancel; following its status");
+        }
+        let status = bank.payment_status(&bank_id).await.map_err(provider_err)?;
+        self.qr_follow(p, &status).await
+    }
+
+    /// The QR half of the ledger invariants: each payment's journal balances and matches its
+    /// status; adds the payments' accounts to `customers` and Drop's to `house`, and what the
+    /// statuses say Drop's accounts must hold to `by_status`.
+    pub(super) async fn qr_invariants(
+        &self,
+        customers: &mut BTreeMap<String, i64>,
+        house: &mut BTreeMap<String, i64>,
+        by_status: &mut BTreeMap<String, i64>,
+    ) -> Result<(u32, u32, Vec<Violation>), RemitError> {
+        let (mut payments, mut postings, mut v) = (0, 0, Vec::new());
+        let now = self.now();
+        for status in Status::ALL {
+            for p in self.qr_payments_in(*status, 0, now + 1).await? {
+                payments += 1;
+                let journal = ledger::journal(self.table.as_ref(), &p.id).await?;
+                postings += journal.len() as u32;
+                let allowed: &[&str] = match p.status {
+                    Status::Authorised => &["funds_received"],
+                    Status::Completed | Status::Settled => &["funds_received", "merchant_payable"],
+                    Status::Failed => &["funds_received", "funds_reversed"],
+                    _ => &[],
+                };
+                let violation = |rule: &'static str, detail: String| Violation { rule, subject: p.id.clone(), detail };
+                if let Some(j) = journal.iter().find(|j| !allowed.contains(&j.kind)) {
+                    v.push(violation("postings-match-status", format!("{} posting in {}", j.kind, p.status.as_str())));
+                }
+                let mut net: BTreeMap<String, i64> = BTreeMap::new();
+                for j in &journal {
+                    *net.entry(j.debit.clone()).or_insert(0) -= j.amount;
+                    *net.entry(j.credit.clone()).or_insert(0) += j.amount;
+                }
+                let total: i64 = net.values().sum();
+                if total != 0 || journal.iter().any(|j| j.amount <= 0) {
+                    v.push(violation("journal-balances", format!("postings sum to {total}")));
+                }
+                let customer = ledger::customer(&p.user_id);
+                let held = net.get(&customer).copied().unwrap_or(0);
+                let expected = if p.status == Status::Authorised { p.amount } else { 0 };
+                if held != expected {
+                    v.push(violation(
+                        "funds-match-status",
+                        format!("{} holds {held}, expected {expected}", p.status.as_str()),
+                    ));
+                }
+                let received = matches!(p.status, Status::Authorised | Status::Completed | Status::Settled);
+                *by_status.entry(ledger::safeguarding()).or_insert(0) -= if received { p.amount } else { 0 };
+                let owed = if matches!(p.status, Status::Completed | Status::Settled) { p.amount } else { 0 };
+                *by_status.entry(merchant_account(&p.merchant_id)).or_insert(0) += owed;
+                for (account, n) in net {
+                    let into = if account == customer { &mut *customers } else { &mut *house };
+                    *into.entry(account).or_insert(0) += n;
+                }
+            }
+        }
+        Ok((payments, postings, v))
+    }
+}

@@ -1,0 +1,221 @@
+//! Paying a merchant by QR code end to end through drop-local over HTTP, with the bank,
+//! Enhetsregisteret and BankID simulators, on SQLite and on moto: a dynamic code is scanned,
+//! confirmed by 50 concurrent requests under one key (one bank payment), approved at the bank,
+//! and followed to `completed` with the merchant owed the amount in the ledger; the paid code
+//! cannot be paid again. A static code takes the payer's amount; a payment the bank rejects
+//! fails and leaves nothing owed. Bad codes get their problem types: a wrong CRC, a foreign GUID,
+//! a static code without an amount, an expired code.
+
+use drop_domain::qr::mpm::crc16;
+use drop_services::table::{Key, Update};
+use drop_simulators::brreg;
+use drop_tests::flow::{client, cookie, start};
+use drop_tests::pay::{follow_with, get_json, link_account, post, ready};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn problem(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
+}
+
+/// The payload with its CRC computed again (a valid code of other content).
+fn recrc(payload_without_crc: &str) -> String {
+    let body = format!("{payload_without_crc}6304");
+    format!("{body}{:04X}", crc16(body.as_bytes()))
+}
+
+async fn reconcile(base: &str) -> Value {
+    let r = client().post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0")).send().await;
+    let r = r.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+async fn invariants(base: &str) -> Value {
+    let r = client().post(format!("{base}/_local/schedules/ledger-invariants")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+async fn qr_pay(aws: bool) {
+    let (stack, base) = start(aws).await;
+    let s = ready(&base).await;
+    let account = link_account(&base, &s).await;
+    let body = json!({"organisationNumber": brreg::ACTIVE, "settlementAccount": "8601 11 17947", "mcc": "5812"});
+    let r = post(&base, "/api/merchant/onboard", &s).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let merchant = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let code = |body: Value| {
+        let base = base.clone();
+        let s = s.clone();
+        async move {
+            let r = post(&base, "/api/merchant/qr", &s).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let dynamic = code(json!({"merchantId": merchant, "amount": 14_900, "expiresInSeconds": 600})).await;
+    let fixed = code(json!({"merchantId": merchant})).await;
+    let payload = dynamic["payload"].as_str().unwrap().to_owned();
+    let scan = |payload: String, amount: Option<i64>| {
+        let base = base.clone();
+        let s = s.clone();
+        async move {
+            let mut body = json!({"payload": payload});
+            if let Some(a) = amount {
+                body["amount"] = json!(a);
+            }
+            post(&base, "/api/payment/qr/initiate", &s).json(&body).send().await.unwrap()
+        }
+    };
+
+    // Bad codes, each with its own answer.
+    let mut tampered = payload.clone();
+    let last = if tampered.ends_with('0') { '1' } else { '0' };
+    tampered.pop();
+    tampered.push(last);
+    assert_eq!(problem(scan(tampered, None).await).await, (StatusCode::BAD_REQUEST, "invalid-qr".into()));
+    let foreign = recrc(&payload[..payload.len() - 8].replace("NO.DROP.PAY", "NO.EVIL.PAY"));
+    assert_eq!(problem(scan(foreign, None).await).await, (StatusCode::UNPROCESSABLE_ENTITY, "unknown-merchant".into()));
+    // A valid code that is not the one the merchant made (another amount, CRC made again).
+    let altered = recrc(&payload[..payload.len() - 8].replace("5406149.00", "54041.00"));
+    assert_eq!(problem(scan(altered, None).await).await, (StatusCode::BAD_REQUEST, "invalid-qr".into()));
+    let static_payload = fixed["payload"].as_str().unwrap().to_owned();
+    assert_eq!(
+        problem(scan(static_payload.clone(), None).await).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "amount-required".into())
+    );
+    assert_eq!(
+        problem(scan(payload.clone(), Some(100)).await).await.0,
+        StatusCode::BAD_REQUEST,
+        "not the code's amount"
+    );
+
+    // The dynamic code: scanned, then confirmed by 50 requests at once under one key.
+    let r = scan(payload.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!((p["status"].as_str(), p["amount"].as_i64()), (Some("created"), Some(14_900)));
+    assert_eq!((p["merchantName"].as_str(), p["codeKind"].as_str()), (Some("KAFFEBAREN AS"), Some("dynamic")));
+    let id = p["paymentId"].as_str().unwrap().to_owned();
+    let key = ulid::Ulid::new().to_string();
+    let confirm = |key: String, id: String| {
+        let base = base.clone();
+        let s = s.clone();
+        let account = account.clone();
+        async move {
+            post(&base, "/api/payment/qr/confirm", &s)
+                .header("idempotency-key", key)
+                .json(&json!({"paymentId": id, "accountId": account}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let answers = futures::future::join_all((0..50).map(|_| confirm(key.clone(), id.clone()))).await;
+    let mut urls = std::collections::BTreeSet::new();
+    let mut binding = None;
+    for r in answers {
+        match r.status() {
+            StatusCode::OK => {
+                binding = binding.or_else(|| cookie(&r, "__Host-drop_sca"));
+                let v: Value = r.json().await.unwrap();
+                assert_eq!(v["status"], "pending_authorisation");
+                urls.insert(v["scaRedirectUrl"].as_str().unwrap().to_owned());
+            }
+            StatusCode::CONFLICT => {}
+            other => panic!("a concurrent confirm answered {other}: {}", r.text().await.unwrap()),
+        }
+    }
+    assert_eq!(urls.len(), 1, "one bank payment: {urls:?}");
+    let sca = urls.into_iter().next().unwrap();
+    // The same key replays; another key finds the payment taken.
+    let again = confirm(key.clone(), id.clone()).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(confirm(ulid::Ulid::new().to_string(), id.clone()).await.status(), StatusCode::CONFLICT);
+    // While it is being paid, nobody else can pay the code.
+    assert_eq!(problem(scan(payload.clone(), None).await).await, (StatusCode::CONFLICT, "qr-already-paid".into()));
+
+    // The bank: approved; the SCA return reads the bank (the browser that confirmed).
+    let binding = binding.expect("the SCA binding cookie");
+    let back = follow_with(&format!("{sca}?sim_result=approve"), Some(&format!("__Host-drop_sca={binding}"))).await;
+    assert!(back.contains(&format!("/payments/{id}?status=authorised")), "{back}");
+    let mut view = get_json(&base, &format!("/api/payment/qr/{id}"), &s).await;
+    assert_eq!(view["status"], "authorised");
+    // Reconciliation follows the bank until it settled.
+    for _ in 0..4 {
+        if view["status"] == "completed" {
+            break;
+        }
+        reconcile(&base).await;
+        view = get_json(&base, &format!("/api/payment/qr/{id}"), &s).await;
+    }
+    assert_eq!(view["status"], "completed", "{view}");
+    let owed = drop_services::remit::ledger::balance(
+        stack.ctx.table.as_ref(),
+        &drop_services::remit::qr_bank::merchant_account(&merchant),
+    )
+    .await
+    .unwrap();
+    assert_eq!(owed, 14_900, "the merchant is owed the payment");
+    let codes = get_json(&base, &format!("/api/merchant/qr?merchantId={merchant}"), &s).await;
+    let paid = codes.as_array().unwrap().iter().find(|c| c["id"] == dynamic["id"]).unwrap();
+    assert_eq!(paid["status"], "paid");
+    assert_eq!(problem(scan(payload.clone(), None).await).await, (StatusCode::CONFLICT, "qr-already-paid".into()));
+
+    // A static code with the payer's amount; the bank rejects it: failed, nothing owed, the
+    // limits back.
+    let r = scan(static_payload.clone(), Some(5_000)).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!((p["amount"].as_i64(), p["codeKind"].as_str()), (Some(5_000), Some("static")));
+    let rejected = p["paymentId"].as_str().unwrap().to_owned();
+    let r = confirm(ulid::Ulid::new().to_string(), rejected.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let binding = cookie(&r, "__Host-drop_sca").unwrap();
+    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let back = follow_with(&format!("{sca}?sim_result=reject"), Some(&format!("__Host-drop_sca={binding}"))).await;
+    assert!(back.contains("status=failed"), "{back}");
+    // The static code stays usable.
+    assert_eq!(scan(static_payload, Some(7_500)).await.status(), StatusCode::CREATED);
+
+    // An expired dynamic code (its expiry moved into the past, as time would).
+    let late = code(json!({"merchantId": merchant, "amount": 2_000})).await;
+    let late_id = late["id"].as_str().unwrap();
+    let late_key = Key::new(drop_domain::keys::merchant_pk(&merchant), drop_domain::keys::qr_sk(late_id));
+    stack.ctx.table.update(Update::new(late_key).set("valid_until", 1_000_i64)).await.unwrap();
+    assert_eq!(
+        problem(scan(late["payload"].as_str().unwrap().to_owned(), None).await).await,
+        (StatusCode::GONE, "qr-expired".into())
+    );
+
+    // Someone else's payment is not found; the ledger holds together.
+    assert_eq!(
+        problem(
+            post(&base, "/api/payment/qr/confirm", &s)
+                .header("idempotency-key", "k1")
+                .json(&json!({"paymentId": "qrp_01JC7Z2Q8K4V6M0T3R5N9XWYAB", "accountId": account}))
+                .send()
+                .await
+                .unwrap()
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let report = invariants(&base).await;
+    assert_eq!(report["violations"], json!([]), "{report}");
+}
+
+#[tokio::test]
+async fn qr_payment_on_sqlite() {
+    qr_pay(false).await;
+}
+
+#[tokio::test]
+#[ignore = "needs moto: tests/run.sh"]
+async fn qr_payment_on_moto() {
+    qr_pay(true).await;
+}
