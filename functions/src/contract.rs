@@ -92,6 +92,7 @@ pub fn constrain(doc: &mut Value) {
     param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": statuses}));
     param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
     param(doc, "/api/merchant/qr", "get", "merchantId", ulid_id("mer"));
+    param(doc, "/api/webhooks/nexi", "post", "payment", ulid_id("qrp"));
     for (path, method, id) in [
         ("/api/payment/{id}", "get", ulid_id("pay")),
         ("/api/payment/{id}/cancel", "post", ulid_id("pay")),

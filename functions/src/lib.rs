@@ -10,6 +10,7 @@ pub mod merchant_qr;
 pub mod openapi;
 pub mod platform;
 pub mod qr_pay;
+pub mod qr_settlement;
 pub mod registry;
 pub mod remit;
 pub mod rescreen;

@@ -42,6 +42,7 @@ use utoipa::OpenApi;
         crate::qr_pay::get,
         crate::remit::webhooks::wise,
         crate::remit::webhooks::thunes,
+        crate::qr_settlement::nexi,
         crate::admin::alerts,
         crate::admin::close,
         crate::screening_list::status,

@@ -75,7 +75,7 @@ impl From<&QrPayment> for QrPaymentView {
 pub async fn initiate(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let b: QrInitiateRequest = req.json()?;
-    if b.payload.is_empty() || b.payload.len() > drop_domain::qr::mpm::MAX_CHARS {
+    if b.payload.is_empty() || b.payload.chars().count() > drop_domain::qr::mpm::MAX_CHARS {
         return Err(ApiError::invalid_field("payload", "1–512 characters"));
     }
     crate::user::require_active(&ctx, &user).await?;

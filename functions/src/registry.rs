@@ -199,7 +199,7 @@ http!(
     ANY_ROLE,
     Default,
     crate::qr_pay::confirm_handler,
-    &[Need::Bank, Need::PaymentLimits]
+    &[Need::Bank, Need::PaymentLimits, Need::Aml]
 );
 http!(
     PAYMENT_QR_GET,
@@ -230,6 +230,16 @@ http!(
     Default,
     webhooks::thunes_handler,
     &[Need::Thunes]
+);
+http!(
+    WEBHOOK_NEXI,
+    "webhook-nexi",
+    "POST",
+    "/api/webhooks/nexi",
+    Access::Public,
+    Default,
+    crate::qr_settlement::nexi_handler,
+    &[Need::Acquirer]
 );
 http!(
     ADMIN_ALERTS,
@@ -300,6 +310,12 @@ pub static PAYOUT_WORKER: FunctionDef = FunctionDef {
     name: "payout-worker",
     kind: Kind::Sqs { handler: jobs::payout_handler },
     uses: &[Need::Bank, Need::Wise, Need::Thunes],
+};
+
+pub static QR_SETTLEMENT_WORKER: FunctionDef = FunctionDef {
+    name: "qr-settlement-worker",
+    kind: Kind::Sqs { handler: crate::qr_settlement::submit_handler },
+    uses: &[Need::Acquirer],
 };
 
 pub static PAYMENT_MONITOR: FunctionDef =
@@ -376,9 +392,11 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_QR_GET,
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
+    &WEBHOOK_NEXI,
     &ADMIN_ALERTS,
     &ADMIN_ALERT_CLOSE,
     &PAYOUT_WORKER,
+    &QR_SETTLEMENT_WORKER,
     &PAYMENT_MONITOR,
     &PAYMENT_RECONCILIATION,
     &LEDGER_INVARIANTS,

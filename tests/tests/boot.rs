@@ -16,7 +16,7 @@ fn expected_status(function: &str) -> u16 {
         "auth-logout" | "webhook-thunes" => 204,
         "accounts-callback" => 403,
         "payment-sca-callback" => 303,
-        "webhook-wise" => 401,
+        "webhook-wise" | "webhook-nexi" => 401,
         "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"
         | "settings-put" => 401,
         f if f.starts_with("accounts-")

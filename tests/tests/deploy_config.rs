@@ -74,11 +74,13 @@ fn each_environment_is_its_own_site_with_the_right_partners() {
             assert_ne!(v["BankIdIssuer"], preprod);
             assert_eq!(v["WiseBaseUrl"], "https://api.wise.com");
             assert!(!sandbox_key && !v["ThunesBaseUrl"].contains(".pre."));
+            assert_eq!(v.get("NexiBaseUrl").map(String::as_str), Some("https://api.dibspayment.eu"), "Nexi live");
         } else {
             assert_eq!(v["BankIdIssuer"], preprod, "{env}: BankID pre-production");
             assert_eq!(v["WiseBaseUrl"], "https://api.wise-sandbox.com");
             assert!(sandbox_key, "{env}: the webhook key of the Wise environment it calls");
             assert!(v["ThunesBaseUrl"].contains(".pre."));
+            assert!(!v.contains_key("NexiBaseUrl"), "{env}: Nexi's test host (the template's default)");
         }
     }
     let domains: std::collections::BTreeSet<String> =

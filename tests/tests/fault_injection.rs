@@ -75,6 +75,7 @@ fn crashing(r: &Remit, seed: u64) -> Remit {
         clock: r.clock.clone(),
         bank: r.bank.clone(),
         providers: r.providers.clone(),
+        acquirer: r.acquirer.clone(),
         limits: r.limits,
         api_base: r.api_base.clone(),
         lists: r.lists.clone(),

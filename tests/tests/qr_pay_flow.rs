@@ -1,9 +1,11 @@
 //! Paying a merchant by QR code end to end through drop-local over HTTP, with the bank,
 //! Enhetsregisteret and BankID simulators, on SQLite and on moto: a dynamic code is scanned,
 //! confirmed by 50 concurrent requests under one key (one bank payment), approved at the bank,
-//! and followed to `completed` with the merchant owed the amount in the ledger; the paid code
-//! cannot be paid again. A static code takes the payer's amount; a payment the bank rejects
-//! fails and leaves nothing owed. Bad codes get their problem types: a wrong CRC, a foreign GUID,
+//! and followed to `completed` with the merchant owed the amount in the ledger; the settlement
+//! worker hands it to Nexi (the simulator), whose webhook is authenticated and deduplicated; the
+//! paid code cannot be paid again. A static code takes the payer's amount; a payment the bank rejects
+//! fails and leaves nothing owed, and when the bank settles it after all the money goes back.
+//! Bad codes get their problem types: a wrong CRC, a foreign GUID,
 //! a static code without an amount, an expired code.
 
 use drop_domain::qr::mpm::crc16;
@@ -153,13 +155,60 @@ async fn qr_pay(aws: bool) {
         view = get_json(&base, &format!("/api/payment/qr/{id}"), &s).await;
     }
     assert_eq!(view["status"], "completed", "{view}");
-    let owed = drop_services::remit::ledger::balance(
-        stack.ctx.table.as_ref(),
-        &drop_services::remit::qr_bank::merchant_account(&merchant),
-    )
-    .await
-    .unwrap();
-    assert_eq!(owed, 14_900, "the merchant is owed the payment");
+    let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &id).await.unwrap();
+    let payable = journal.iter().find(|j| j.kind == "merchant_payable").expect("the merchant is owed the payment");
+    assert_eq!((payable.amount, payable.credit.clone()), (14_900, format!("merchant:{merchant}:NOK")));
+    // Settlement: the worker hands the payment to Nexi (create, charge), the charge is recorded
+    // (the merchant's payable moves to the acquirer) and Nexi's webhook changes nothing more.
+    let table = stack.ctx.table.as_ref();
+    let acquirer = drop_services::remit::qr_settle::acquirer_account("nexi");
+    let mut handed = 0;
+    for _ in 0..200 {
+        handed = drop_services::remit::ledger::balance(table, &acquirer).await.unwrap();
+        if handed == 14_900 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(handed, 14_900, "handed to Nexi");
+    let nexi = format!("http://{}/nexi", stack.simulator("nexi").unwrap());
+    let mut hooks = Value::Null;
+    for _ in 0..100 {
+        hooks = client().get(format!("{nexi}/_sim/webhooks")).send().await.unwrap().json().await.unwrap();
+        if hooks.as_array().is_some_and(|h| !h.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let hook = hooks.as_array().and_then(|h| h.iter().find(|h| h["url"].as_str().unwrap_or("").ends_with(&id)));
+    let hook = hook.expect("Nexi sent the charge webhook").clone();
+    let webhook_url = format!("{base}/api/webhooks/nexi?payment={id}");
+    let replay = |auth: String| {
+        let body = hook["body"].to_string();
+        let url = webhook_url.clone();
+        async move {
+            client()
+                .post(url)
+                .header("authorization", auth)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let secret = hook["authorization"].as_str().unwrap().to_owned();
+    assert_eq!(replay("0".repeat(32)).await, StatusCode::UNAUTHORIZED, "another secret");
+    assert_eq!(replay(secret.clone()).await, StatusCode::NO_CONTENT, "a replay is acknowledged");
+    assert_eq!(replay(secret).await, StatusCode::NO_CONTENT);
+    assert_eq!(drop_services::remit::ledger::balance(table, &acquirer).await.unwrap(), 14_900, "recorded once");
+    let owed =
+        drop_services::remit::ledger::balance(table, &drop_services::remit::qr_bank::merchant_account(&merchant))
+            .await
+            .unwrap();
+    assert_eq!(owed, 0, "the acquirer has the merchant's money now");
+
     let codes = get_json(&base, &format!("/api/merchant/qr?merchantId={merchant}"), &s).await;
     let paid = codes.as_array().unwrap().iter().find(|c| c["id"] == dynamic["id"]).unwrap();
     assert_eq!(paid["status"], "paid");
@@ -178,6 +227,28 @@ async fn qr_pay(aws: bool) {
     let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
     let back = follow_with(&format!("{sca}?sim_result=reject"), Some(&format!("__Host-drop_sca={binding}"))).await;
     assert!(back.contains("status=failed"), "{back}");
+    // The bank settles it after all (late funds): recorded, and refunded by reconciliation.
+    let bank_id = stack.ctx.remit.qr_find(&rejected).await.unwrap().bank_payment_id.unwrap();
+    let bank = format!("http://{}/bank", stack.simulator("bank").unwrap());
+    let r = client()
+        .post(format!("{bank}/_sim/payments/{bank_id}"))
+        .json(&json!({"transactionStatus": "ACSC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let mut late = Value::Null;
+    for _ in 0..6 {
+        reconcile(&base).await;
+        late = get_json(&base, &format!("/api/payment/qr/{rejected}"), &s).await;
+        if late["status"] == "refunded" {
+            break;
+        }
+    }
+    assert_eq!(late["status"], "refunded", "{late}");
+    let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &rejected).await.unwrap();
+    let kinds: Vec<&str> = journal.iter().map(|j| j.kind).collect();
+    assert!(kinds.contains(&"funds_received") && kinds.contains(&"refund"), "{kinds:?}");
     // The static code stays usable.
     assert_eq!(scan(static_payload, Some(7_500)).await.status(), StatusCode::CREATED);
 

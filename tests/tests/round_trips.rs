@@ -254,7 +254,8 @@ async fn round_trips_per_route() {
             .unwrap(),
         200,
     );
-    measure("POST /api/payment/qr/confirm", 9, b);
+    // + the payer's profile (hold, account age) for the cheap AML rules.
+    measure("POST /api/payment/qr/confirm", 10, b);
     let sca_binding = format!("__Host-drop_sca={}", cookie(&conf, "__Host-drop_sca").unwrap());
     let conf: Value = conf.json().await.unwrap();
     let back =

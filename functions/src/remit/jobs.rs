@@ -41,10 +41,15 @@ async fn monitor(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let at = drop_domain::time::parse_rfc3339(&d.occurred_at)
         .ok_or_else(|| ApiError::bad_request("malformed-event", "occurred_at is not RFC 3339"))?
         .unix_timestamp();
-    let Ok(DomainEvent::Payment { payment_id, changed }) = DomainEvent::from_detail(d) else {
-        return Err(ApiError::bad_request("unexpected-event", "not a payment event of a known version"));
+    let result = match DomainEvent::from_detail(d) {
+        Ok(DomainEvent::Payment { payment_id, changed }) => {
+            ctx.remit.monitor_event(&d.event_id, changed.status, &payment_id, at).await?
+        }
+        Ok(DomainEvent::QrPayment { payment_id, changed }) if changed.status == "completed" => {
+            ctx.remit.monitor_qr_event(&d.event_id, &payment_id, at).await?
+        }
+        _ => return Err(ApiError::bad_request("unexpected-event", "not a payment event of a known version")),
     };
-    let result = ctx.remit.monitor_event(&d.event_id, changed.status, &payment_id, at).await?;
     tracing::info!(payment = %d.aggregate_id, event = %d.event_type, result = ?result, "payment monitored");
     if let Monitored::Recorded(Some(outcome)) = result {
         let flagged = if outcome >= drop_domain::aml::Outcome::Review { 1.0 } else { 0.0 };

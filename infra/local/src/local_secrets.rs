@@ -11,6 +11,7 @@ pub fn values() -> BTreeMap<&'static str, String> {
         ("BankIdClientSecretValue", drop_simulators::bankid::CLIENT_SECRET.to_owned()),
         ("WiseApiTokenValue", drop_simulators::wise::TOKEN.to_owned()),
         ("ThunesCredentials", thunes.to_string()),
+        ("NexiSecretKey", drop_simulators::nexi::SECRET_KEY.to_owned()),
         ("ScreeningListAuthorization", format!("Token {}", drop_simulators::lists::TOKEN)),
         // Drop-made: a fresh random value (kept once written; rotated like in AWS).
         ("CursorKey", drop_services::secrets::rotation::generate().expose().clone()),

@@ -220,6 +220,7 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ),
         ("ScreeningListResource".to_owned(), drop_simulators::lists::RESOURCE.to_owned()),
         ("BrregBaseUrl".to_owned(), "http://127.0.0.1:3106".to_owned()),
+        ("NexiBaseUrl".to_owned(), "http://127.0.0.1:3107/nexi".to_owned()),
     ])
 }
 

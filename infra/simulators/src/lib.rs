@@ -1,5 +1,5 @@
 //! Provider simulators that speak the real wire formats (BankID OIDC, Wise, Thunes, a Berlin Group
-//! PSD2 bank, Nets, the sanctions list delivery, Brønnøysund's Enhetsregisteret), each on its own port, started by `drop-local`
+//! PSD2 bank, Nexi Checkout, the sanctions list delivery, Brønnøysund's Enhetsregisteret), each on its own port, started by `drop-local`
 //! and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
@@ -8,6 +8,7 @@ pub mod bankid;
 pub mod brreg;
 pub mod common;
 pub mod lists;
+pub mod nexi;
 pub mod thunes;
 pub mod wise;
 
@@ -85,6 +86,11 @@ pub fn all() -> Vec<Simulator> {
             },
         },
         Simulator { name: "brreg", port: 3106, start: |_| (brreg::router(), vec![p("BrregBaseUrl", "http://{addr}")]) },
+        Simulator {
+            name: "nexi",
+            port: 3107,
+            start: |_| (nexi::router(), vec![p("NexiBaseUrl", "http://{addr}/nexi")]),
+        },
     ]
 }
 

@@ -46,6 +46,8 @@ pub struct Config {
     /// Wise's webhook public key (SubjectPublicKeyInfo, base64 or PEM).
     pub wise_webhook_public_key: Option<String>,
     pub thunes: Option<Thunes>,
+    /// [`Need::Acquirer`].
+    pub nexi: Option<Nexi>,
     /// NOK minor units (defaults unless [`Need::PaymentLimits`] reads them).
     pub limits_remit: drop_services::remit::limits::Limits,
     /// AML scorecard thresholds ([`Need::Aml`]; AML_DECLINE_AT 0 = never decline).
@@ -110,6 +112,14 @@ pub struct Thunes {
     pub base_url: String,
     /// A JSON secret `{"key": …, "secret": …}`.
     pub credentials_id: String,
+}
+
+/// [`Need::Acquirer`]: Nexi Checkout.
+#[derive(Debug, Clone)]
+pub struct Nexi {
+    pub base_url: String,
+    /// The secret key (`Authorization` value) in Secrets Manager.
+    pub secret_key_id: String,
 }
 
 /// [`Need::Screening`].
@@ -256,6 +266,10 @@ impl Config {
                 credentials_id: need("THUNES_CREDENTIALS_SECRET_ID")?,
             }),
         };
+        let nexi = match has(Need::Acquirer) {
+            false => None,
+            true => Some(Nexi { base_url: need("NEXI_BASE_URL")?, secret_key_id: need("NEXI_SECRET_KEY_SECRET_ID")? }),
+        };
         let screening = match has(Need::Screening) {
             false => None,
             true => Some(Screening {
@@ -291,6 +305,7 @@ impl Config {
             wise,
             wise_webhook_public_key: if has(Need::WiseWebhook) { Some(need("WISE_WEBHOOK_PUBLIC_KEY")?) } else { None },
             thunes,
+            nexi,
             notify_from: if has(Need::Notify) { Some(need("NOTIFY_FROM")?) } else { None },
             screening,
             publishing,

@@ -176,10 +176,11 @@ impl Ctx {
     pub async fn assemble(base: &Base, config: Config, metrics: Metrics) -> Result<Self, InitError> {
         let b = base.clone();
         let clock = b.clock.clone();
-        let (bankid_secret, wise_token, thunes) = futures::try_join!(
+        let (bankid_secret, wise_token, thunes, nexi_key) = futures::try_join!(
             read_secret(b.secrets.as_ref(), config.bankid_exchange.as_ref().map(|c| &c.client_secret_id)),
             read_secret(b.secrets.as_ref(), config.wise.as_ref().map(|c| &c.api_token_id)),
             read_secret(b.secrets.as_ref(), config.thunes.as_ref().map(|c| &c.credentials_id)),
+            read_secret(b.secrets.as_ref(), config.nexi.as_ref().map(|c| &c.secret_key_id)),
         )?;
         let init = |e: String| InitError::Keys(e);
         let needs = |n: Need| config.needs.contains(&n);
@@ -255,6 +256,13 @@ impl Ctx {
                 _ => None,
             },
             providers,
+            acquirer: match (&config.nexi, nexi_key) {
+                (Some(c), Some(key)) => {
+                    Some(Arc::new(drop_adapters::providers::nexi::NexiClient::new(&c.base_url, key))
+                        as Arc<dyn drop_services::remit::ports::MerchantAcquirer>)
+                }
+                _ => None,
+            },
             limits: config.limits_remit,
             api_base: config.api_base_url.clone(),
             lists: lists.clone(),

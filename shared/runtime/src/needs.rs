@@ -24,6 +24,8 @@ pub enum Need {
     WiseWebhook,
     /// Thunes payouts.
     Thunes,
+    /// The merchant acquirer (Nexi Checkout) that settles QR payments to merchants.
+    Acquirer,
     /// Payment limits (per payment, day, month).
     PaymentLimits,
     /// AML monitoring thresholds.
@@ -67,6 +69,7 @@ impl Need {
         Need::Wise,
         Need::WiseWebhook,
         Need::Thunes,
+        Need::Acquirer,
         Need::PaymentLimits,
         Need::Aml,
         Need::Notify,
@@ -88,6 +91,7 @@ impl Need {
             Need::Wise => &["API_BASE_URL", "WISE_BASE_URL", "WISE_PROFILE_ID", "WISE_API_TOKEN_SECRET_ID"],
             Need::WiseWebhook => &["WISE_WEBHOOK_PUBLIC_KEY"],
             Need::Thunes => &["API_BASE_URL", "THUNES_BASE_URL", "THUNES_CREDENTIALS_SECRET_ID"],
+            Need::Acquirer => &["API_BASE_URL", "NEXI_BASE_URL", "NEXI_SECRET_KEY_SECRET_ID"],
             Need::PaymentLimits => &[],
             Need::Aml => &["AML_REVIEW_AT", "AML_BLOCK_AT", "AML_DECLINE_AT"],
             Need::Notify => &["NOTIFY_FROM"],

@@ -6,5 +6,6 @@ pub mod bankid;
 pub mod brreg;
 pub mod http;
 pub mod lists;
+pub mod nexi;
 pub mod thunes;
 pub mod wise;

@@ -149,7 +149,11 @@ pub fn catalogue() -> Vec<(String, Audience)> {
         out.push((format!("payment.{}", s.as_str()), audience));
     }
     for s in QrStatus::ALL {
-        out.push((format!("{QR_PAYMENT}.{}", s.as_str()), Audience::Published));
+        let audience = match s {
+            QrStatus::Completed => Audience::Consumers(&["qr-settlement-worker", "payment-monitor"]),
+            _ => Audience::Published,
+        };
+        out.push((format!("{QR_PAYMENT}.{}", s.as_str()), audience));
     }
     out
 }

@@ -4,8 +4,9 @@
 //! authorisation` (confirmed; the bank waits for SCA) → `authorised` (the bank accepted it) →
 //! `completed` (the bank settled it: the merchant is owed the amount) → `settled` (paid out to the
 //! merchant). Exits: `cancelled` and `expired` before the bank has it, `failed` when the bank
-//! rejects it. Once the bank has a payment, only the bank's word moves it: Drop never cancels a
-//! payment the bank may still execute, so money can never arrive for a payment Drop gave up.
+//! rejects it (reconciliation asks the bank to cancel one left waiting for SCA, then follows the
+//! bank). Should a bank settle a payment after all that it had reported rejected, the money is
+//! recorded and goes back (`failed` → `refunding` → `refunded`).
 
 use super::{names, IllegalTransition};
 
@@ -19,6 +20,9 @@ pub enum Status {
     Cancelled,
     Expired,
     Failed,
+    /// The bank took the money after all (it settled a payment it had rejected): it goes back.
+    Refunding,
+    Refunded,
 }
 
 names!(Status {
@@ -30,6 +34,8 @@ names!(Status {
     Cancelled => "cancelled",
     Expired => "expired",
     Failed => "failed",
+    Refunding => "refunding",
+    Refunded => "refunded",
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +54,14 @@ pub enum Event {
     BankSettled,
     /// The acquirer paid the merchant.
     Settle,
+    /// Reconciliation found the bank settled a payment Drop had failed: the money is recorded
+    /// and sent back to the payer's account.
+    LateFunds,
+    /// The refund transfer settled.
+    RefundSettled,
 }
 
-pub const EVENTS: [Event; 7] = [
+pub const EVENTS: [Event; 9] = [
     Event::Confirm,
     Event::Cancel,
     Event::Expire,
@@ -58,6 +69,8 @@ pub const EVENTS: [Event; 7] = [
     Event::BankRejected,
     Event::BankSettled,
     Event::Settle,
+    Event::LateFunds,
+    Event::RefundSettled,
 ];
 
 pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransition> {
@@ -72,6 +85,8 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
         (S::PendingAuthorisation | S::Authorised, E::BankSettled) => Ok(S::Completed),
         (S::PendingAuthorisation | S::Authorised, E::BankRejected) => Ok(S::Failed),
         (S::Completed, E::Settle) => Ok(S::Settled),
+        (S::Failed, E::LateFunds) => Ok(S::Refunding),
+        (S::Refunding, E::RefundSettled) => Ok(S::Refunded),
         _ => Err(IllegalTransition { record: "qr payment", from: from.as_str(), event: event_name(event) }),
     }
 }
@@ -79,7 +94,7 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
 impl Status {
     /// Nothing more happens to it.
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Settled | Status::Cancelled | Status::Expired | Status::Failed)
+        matches!(self, Status::Settled | Status::Cancelled | Status::Expired | Status::Refunded)
     }
 
     /// The bank has the payment and Drop waits for its word (reconciliation reads it).
@@ -97,6 +112,8 @@ fn event_name(e: Event) -> &'static str {
         Event::BankRejected => "bank_rejected",
         Event::BankSettled => "bank_settled",
         Event::Settle => "settle",
+        Event::LateFunds => "late_funds",
+        Event::RefundSettled => "refund_settled",
     }
 }
 
@@ -118,6 +135,8 @@ mod tests {
             (S::PendingAuthorisation, E::BankRejected, S::Failed),
             (S::Authorised, E::BankRejected, S::Failed),
             (S::Completed, E::Settle, S::Settled),
+            (S::Failed, E::LateFunds, S::Refunding),
+            (S::Refunding, E::RefundSettled, S::Refunded),
         ];
         for from in S::ALL {
             for e in EVENTS {

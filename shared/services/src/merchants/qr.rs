@@ -54,7 +54,8 @@ impl QrCode {
             kind: if i.s("kind")? == "dynamic" { Kind::Dynamic } else { Kind::Static },
             payload: i.s("payload")?.to_owned(),
             amount: i.n("amount"),
-            expires_at: i.n("valid_until"),
+            // Codes made before 2026-12-02 kept it in `expires_at`.
+            expires_at: i.n("valid_until").or_else(|| i.n("expires_at")),
             status: i.s("status")?.to_owned(),
             claimed_by: i.s("claimed_by").map(str::to_owned),
             created_at: i.n("created_at")?,

@@ -81,6 +81,36 @@ impl Remit {
         Ok(Precheck { outcome: d.outcome, ops })
     }
 
+    /// The cheap rules for a QR payment about to be confirmed (its merchant and role holders were
+    /// screened at onboarding): a held user, or a young account paying much, stops it before the
+    /// bank is asked, like a remittance.
+    pub(super) async fn qr_precheck(&self, p: &super::qr::QrPayment) -> Result<Precheck, RemitError> {
+        let now = self.clock.epoch();
+        let profile = self.aml_profile(&p.user_id, now).await?;
+        let t = aml::Transfer { at: now, amount: p.amount, recipient: p.merchant_id.clone(), country: "NO".into() };
+        let m = &self.monitor;
+        let d = aml::decide(aml::cheap(&t, &profile, &m.lists, &m.params), aml::Screening::NoHit, &m.lists, &m.params);
+        let note = ScreeningNote { verdict: "screened_at_onboarding", dataset: "none", version: "none" };
+        let mut ops = vec![aml_records::decision_put(&p.user_id, &p.id, "confirm", &d, &note, &m.params, now)];
+        if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "confirm", &note) {
+            tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "QR payment flagged at confirm");
+            ops.push(a.put(&alerts::new_id(), now));
+        }
+        Ok(Precheck { outcome: d.outcome, ops })
+    }
+
+    /// One `qr_payment.completed` event, once: money out to a merchant, monitored like a
+    /// remittance (the merchant is the recipient).
+    pub async fn monitor_qr_event(&self, event_id: &str, payment_id: &str, at: i64) -> Result<Monitored, RemitError> {
+        let p = match self.qr_find(payment_id).await {
+            Ok(p) => p,
+            Err(RemitError::NotFound) => return Ok(Monitored::Ignored),
+            Err(e) => return Err(e),
+        };
+        let movement = Movement { at, amount: p.amount, recipient: p.merchant_id.clone(), incoming: false };
+        self.monitor_movement(event_id, &p.user_id, &p.id, movement).await
+    }
+
     /// One payment event, once: `payment.authorised` (money out) or `payment.refunded` (money
     /// back in). `at` is when the event happened, so a redelivery lands in the same buckets.
     pub async fn monitor_event(
@@ -101,17 +131,30 @@ impl Remit {
             Err(RemitError::NotFound) => return Ok(Monitored::Ignored),
             Err(e) => return Err(e),
         };
-        let (m, now) = (&self.monitor, self.clock.epoch());
         let movement = Movement { at, amount: p.source_amount, recipient: p.recipient_id.clone(), incoming };
-        let mut ops = aml_records::record(&p.user_id, &movement, &m.params);
+        self.monitor_movement(event_id, &p.user_id, &p.id, movement).await
+    }
+
+    /// Counts a movement into the user's aggregates; for money out, the behavioural rules, the
+    /// decision, an alert and a hold: once per event (and per payment).
+    async fn monitor_movement(
+        &self,
+        event_id: &str,
+        user_id: &str,
+        payment_id: &str,
+        movement: Movement,
+    ) -> Result<Monitored, RemitError> {
+        let (m, now) = (&self.monitor, self.clock.epoch());
+        let (incoming, at) = (movement.incoming, movement.at);
+        let mut ops = aml_records::record(user_id, &movement, &m.params);
         let mut outcome = None;
         if !incoming {
-            let history = aml_records::aggregates(self.table.as_ref(), &p.user_id).await?;
-            let profile = self.aml_profile(&p.user_id, now).await?;
+            let history = aml_records::aggregates(self.table.as_ref(), user_id).await?;
+            let profile = self.aml_profile(user_id, now).await?;
             let t = aml::Transfer {
                 at,
-                amount: p.source_amount,
-                recipient: p.recipient_id.clone(),
+                amount: movement.amount,
+                recipient: movement.recipient.clone(),
                 country: String::new(),
             };
             let d = aml::decide(
@@ -122,14 +165,14 @@ impl Remit {
             );
             // Screening happened at confirm (its decision names the list); none here.
             let note = ScreeningNote { verdict: "screened_at_confirm", dataset: "none", version: "none" };
-            ops.push(aml_records::decision_put(&p.user_id, &p.id, "monitor", &d, &note, &m.params, now));
-            if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "monitor", &note) {
+            ops.push(aml_records::decision_put(user_id, payment_id, "monitor", &d, &note, &m.params, now));
+            if let Some(a) = aml_records::alert(&d, payment_id, user_id, "monitor", &note) {
                 let id = alerts::new_id();
                 ops.push(a.put(&id, now));
                 if d.outcome >= Outcome::BlockAndReview {
-                    ops.push(TxOp::Update(holds::hold(&p.user_id, &id)));
+                    ops.push(TxOp::Update(holds::hold(user_id, &id)));
                 }
-                tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged by monitoring");
+                tracing::info!(payment = %payment_id, outcome = d.outcome.as_str(), score = d.score, "payment flagged by monitoring");
             }
             outcome = Some(d.outcome);
         }

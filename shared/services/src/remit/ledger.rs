@@ -5,7 +5,8 @@
 //!
 //! Accounts: `safeguarding:NOK` (the money Drop holds), `customer:<user>:NOK` (what Drop owes the
 //! user), `provider:<name>:NOK` (sent to a payout provider), `revenue:fees:NOK`,
-//! `merchant:<id>:NOK` (what Drop owes a merchant for QR payments, `qr_bank`).
+//! `merchant:<id>:NOK` (what Drop owes a merchant for QR payments, `qr_bank`),
+//! `acquirer:<name>:NOK` (handed to the acquirer to settle to merchants, `qr_settle`).
 
 use crate::table::{Cmp, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use drop_domain::Currency;
@@ -105,6 +106,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "funds_reversed" => "funds_reversed",
                     "funds_received_again" => "funds_received_again",
                     "merchant_payable" => "merchant_payable",
+                    "acquirer_charged" => "acquirer_charged",
                     _ => "other",
                 },
             })

@@ -10,6 +10,8 @@ pub mod payments;
 pub mod ports;
 pub mod qr;
 pub mod qr_bank;
+pub mod qr_refund;
+pub mod qr_settle;
 pub mod recipients;
 pub mod reconcile;
 pub mod refund;

@@ -29,6 +29,8 @@ pub struct Remit {
     pub bank: Option<BankRail>,
     /// The payout providers this function is wired with (none: it quotes and pays out nothing).
     pub providers: Vec<Arc<dyn RemittanceProvider>>,
+    /// The acquirer that settles QR payments to merchants (functions that settle none have none).
+    pub acquirer: Option<Arc<dyn MerchantAcquirer>>,
     pub limits: Limits,
     /// Our public base URL, for the bank's and the providers' callbacks.
     pub api_base: Option<String>,

@@ -206,3 +206,41 @@ pub trait RefundRail: Send + Sync {
     /// The transfer's Berlin Group `transactionStatus`.
     async fn refund_status(&self, bank_payment_id: &str) -> Result<String, ProviderError>;
 }
+
+/// What Drop asks the merchant acquirer to settle: one completed QR payment, funded by Drop.
+#[derive(Debug, Clone)]
+pub struct AcquirerOrder {
+    /// Drop's QR payment id (the acquirer's order reference).
+    pub reference: String,
+    pub merchant_id: String,
+    /// What the order line says (the merchant's name).
+    pub description: String,
+    pub amount: i64,
+    pub currency: Currency,
+    /// Where the acquirer reports the charge, and the `Authorization` value it sends there.
+    pub webhook_url: String,
+    pub webhook_secret: Secret<String>,
+}
+
+/// A payment as the acquirer reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcquirerPayment {
+    pub id: String,
+    pub reference: Option<String>,
+    pub amount: i64,
+    pub charged: i64,
+    pub charge_ids: Vec<String>,
+}
+
+/// The acquirer that settles QR payments to merchants (Nexi Checkout first). How an acquirer
+/// takes a payment Drop funded (no card, no reservation) is a partner arrangement
+/// (`reference/providers.md` §4: UNCONFIRMED); this port is what Drop needs of it.
+#[async_trait]
+pub trait MerchantAcquirer: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Creates the acquirer's payment for an order; answers its id.
+    async fn create_payment(&self, order: &AcquirerOrder) -> Result<String, ProviderError>;
+    /// Charges (captures) it; the same `idempotency_key` answers the same charge.
+    async fn charge(&self, payment_id: &str, amount: i64, idempotency_key: &str) -> Result<String, ProviderError>;
+    async fn payment(&self, payment_id: &str) -> Result<AcquirerPayment, ProviderError>;
+}

@@ -64,6 +64,12 @@ pub struct QrPayment {
     pub reserved: Option<(String, String)>,
     /// The confirmation (its idempotency record) that claimed it.
     pub confirm_claim: Option<String>,
+    /// The acquirer's payment and charge that settle it to the merchant (`qr_settle`).
+    pub acquirer_payment_id: Option<String>,
+    pub charge_id: Option<String>,
+    /// Late funds going back (`qr_refund`): the attempt, and the bank's id of its transfer.
+    pub refund_attempt: i64,
+    pub refund_bank_id: Option<(i64, String)>,
 }
 
 impl QrPayment {
@@ -89,6 +95,10 @@ impl QrPayment {
             bank_payment_id: i.s("bank_payment_id").map(str::to_owned),
             reserved: i.s("limit_day").map(str::to_owned).zip(i.s("limit_month").map(str::to_owned)),
             confirm_claim: i.s("confirm_claim").map(str::to_owned),
+            acquirer_payment_id: i.s("acquirer_payment_id").map(str::to_owned),
+            charge_id: i.s("charge_id").map(str::to_owned),
+            refund_attempt: i.n("refund_attempt").unwrap_or(0),
+            refund_bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
         })
     }
 }
@@ -104,6 +114,11 @@ pub struct QrConfirmed {
 /// A QR payment id as this API gives them out.
 pub fn is_id(id: &str) -> bool {
     id.strip_prefix("qrp_").is_some_and(|u| u.len() == 26 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The query that finds a QR payment by id (gsi1).
+pub fn by_id(id: &str) -> Query {
+    Query::partition(keys::payment_id_gsi(id)).on_index("gsi1").limit(1)
 }
 
 fn code_key(merchant_id: &str, qr_id: &str) -> Key {
@@ -212,7 +227,7 @@ impl Remit {
         if !is_id(id) {
             return Err(RemitError::NotFound);
         }
-        let page = self.table.query(Query::partition(keys::payment_id_gsi(id)).on_index("gsi1").limit(1)).await?;
+        let page = self.table.query(by_id(id)).await?;
         page.items.first().and_then(QrPayment::from_item).ok_or(RemitError::NotFound)
     }
 
@@ -253,11 +268,26 @@ impl Remit {
             return Err(RemitError::IllegalState(p.status.as_str()));
         }
         if self.now() >= p.expires_at {
-            self.qr_expire(&p).await?;
+            // A claimed payment may have a confirmation at the bank right now: reconciliation
+            // expires it only well after (`qr_bank`).
+            if p.confirm_claim.is_none() {
+                self.qr_expire(&p).await?;
+            }
             return Err(QrRefusal::Expired.into());
         }
         let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
         let bank = self.bank()?.clone();
+        // The cheap AML rules before anything is claimed or the bank asked (the payer is not
+        // told why: tipping-off).
+        let check = self.qr_precheck(&p).await?;
+        if check.outcome >= drop_domain::aml::Outcome::BlockAndReview {
+            let (u, _) = self.qr_step(&p, Event::Cancel, vec![("failure_reason", "declined".into())])?;
+            let mut ops = vec![TxOp::Update(u)];
+            ops.extend(self.qr_unclaim(&p));
+            ops.extend(check.ops);
+            self.apply(ops).await?;
+            return Err(RemitError::Declined);
+        }
         let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
         let p = self.qr_claim(&p, &claim).await?;
         let order = PaymentOrder {
@@ -267,7 +297,8 @@ impl Remit {
             currency: Currency::NOK,
             creditor_bban: bank.safeguarding.clone(),
             creditor_name: "Drop AS".into(),
-            remittance: format!("Drop {} {}", p.merchant_name, p.id),
+            // Berlin Group's unstructured remittance information takes 140 characters.
+            remittance: format!("Drop {} {}", p.merchant_name.chars().take(60).collect::<String>(), p.id),
         };
         let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
         let started =
@@ -286,6 +317,7 @@ impl Remit {
         )?;
         let confirmed = QrConfirmed { payment_id: p.id.clone(), status: to, sca_redirect_url: started.sca_url };
         let mut ops = vec![TxOp::Update(u)];
+        ops.extend(check.ops);
         if let Some(c) = idem {
             ops.push(TxOp::Update(idempotency::complete(c.record, c.hash, 200, &(c.render)(&confirmed))));
         }

@@ -11,14 +11,17 @@
 //! |---|---|---|---|
 //! | created, pending_authorisation, cancelled, expired | none | 0 | 0 |
 //! | authorised | funds received | amount | 0 |
-//! | completed | funds received, merchant payable | 0 | amount |
+//! | completed | funds received, merchant payable | 0 | amount (0 once charged: the acquirer has it) |
 //! | failed | none, or received and reversed | 0 | 0 |
+//! | refunding (late funds) | received (again) | amount | 0 |
+//! | refunded | received (again), refunded | 0 | 0 |
 
 use super::invariants::Violation;
 use super::ledger::{self, Posting};
 use super::payments::{provider_err, Remit};
 use super::ports::{classify, BankPaymentState};
 use super::qr::QrPayment;
+use super::reconcile::QrReconciled;
 use super::RemitError;
 use crate::merchants::qr::Kind as CodeKind;
 use crate::table::{Condition, Key, Query, TxOp, Update};
@@ -37,23 +40,12 @@ pub fn merchant_account(merchant_id: &str) -> String {
     format!("merchant:{merchant_id}:NOK")
 }
 
-/// What reconciliation did with QR payments.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QrReconciled {
-    pub examined: u32,
-    pub expired: u32,
-    pub bank_checked: u32,
-    pub cancelled_at_bank: u32,
-    pub errors: u32,
-}
-
 impl Remit {
     fn qr_posting(&self, p: &QrPayment, debit: String, credit: String, kind: &'static str) -> Posting {
         Posting { debit, credit, amount: p.amount, currency: Currency::NOK, reference: p.id.clone(), kind }
     }
 
-    fn qr_event(&self, p: &QrPayment, to: Status) -> TxOp {
+    pub(super) fn qr_event(&self, p: &QrPayment, to: Status) -> TxOp {
         let changed = QrPaymentChanged {
             v: 1,
             payer_id: p.user_id.clone(),
@@ -114,6 +106,9 @@ impl Remit {
                 }
                 ops.extend(self.qr_unclaim(p));
             }
+            (Status::Failed, BankPaymentState::Authorised) if settled(status) => {
+                return self.qr_late_funds(p, status).await;
+            }
             _ => return Ok(()),
         }
         self.apply(ops).await
@@ -123,7 +118,7 @@ impl Remit {
     pub async fn qr_check_bank(&self, payment_id: &str) -> Result<QrPayment, RemitError> {
         let p = self.qr_find(payment_id).await?;
         let Some(bank_id) = p.bank_payment_id.clone() else { return Ok(p) };
-        if !p.status.at_bank() {
+        if !(p.status.at_bank() || p.status == Status::Failed) {
             return Ok(p);
         }
         let status = self.bank()?.payments.payment_status(&bank_id).await.map_err(provider_err)?;
@@ -159,12 +154,28 @@ impl Remit {
     pub async fn qr_reconcile(&self, stale_secs: i64) -> Result<QrReconciled, RemitError> {
         let now = self.now();
         let mut r = QrReconciled::default();
-        for status in [Status::Created, Status::PendingAuthorisation, Status::Authorised] {
-            for p in self.qr_payments_in(status, 0, now - stale_secs).await? {
+        let statuses =
+            [Status::Created, Status::PendingAuthorisation, Status::Authorised, Status::Failed, Status::Refunding];
+        for status in statuses {
+            // Failed payments are re-read for a while: a bank may settle what it rejected.
+            let from = if status == Status::Failed { now - super::reconcile::CANCELLED_LOOKBACK_SECS } else { 0 };
+            for p in self.qr_payments_in(status, from, now - stale_secs).await? {
                 r.examined += 1;
                 let outcome = match status {
-                    Status::Created if now >= p.expires_at => self.qr_expire(&p).await.map(|_| r.expired += 1),
+                    // A claimed payment's confirmation may be at the bank: it gets the SCA grace.
+                    Status::Created
+                        if now >= p.expires_at
+                            && (p.confirm_claim.is_none()
+                                || now >= p.expires_at + super::reconcile::SCA_GRACE_SECS) =>
+                    {
+                        self.qr_expire(&p).await.map(|_| r.expired += 1)
+                    }
                     Status::Created => Ok(()),
+                    Status::Failed if p.bank_payment_id.is_some() => {
+                        self.qr_check_bank(&p.id).await.map(|_| r.bank_checked += 1)
+                    }
+                    Status::Failed => Ok(()),
+                    Status::Refunding => self.qr_poll_refund(&p).await.map(|_| r.refunded += 1),
                     _ => match self.qr_check_bank(&p.id).await {
                         Ok(q)
                             if q.status == Status::PendingAuthorisation
@@ -190,8 +201,10 @@ impl Remit {
     async fn qr_cancel_at_bank(&self, p: &QrPayment) -> Result<(), RemitError> {
         let bank_id = p.bank_payment_id.clone().ok_or(RemitError::NotFound)?;
         let bank = &self.bank()?.payments;
-        if let Err(e) = bank.cancel_payment(&bank_id).await {
-            tracing::info!(payment = %p.id, error = %e, "the bank did not cancel; following its status");
+        match bank.cancel_payment(&bank_id).await {
+            Ok(()) | Err(super::ports::ProviderError::Rejected(_)) => {}
+            // Not answered: try again at the next run (counted as an error there).
+            Err(e) => return Err(provider_err(e)),
         }
         let status = bank.payment_status(&bank_id).await.map_err(provider_err)?;
         self.qr_follow(p, &status).await
@@ -215,8 +228,10 @@ impl Remit {
                 postings += journal.len() as u32;
                 let allowed: &[&str] = match p.status {
                     Status::Authorised => &["funds_received"],
-                    Status::Completed | Status::Settled => &["funds_received", "merchant_payable"],
+                    Status::Completed | Status::Settled => &["funds_received", "merchant_payable", "acquirer_charged"],
                     Status::Failed => &["funds_received", "funds_reversed"],
+                    Status::Refunding => &["funds_received", "funds_reversed", "funds_received_again"],
+                    Status::Refunded => &["funds_received", "funds_reversed", "funds_received_again", "refund"],
                     _ => &[],
                 };
                 let violation = |rule: &'static str, detail: String| Violation { rule, subject: p.id.clone(), detail };
@@ -234,17 +249,27 @@ impl Remit {
                 }
                 let customer = ledger::customer(&p.user_id);
                 let held = net.get(&customer).copied().unwrap_or(0);
-                let expected = if p.status == Status::Authorised { p.amount } else { 0 };
+                let holds = matches!(p.status, Status::Authorised | Status::Refunding);
+                let expected = if holds { p.amount } else { 0 };
                 if held != expected {
                     v.push(violation(
                         "funds-match-status",
                         format!("{} holds {held}, expected {expected}", p.status.as_str()),
                     ));
                 }
-                let received = matches!(p.status, Status::Authorised | Status::Completed | Status::Settled);
+                if p.status == Status::Refunding && p.refund_attempt >= super::refund::MAX_REFUND_ATTEMPTS {
+                    v.push(violation("funds-have-a-way-out", format!("{} refunds rejected", p.refund_attempt)));
+                }
+                let received =
+                    matches!(p.status, Status::Authorised | Status::Completed | Status::Settled | Status::Refunding);
                 *by_status.entry(ledger::safeguarding()).or_insert(0) -= if received { p.amount } else { 0 };
-                let owed = if matches!(p.status, Status::Completed | Status::Settled) { p.amount } else { 0 };
+                let done = matches!(p.status, Status::Completed | Status::Settled);
+                let charged = done && p.charge_id.is_some();
+                let owed = if done && !charged { p.amount } else { 0 };
                 *by_status.entry(merchant_account(&p.merchant_id)).or_insert(0) += owed;
+                if let Some(name) = p.acquirer_payment_id.as_ref().and(item_acquirer(&journal)) {
+                    *by_status.entry(name).or_insert(0) += if charged { p.amount } else { 0 };
+                }
                 for (account, n) in net {
                     let into = if account == customer { &mut *customers } else { &mut *house };
                     *into.entry(account).or_insert(0) += n;
@@ -253,4 +278,9 @@ impl Remit {
         }
         Ok((payments, postings, v))
     }
+}
+
+/// The acquirer account a payment's charge posting credits, if it has one.
+fn item_acquirer(journal: &[Posting]) -> Option<String> {
+    journal.iter().find(|j| j.kind == "acquirer_charged").map(|j| j.credit.clone())
 }

@@ -28,7 +28,19 @@ pub struct Reconciled {
     pub refunded: u32,
     pub errors: u32,
     /// QR payments (`qr_bank`).
-    pub qr: super::qr_bank::QrReconciled,
+    pub qr: QrReconciled,
+}
+
+/// What reconciliation did with QR payments.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QrReconciled {
+    pub examined: u32,
+    pub expired: u32,
+    pub bank_checked: u32,
+    pub cancelled_at_bank: u32,
+    pub refunded: u32,
+    pub errors: u32,
 }
 
 impl Remit {
