@@ -77,7 +77,8 @@ pub fn constrain(doc: &mut Value) {
     set(qr_confirm, "paymentId", ulid_id("qrp"));
     set(qr_confirm, "accountId", account_id());
     let qr_statuses = crate::qr_pay::statuses();
-    set(&mut schemas["QrPaymentView"], "status", json!({"type": "string", "enum": qr_statuses}));
+    set(&mut schemas["QrPaymentView"], "status", json!({"type": "string", "enum": qr_statuses.clone()}));
+    set(&mut schemas["SaleView"], "status", json!({"type": "string", "enum": qr_statuses}));
 
     let thunes = &mut schemas["ThunesCallback"];
     set(
@@ -92,6 +93,13 @@ pub fn constrain(doc: &mut Value) {
     param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": statuses}));
     param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
     param(doc, "/api/merchant/qr", "get", "merchantId", ulid_id("mer"));
+    let time = json!({"type": "string", "format": "date-time"});
+    for path in ["/api/merchant/dashboard", "/api/merchant/payments", "/api/merchant/payments.csv"] {
+        param(doc, path, "get", "merchantId", ulid_id("mer"));
+        param(doc, path, "get", "from", time.clone());
+        param(doc, path, "get", "to", time.clone());
+    }
+    param(doc, "/api/merchant/payments", "get", "status", json!({"type": "string", "enum": crate::qr_pay::statuses()}));
     param(doc, "/api/webhooks/nexi", "post", "payment", ulid_id("qrp"));
     for (path, method, id) in [
         ("/api/payment/{id}", "get", ulid_id("pay")),

@@ -295,6 +295,36 @@ http!(
     &[]
 );
 http!(
+    MERCHANT_DASHBOARD,
+    "merchant-dashboard",
+    "GET",
+    "/api/merchant/dashboard",
+    ANY_ROLE,
+    Default,
+    crate::merchant_sales::dashboard_handler,
+    &[]
+);
+http!(
+    MERCHANT_PAYMENTS,
+    "merchant-payments",
+    "GET",
+    "/api/merchant/payments",
+    ANY_ROLE,
+    Default,
+    crate::merchant_sales::payments_handler,
+    &[Need::Cursors]
+);
+http!(
+    MERCHANT_PAYMENTS_CSV,
+    "merchant-payments-csv",
+    "GET",
+    "/api/merchant/payments.csv",
+    ANY_ROLE,
+    Default,
+    crate::merchant_sales::payments_csv_handler,
+    &[]
+);
+http!(
     MERCHANT_QR_LIST,
     "merchant-qr-list",
     "GET",
@@ -336,7 +366,7 @@ pub static SCREENING_LIST_REFRESH: FunctionDef = FunctionDef {
 pub static PAYMENT_RECONCILIATION: FunctionDef = FunctionDef {
     name: "payment-reconciliation",
     kind: Kind::Schedule { handler: jobs::reconcile_handler },
-    uses: &[Need::Bank, Need::Wise, Need::Thunes],
+    uses: &[Need::Bank, Need::Wise, Need::Thunes, Need::Acquirer],
 };
 
 pub static LEDGER_INVARIANTS: FunctionDef =
@@ -407,6 +437,9 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &MERCHANT_LIST,
     &MERCHANT_QR_CREATE,
     &MERCHANT_QR_LIST,
+    &MERCHANT_DASHBOARD,
+    &MERCHANT_PAYMENTS,
+    &MERCHANT_PAYMENTS_CSV,
     &PIPELINE_CANARY,
     &SIGNING_KEY_ROTATION,
     &SECRET_ROTATION,

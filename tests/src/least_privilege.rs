@@ -24,6 +24,18 @@ pub const NOT_DRIVEN: &[(&str, &str, &str, &str)] = &[
         "MainTable",
         "releases the month's claim when making the key failed, so the retry rotates",
     ),
+    (
+        "QrSettlementWorkerFunction",
+        "dynamodb:GetItem",
+        "MainTable",
+        "reads whether a charge is recorded when recording it was refused (raced by the Nexi webhook)",
+    ),
+    (
+        "WebhookNexiFunction",
+        "dynamodb:GetItem",
+        "MainTable",
+        "reads whether a charge is recorded when recording it was refused (raced by the settlement worker)",
+    ),
 ];
 
 /// The record in the template's terms: logical ids for functions and resources.

@@ -11,7 +11,7 @@
 use drop_domain::qr::mpm::crc16;
 use drop_services::table::{Key, Update};
 use drop_simulators::brreg;
-use drop_tests::flow::{client, cookie, start};
+use drop_tests::flow::{client, cookie, start, with_access};
 use drop_tests::pay::{follow_with, get_json, link_account, post, ready};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -246,8 +246,8 @@ async fn qr_pay(aws: bool) {
         }
     }
     assert_eq!(late["status"], "refunded", "{late}");
-    let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &rejected).await.unwrap();
-    let kinds: Vec<&str> = journal.iter().map(|j| j.kind).collect();
+    let late_journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &rejected).await.unwrap();
+    let kinds: Vec<&str> = late_journal.iter().map(|j| j.kind).collect();
     assert!(kinds.contains(&"funds_received") && kinds.contains(&"refund"), "{kinds:?}");
     // The static code stays usable.
     assert_eq!(scan(static_payload, Some(7_500)).await.status(), StatusCode::CREATED);
@@ -261,6 +261,49 @@ async fn qr_pay(aws: bool) {
         problem(scan(late["payload"].as_str().unwrap().to_owned(), None).await).await,
         (StatusCode::GONE, "qr-expired".into())
     );
+
+    // The merchant's view: the dashboard counts what the payer's bank settled (the completed
+    // payment, not the refunded or unconfirmed ones), the list shows every payment, page by page
+    // under sealed cursors, and the CSV agrees.
+    let d = get_json(&base, &format!("/api/merchant/dashboard?merchantId={merchant}"), &s).await;
+    assert_eq!((d["today"]["count"].as_u64(), d["today"]["sum"].as_i64()), (Some(1), Some(14_900)), "{d}");
+    assert_eq!(d["last30Days"]["sum"], 14_900);
+    assert_eq!(d["last7Days"]["average"], 14_900);
+    let days = d["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[29]["sum"], 14_900, "today is the last day");
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..10 {
+        let page =
+            get_json(&base, &format!("/api/merchant/payments?merchantId={merchant}&limit=1&cursor={cursor}"), &s).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["paymentId"].as_str().unwrap().to_owned()));
+        match page["cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen.contains(&id) && seen.contains(&rejected), "{seen:?}");
+    let r = with_access(client().get(format!("{base}/api/merchant/payments.csv?merchantId={merchant}")), &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    let rows: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(rows.len(), 4, "{csv}");
+    let paid = rows.iter().find(|r| r.contains(&id)).unwrap();
+    assert!(paid.ends_with(";149,00;NOK;completed"), "{paid}");
+    let counted: i64 = rows[1..]
+        .iter()
+        .filter(|r| r.ends_with(";completed") || r.ends_with(";settled"))
+        .map(|r| r.split(';').nth(5).unwrap().replace(',', "").parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(counted, d["last30Days"]["sum"].as_i64().unwrap(), "the CSV and the dashboard agree");
+    let paid_in = journal.iter().find(|j| j.kind == "merchant_payable").map(|j| j.amount);
+    assert_eq!(Some(counted), paid_in, "and the ledger");
 
     // Someone else's payment is not found; the ledger holds together.
     assert_eq!(

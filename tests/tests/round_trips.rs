@@ -267,6 +267,16 @@ async fn round_trips_per_route() {
     let qrp = scanned["paymentId"].as_str().unwrap();
     ok(with_access(c.get(format!("{base}/api/payment/qr/{qrp}")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/qr/{id}", 4, b);
+    // The merchant's sales.
+    for (route, path) in [
+        ("GET /api/merchant/dashboard", format!("/api/merchant/dashboard?merchantId={merchant}")),
+        ("GET /api/merchant/payments", format!("/api/merchant/payments?merchantId={merchant}")),
+        ("GET /api/merchant/payments.csv", format!("/api/merchant/payments.csv?merchantId={merchant}")),
+    ] {
+        let b = now();
+        ok(with_access(c.get(format!("{base}{path}")), &s).send().await.unwrap(), 200);
+        measure(route, 6, b);
+    }
     let b = now();
     ok(c.get(format!("{base}/api/health")).send().await.unwrap(), 200);
     measure("GET /api/health", 2, b);

@@ -8,6 +8,7 @@
 
 pub mod qr;
 pub mod register;
+pub mod sales;
 
 use crate::crypto::{aad, Crypto, CryptoError};
 use crate::screening::{self, Subject, Verdict};

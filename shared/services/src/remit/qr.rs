@@ -277,19 +277,20 @@ impl Remit {
         }
         let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
         let bank = self.bank()?.clone();
-        // The cheap AML rules before anything is claimed or the bank asked (the payer is not
-        // told why: tipping-off).
+        let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
+        let p = self.qr_claim(&p, &claim).await?;
+        // The cheap AML rules, for the confirmation holding the claim, before the bank is asked
+        // (the payer is not told why: tipping-off). A decline releases what this claim took.
         let check = self.qr_precheck(&p).await?;
         if check.outcome >= drop_domain::aml::Outcome::BlockAndReview {
-            let (u, _) = self.qr_step(&p, Event::Cancel, vec![("failure_reason", "declined".into())])?;
+            let (mut u, _) = self.qr_step(&p, Event::Cancel, vec![("failure_reason", "declined".into())])?;
+            u.condition = u.condition.map(|c| c.and(Condition::eq("confirm_claim", claim.as_str())));
             let mut ops = vec![TxOp::Update(u)];
             ops.extend(self.qr_unclaim(&p));
             ops.extend(check.ops);
             self.apply(ops).await?;
             return Err(RemitError::Declined);
         }
-        let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
-        let p = self.qr_claim(&p, &claim).await?;
         let order = PaymentOrder {
             end_to_end_id: p.id.trim_start_matches("qrp_").chars().take(35).collect(),
             debtor_bban: debtor,

@@ -36,6 +36,13 @@ fn settled(status: &str) -> bool {
     matches!(status, "ACSC" | "ACCC")
 }
 
+/// How long a completed payment is left to the settlement worker before reconciliation hands it
+/// to the acquirer itself.
+pub const SETTLEMENT_GRACE_SECS: i64 = 15 * 60;
+
+/// QR payments read per status and reconciliation run (the next run goes on).
+pub const MAX_PER_STATUS: usize = 1000;
+
 pub fn merchant_account(merchant_id: &str) -> String {
     format!("merchant:{merchant_id}:NOK")
 }
@@ -126,8 +133,19 @@ impl Remit {
         self.qr_find(payment_id).await
     }
 
-    /// QR payments of one status last changed between `from` and `to` (epoch seconds).
+    /// QR payments of one status last changed between `from` and `to` (epoch seconds), oldest
+    /// first, at most [`MAX_PER_STATUS`] (the next run goes on).
     pub async fn qr_payments_in(&self, status: Status, from: i64, to: i64) -> Result<Vec<QrPayment>, RemitError> {
+        self.qr_payments_up_to(status, from, to, MAX_PER_STATUS).await
+    }
+
+    async fn qr_payments_up_to(
+        &self,
+        status: Status,
+        from: i64,
+        to: i64,
+        max: usize,
+    ) -> Result<Vec<QrPayment>, RemitError> {
         let mut out = Vec::new();
         let mut cursor = None;
         loop {
@@ -143,8 +161,8 @@ impl Remit {
                 .await?;
             out.extend(page.items.iter().filter_map(QrPayment::from_item));
             match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
+                Some(c) if out.len() < max => cursor = Some(c),
+                _ => return Ok(out),
             }
         }
     }
@@ -154,12 +172,22 @@ impl Remit {
     pub async fn qr_reconcile(&self, stale_secs: i64) -> Result<QrReconciled, RemitError> {
         let now = self.now();
         let mut r = QrReconciled::default();
-        let statuses =
-            [Status::Created, Status::PendingAuthorisation, Status::Authorised, Status::Failed, Status::Refunding];
+        // Refunds first (money owed back), then what waits at the bank, then completed payments not
+        // yet handed to the acquirer (the settlement worker's message lost), then the rest.
+        let statuses = [
+            Status::Refunding,
+            Status::PendingAuthorisation,
+            Status::Authorised,
+            Status::Completed,
+            Status::Created,
+            Status::Failed,
+        ];
         for status in statuses {
             // Failed payments are re-read for a while: a bank may settle what it rejected.
             let from = if status == Status::Failed { now - super::reconcile::CANCELLED_LOOKBACK_SECS } else { 0 };
-            for p in self.qr_payments_in(status, from, now - stale_secs).await? {
+            // Completed payments are the settlement worker's first: reconciliation takes over late.
+            let stale = if status == Status::Completed { stale_secs.max(SETTLEMENT_GRACE_SECS) } else { stale_secs };
+            for p in self.qr_payments_in(status, from, now - stale).await? {
                 r.examined += 1;
                 let outcome = match status {
                     // A claimed payment's confirmation may be at the bank: it gets the SCA grace.
@@ -175,7 +203,11 @@ impl Remit {
                         self.qr_check_bank(&p.id).await.map(|_| r.bank_checked += 1)
                     }
                     Status::Failed => Ok(()),
-                    Status::Refunding => self.qr_poll_refund(&p).await.map(|_| r.refunded += 1),
+                    Status::Refunding => self.qr_poll_refund(&p).await.map(|_| r.refunds_checked += 1),
+                    Status::Completed if p.charge_id.is_none() && self.acquirer.is_some() => {
+                        self.qr_submit(&p.id).await.map(|_| r.handed_to_acquirer += 1)
+                    }
+                    Status::Completed => Ok(()),
                     _ => match self.qr_check_bank(&p.id).await {
                         Ok(q)
                             if q.status == Status::PendingAuthorisation
@@ -222,7 +254,7 @@ impl Remit {
         let (mut payments, mut postings, mut v) = (0, 0, Vec::new());
         let now = self.now();
         for status in Status::ALL {
-            for p in self.qr_payments_in(*status, 0, now + 1).await? {
+            for p in self.qr_payments_up_to(*status, 0, now + 1, usize::MAX).await? {
                 payments += 1;
                 let journal = ledger::journal(self.table.as_ref(), &p.id).await?;
                 postings += journal.len() as u32;

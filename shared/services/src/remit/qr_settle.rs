@@ -84,8 +84,14 @@ impl Remit {
                 }
             }
         };
-        let charge_id = acquirer.charge(&acquirer_id, p.amount, &p.id).await.map_err(provider_err)?;
-        self.apply_or_recorded(self.qr_charge_ops(&p, acquirer.name(), &charge_id)).await?;
+        // A redelivery after a crash between charging and recording finds the charge at the
+        // acquirer (whose idempotency keys may have expired by then) and records it.
+        let seen = acquirer.payment(&acquirer_id).await.map_err(provider_err)?;
+        let charge_id = match seen.charge_ids.first().filter(|_| seen.charged >= p.amount) {
+            Some(c) => c.clone(),
+            None => acquirer.charge(&acquirer_id, p.amount, &p.id).await.map_err(provider_err)?,
+        };
+        self.apply_or_recorded(&p, self.qr_charge_ops(&p, acquirer.name(), &charge_id)).await?;
         self.qr_find(payment_id).await
     }
 
@@ -108,12 +114,21 @@ impl Remit {
         ops
     }
 
-    /// Applies the charge; a charge recorded meanwhile (the webhook and the worker raced) is fine.
-    async fn apply_or_recorded(&self, ops: Vec<TxOp>) -> Result<(), RemitError> {
+    /// Applies the charge. Refused because the charge is recorded already (the webhook and the
+    /// worker raced) is fine; refused for anything else (a conflict on a busy balance) is an
+    /// error, so the delivery is retried.
+    async fn apply_or_recorded(&self, p: &QrPayment, ops: Vec<TxOp>) -> Result<(), RemitError> {
         match self.table.transact(ops).await {
-            Ok(()) | Err(TableError::TransactionCanceled { .. }) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(TableError::TransactionCanceled { .. }) if self.qr_charge_recorded(p).await? => Ok(()),
+            Err(TableError::TransactionCanceled { .. }) => Err(RemitError::IllegalState("changed meanwhile")),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Whether the payment's charge is recorded (read from the item itself, not an index).
+    async fn qr_charge_recorded(&self, p: &QrPayment) -> Result<bool, RemitError> {
+        Ok(self.table.get(&p.key()).await?.is_some_and(|i| i.s("charge_id").is_some()))
     }
 
     /// The acquirer's webhook for a charge of the QR payment `payment_ref` (from the webhook's
@@ -158,8 +173,9 @@ impl Remit {
         match crate::dedupe::once(self.table.as_ref(), "webhook-nexi", &marker, self.now(), ops).await {
             Ok(crate::dedupe::Outcome::Duplicate) => Ok(Notified::Duplicate),
             Ok(crate::dedupe::Outcome::Applied) => Ok(Notified::Recorded),
-            // Recorded by the worker meanwhile.
-            Err(TableError::TransactionCanceled { .. }) => Ok(Notified::Recorded),
+            // Recorded by the worker meanwhile: fine; refused for anything else: Nexi retries.
+            Err(TableError::TransactionCanceled { .. }) if self.qr_charge_recorded(&p).await? => Ok(Notified::Recorded),
+            Err(TableError::TransactionCanceled { .. }) => Err(RemitError::IllegalState("changed meanwhile")),
             Err(e) => Err(e.into()),
         }
     }

@@ -39,7 +39,8 @@ pub struct QrReconciled {
     pub expired: u32,
     pub bank_checked: u32,
     pub cancelled_at_bank: u32,
-    pub refunded: u32,
+    pub refunds_checked: u32,
+    pub handed_to_acquirer: u32,
     pub errors: u32,
 }
 
