@@ -73,6 +73,8 @@ pub fn constrain(doc: &mut Value) {
     set(confirm, "paymentId", ulid_id("pay"));
     set(confirm, "accountId", account_id());
 
+    set(&mut schemas["RequestCreate"], "accountId", json!({"oneOf": [account_id(), {"type": "null"}]}));
+
     let qr_confirm = &mut schemas["QrConfirmRequest"];
     set(qr_confirm, "paymentId", ulid_id("qrp"));
     set(qr_confirm, "accountId", account_id());

@@ -9,6 +9,7 @@ pub mod merchant;
 pub mod merchant_qr;
 pub mod merchant_sales;
 pub mod openapi;
+pub mod payment_requests;
 pub mod platform;
 pub mod qr_pay;
 pub mod qr_settlement;

@@ -65,7 +65,7 @@ impl From<&QrCode> for QrView {
 }
 
 /// The payload as an SVG QR code (error correction M, as payment codes use).
-fn svg(payload: &str) -> Result<String, ApiError> {
+pub fn svg(payload: &str) -> Result<String, ApiError> {
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| ApiError::internal())?;
     Ok(code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build())

@@ -156,20 +156,27 @@ pub async fn payments(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
         None => None,
     };
     let now = ctx.clock.epoch();
-    let (from, to) = period(&req, now)?;
+    let (mut from, mut to) = period(&req, now)?;
     let m = merchant(&ctx, &req).await?;
     let user = req.principal()?.user_id.clone();
-    // Cursors are sealed for this member, merchant and query: a forged or borrowed one is refused.
+    // Cursors are sealed for this member and merchant (a forged or borrowed one is refused) and
+    // carry the first page's period, so every page reads the same window.
     let key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
-    let scope = format!("sales:{user}:{}:{from}:{to}", m.id);
+    let scope = format!("sales:{user}:{}", m.id);
     let unavailable = |_| ApiError::unavailable("the key store did not answer");
+    let bad_cursor = || ApiError::invalid_field("cursor", "not a cursor this API gave out");
     let mut cursor = match req.query.get("cursor").filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            drop_services::cursors::open(key, &scope, c, now)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor this API gave out"))?,
-        ),
+        Some(c) => {
+            let opened = drop_services::cursors::open(key, &scope, c, now).await.map_err(unavailable)?;
+            let opened = opened.ok_or_else(bad_cursor)?;
+            let mut parts = opened.splitn(3, ':');
+            let (Some(f), Some(t), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(bad_cursor());
+            };
+            from = f.parse().map_err(|_| bad_cursor())?;
+            to = t.parse().map_err(|_| bad_cursor())?;
+            Some(rest.to_owned())
+        }
         None => None,
     };
     let mut items = Vec::new();
@@ -186,7 +193,9 @@ pub async fn payments(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     }
     items.truncate(limit as usize);
     let cursor = match cursor {
-        Some(c) => Some(drop_services::cursors::seal(key, &scope, &c, now).await.map_err(unavailable)?),
+        Some(c) => Some(
+            drop_services::cursors::seal(key, &scope, &format!("{from}:{to}:{c}"), now).await.map_err(unavailable)?,
+        ),
         None => None,
     };
     ApiResponse::json(StatusCode::OK, &SalesPage { items, cursor })

@@ -40,6 +40,8 @@ use utoipa::OpenApi;
         crate::qr_pay::initiate,
         crate::qr_pay::confirm,
         crate::qr_pay::get,
+        crate::payment_requests::create,
+        crate::payment_requests::list,
         crate::remit::webhooks::wise,
         crate::remit::webhooks::thunes,
         crate::qr_settlement::nexi,

@@ -30,7 +30,12 @@ pub struct QrInitiateRequest {
 #[serde(rename_all = "camelCase")]
 pub struct QrPaymentView {
     pub payment_id: String,
-    pub merchant_id: String,
+    /// qr (a merchant) or p2p (a person's payment request)
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The merchant (none for a person's payment request).
+    pub merchant_id: Option<String>,
+    /// The merchant's name, or the requester's.
     pub merchant_name: String,
     pub amount: i64,
     pub currency: String,
@@ -52,7 +57,8 @@ impl From<&QrPayment> for QrPaymentView {
     fn from(p: &QrPayment) -> Self {
         QrPaymentView {
             payment_id: p.id.clone(),
-            merchant_id: p.merchant_id.clone(),
+            kind: p.kind.as_str().to_owned(),
+            merchant_id: (p.kind == drop_domain::payment::Kind::Qr).then(|| p.merchant_id.clone()),
             merchant_name: p.merchant_name.clone(),
             amount: p.amount,
             currency: p.currency.as_str().to_owned(),

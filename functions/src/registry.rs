@@ -202,6 +202,26 @@ http!(
     &[Need::Bank, Need::PaymentLimits, Need::Aml]
 );
 http!(
+    PAYMENT_REQUEST_CREATE,
+    "payment-request-create",
+    "POST",
+    "/api/payment/requests",
+    ANY_ROLE,
+    Default,
+    crate::payment_requests::create_handler,
+    &[Need::PaymentLimits]
+);
+http!(
+    PAYMENT_REQUEST_LIST,
+    "payment-request-list",
+    "GET",
+    "/api/payment/requests",
+    ANY_ROLE,
+    Default,
+    crate::payment_requests::list_handler,
+    &[]
+);
+http!(
     PAYMENT_QR_GET,
     "payment-qr-get",
     "GET",
@@ -420,6 +440,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_QR_INITIATE,
     &PAYMENT_QR_CONFIRM,
     &PAYMENT_QR_GET,
+    &PAYMENT_REQUEST_CREATE,
+    &PAYMENT_REQUEST_LIST,
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
     &WEBHOOK_NEXI,

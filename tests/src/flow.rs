@@ -65,10 +65,15 @@ pub async fn start_with(opts: drop_local::Options) -> (Stack, String) {
 }
 
 pub async fn onboard(base: &str, s: &Session) {
+    onboard_with(base, s, "91 23 45 67", PHONE, EMAIL).await
+}
+
+/// Registers these contacts (the phone as typed, and in E.164) and verifies them.
+pub async fn onboard_with(base: &str, s: &Session, typed: &str, phone: &str, email: &str) {
     let c = client();
     let r = with_access(c.post(format!("{base}/api/auth/register")), s)
         .header("x-requested-with", "fetch")
-        .json(&serde_json::json!({"phone": "91 23 45 67", "email": EMAIL}))
+        .json(&serde_json::json!({"phone": typed, "email": email}))
         .send()
         .await
         .unwrap();
@@ -84,8 +89,8 @@ pub async fn onboard(base: &str, s: &Session) {
             code
         }
     };
-    let sms = code_to(format!("%2B{}", &PHONE[1..])).await;
-    let mail = code_to(EMAIL.replace('@', "%40")).await;
+    let sms = code_to(format!("%2B{}", &phone[1..])).await;
+    let mail = code_to(email.replace('@', "%40")).await;
     let verify = |code: &str, channel: &str| {
         with_access(c.post(format!("{base}/api/auth/verify")), s)
             .header("x-requested-with", "fetch")
@@ -107,10 +112,10 @@ pub async fn onboard(base: &str, s: &Session) {
     assert_eq!(r.status(), StatusCode::OK);
     let p: serde_json::Value = r.json().await.unwrap();
     assert_eq!(p["status"], "active");
-    assert_eq!(p["phone"], PHONE);
+    assert_eq!(p["phone"], phone);
     assert_eq!(p["phoneVerified"], true);
     assert_eq!(p["emailVerified"], true);
-    assert_eq!(p["email"], EMAIL);
+    assert_eq!(p["email"], email);
 }
 
 /// Every stored string of both tables, SQLite or DynamoDB.

@@ -267,6 +267,22 @@ async fn round_trips_per_route() {
     let qrp = scanned["paymentId"].as_str().unwrap();
     ok(with_access(c.get(format!("{base}/api/payment/qr/{qrp}")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/qr/{id}", 4, b);
+    // A payment request (the person's first linked account) and the list of them.
+    let b = now();
+    ok(
+        with_access(c.post(format!("{base}/api/payment/requests")), &s)
+            .header("x-requested-with", "x")
+            .json(&json!({"amount": 25_000, "message": "Pizza"}))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    );
+    // + the linked accounts (the first one), the profile (the name the code shows) and the account.
+    measure("POST /api/payment/requests", 9, b);
+    let b = now();
+    ok(with_access(c.get(format!("{base}/api/payment/requests")), &s).send().await.unwrap(), 200);
+    measure("GET /api/payment/requests", 4, b);
     // The merchant's sales.
     for (route, path) in [
         ("GET /api/merchant/dashboard", format!("/api/merchant/dashboard?merchantId={merchant}")),

@@ -264,6 +264,12 @@ impl From<drop_services::remit::qr::QrRefusal> for ApiError {
                 "Merchant not active",
                 "the merchant cannot take payments now",
             ),
+            Q::OwnRequest => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "own-request",
+                "Your own request",
+                "this is your own payment request",
+            ),
             Q::AmountRequired => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,
                 "amount-required",

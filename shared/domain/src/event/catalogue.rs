@@ -31,6 +31,14 @@ pub struct QrPaymentChanged {
     pub status: String,
     pub amount_minor: i64,
     pub currency: String,
+    /// `qr` (to a merchant: `merchant_id`) or `p2p` (a payment request: `merchant_id` is the
+    /// requester's user id).
+    #[serde(default = "qr_kind")]
+    pub kind: crate::payment::Kind,
+}
+
+fn qr_kind() -> crate::payment::Kind {
+    crate::payment::Kind::Qr
 }
 
 /// The event pipeline's canary (`platform.canary`).
@@ -207,6 +215,7 @@ mod tests {
                 status: "completed".into(),
                 amount_minor: 14_900,
                 currency: "NOK".into(),
+                kind: crate::payment::Kind::Qr,
             },
         };
         assert_eq!(q.event_type(), "qr_payment.completed");

@@ -67,10 +67,11 @@ pub enum ItemKind {
     MerchantMember,
     QrCode,
     QrPayment,
+    PaymentRequest,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 34] = [
+    pub const ALL: [ItemKind; 35] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -105,6 +106,7 @@ impl ItemKind {
         ItemKind::MerchantMember,
         ItemKind::QrCode,
         ItemKind::QrPayment,
+        ItemKind::PaymentRequest,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -123,6 +125,7 @@ impl ItemKind {
                 _ if sk.starts_with(super::AML_DECISION_PREFIX) => K::AmlDecision,
                 _ if sk.starts_with(super::MEMBER_PREFIX) => K::MerchantMember,
                 _ if sk.starts_with(super::QR_PAYMENT_PREFIX) => K::QrPayment,
+                _ if sk.starts_with(super::PAYMENT_REQUEST_PREFIX) => K::PaymentRequest,
                 _ => return None,
             });
         }
@@ -177,7 +180,8 @@ impl ItemKind {
             | K::Alert
             | K::AuditEntry
             | K::MerchantMember
-            | K::QrPayment => Owner::User,
+            | K::QrPayment
+            | K::PaymentRequest => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
@@ -203,7 +207,7 @@ impl ItemKind {
             // Know-your-business: kept like a customer's identity.
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             K::Settings => R::Consent,
-            K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment => R::Payment,
+            K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment | K::PaymentRequest => R::Payment,
             K::AmlBucket => R::MonitoringAggregate,
             K::AmlDecision => R::ScreeningResult,
             K::Alert => R::Alert,
@@ -227,6 +231,8 @@ impl ItemKind {
             K::Payment | K::QrPayment => &["debtor"],
             K::LocalMessage => &["body"],
             K::Merchant => &["settlement_account"],
+            // The payload names the requester.
+            K::PaymentRequest => &["payload", "message"],
             _ => &[],
         }
     }
@@ -264,6 +270,7 @@ mod tests {
             (u.clone(), super::super::member_sk("mer_1"), ItemKind::MerchantMember),
             (super::super::merchant_pk("mer_1"), super::super::qr_sk("qr_1"), ItemKind::QrCode),
             (u.clone(), super::super::qr_payment_sk("qrp_01J"), ItemKind::QrPayment),
+            (u.clone(), super::super::payment_request_sk("req_01J"), ItemKind::PaymentRequest),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -193,6 +193,13 @@ pub fn qr_payment_sk(payment_id: &str) -> String {
     format!("{QR_PAYMENT_PREFIX}{}", payment_id.trim_start_matches("qrp_"))
 }
 
+/// A person's payment requests sort under this prefix of their partition.
+pub const PAYMENT_REQUEST_PREFIX: &str = "PAYREQ#";
+
+pub fn payment_request_sk(request_id: &str) -> String {
+    format!("{PAYMENT_REQUEST_PREFIX}{}", request_id.trim_start_matches("req_"))
+}
+
 /// gsi2: QR payments by status.
 pub fn qr_payment_status_gsi(status: &str) -> String {
     format!("QRPAYSTATUS#{status}")

@@ -15,6 +15,7 @@ pub mod qr_settle;
 pub mod recipients;
 pub mod reconcile;
 pub mod refund;
+pub mod requests;
 pub mod settle;
 
 use crate::table::TableError;

@@ -16,6 +16,7 @@ use crate::table::{CancelReason, Condition, Item, Key, Query, TableError, TxOp, 
 use drop_domain::keys;
 use drop_domain::lifecycle::merchant::Status as MerchantStatus;
 use drop_domain::lifecycle::qr_payment::{transition, Event, Status};
+use drop_domain::payment::Kind;
 use drop_domain::qr::{drop as profile, QrError};
 use drop_domain::Currency;
 
@@ -40,15 +41,25 @@ pub enum QrRefusal {
     /// A static code: the payer enters the amount.
     #[error("an amount is required")]
     AmountRequired,
+    /// A person scanned their own payment request.
+    #[error("this is your own payment request")]
+    OwnRequest,
 }
 
 /// A QR payment as stored (the HTTP layer decides what the API shows).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QrPayment {
     pub id: String,
+    /// The payer.
     pub user_id: String,
+    /// `qr`: to a merchant (through Drop, settled by the acquirer); `p2p`: a person's payment
+    /// request, paid straight to their account (`requests`).
+    pub kind: Kind,
+    /// The payee: the merchant, or (p2p) the requester's user id.
     pub merchant_id: String,
+    /// The merchant's name, or (p2p) the requester's as their code shows it.
     pub merchant_name: String,
+    /// The code paid: the merchant's QR code, or (p2p) the request.
     pub qr_id: String,
     pub code_kind: CodeKind,
     /// NOK minor units.
@@ -81,6 +92,7 @@ impl QrPayment {
         Some(QrPayment {
             id: i.s("payment_id")?.to_owned(),
             user_id: i.s("user_id")?.to_owned(),
+            kind: i.s("kind").and_then(Kind::parse).unwrap_or(Kind::Qr),
             merchant_id: i.s("merchant_id")?.to_owned(),
             merchant_name: i.s("merchant_name")?.to_owned(),
             qr_id: i.s("qr_id")?.to_owned(),
@@ -109,6 +121,27 @@ pub struct QrConfirmed {
     pub payment_id: String,
     pub status: Status,
     pub sca_redirect_url: String,
+}
+
+/// The item a payment claims so that it is paid once: a merchant's dynamic code, or a payment
+/// request (always single use). `None` for a static merchant code.
+pub(super) fn single_use(p: &QrPayment) -> Option<Key> {
+    match (p.kind, p.code_kind) {
+        (Kind::P2p, _) => Some(super::requests::key(&p.merchant_id, &p.qr_id)),
+        (_, CodeKind::Dynamic) => Some(code_key(&p.merchant_id, &p.qr_id)),
+        _ => None,
+    }
+}
+
+/// A scanned code, ready to store.
+struct Scan<'a> {
+    kind: Kind,
+    payee_id: &'a str,
+    payee_name: &'a str,
+    code_id: &'a str,
+    code_kind: CodeKind,
+    amount: i64,
+    expires_at: i64,
 }
 
 /// A QR payment id as this API gives them out.
@@ -147,7 +180,9 @@ impl Remit {
         let code = profile::read(payload).map_err(refusal)?;
         let merchant_id = match &code.payee {
             profile::Payee::Merchant(id) if crate::merchants::is_id(id) => id.clone(),
-            // Payment requests between people come with their own issue; none exists yet.
+            profile::Payee::Request(id) if code.reference.as_deref() == Some(id.as_str()) => {
+                return self.qr_initiate_request(user_id, payload, id, amount).await;
+            }
             _ => return Err(QrRefusal::UnknownMerchant.into()),
         };
         let qr_id = code.reference.clone().filter(|r| codes::is_id(r)).ok_or(QrRefusal::UnknownMerchant)?;
@@ -179,19 +214,75 @@ impl Remit {
             }
             CodeKind::Static => (amount.ok_or(QrRefusal::AmountRequired)?, now + SCAN_TTL_SECS),
         };
+        let scan = Scan {
+            kind: Kind::Qr,
+            payee_id: &merchant_id,
+            payee_name: &merchant.name,
+            code_id: &qr_id,
+            code_kind: stored.kind,
+            amount,
+            expires_at,
+        };
+        self.qr_store(user_id, &scan).await
+    }
+
+    /// A person's payment request scanned: paid once, before it expires, not by the requester.
+    async fn qr_initiate_request(
+        &self,
+        user_id: &str,
+        payload: &str,
+        request_id: &str,
+        amount: Option<i64>,
+    ) -> Result<QrPayment, RemitError> {
+        let request = super::requests::find(self.table.as_ref(), &self.crypto, request_id)
+            .await?
+            .ok_or(QrRefusal::UnknownMerchant)?;
+        if request.payload != payload {
+            return Err(QrRefusal::InvalidQr("not the code the requester made".into()).into());
+        }
+        if request.user_id == user_id {
+            return Err(QrRefusal::OwnRequest.into());
+        }
+        let now = self.now();
+        if request.amount.is_some_and(|due| amount.is_some_and(|a| a != due)) {
+            return Err(RemitError::Invalid("amount"));
+        }
+        if now >= request.valid_until {
+            return Err(QrRefusal::Expired.into());
+        }
+        if request.status != "active" || request.claimed_by.is_some() {
+            return Err(QrRefusal::AlreadyPaid.into());
+        }
+        let amount = request.amount.or(amount).ok_or(QrRefusal::AmountRequired)?;
+        let name = profile::read(payload).map(|c| c.name).unwrap_or_default();
+        let scan = Scan {
+            kind: Kind::P2p,
+            payee_id: &request.user_id,
+            payee_name: &name,
+            code_id: &request.id,
+            code_kind: if request.amount.is_some() { CodeKind::Dynamic } else { CodeKind::Static },
+            amount,
+            expires_at: request.valid_until.min(now + SCAN_TTL_SECS),
+        };
+        self.qr_store(user_id, &scan).await
+    }
+
+    /// Stores a scanned payment (`created`).
+    async fn qr_store(&self, user_id: &str, scan: &Scan<'_>) -> Result<QrPayment, RemitError> {
+        let (now, amount, expires_at) = (self.now(), scan.amount, scan.expires_at);
         if amount > self.limits.per_payment {
             return Err(RemitError::Limit("per payment"));
         }
         let id = format!("qrp_{}", crate::ids::ulid());
         let status = Status::Created;
-        let item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
+        let mut item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
             .with("payment_id", id.as_str())
             .with("user_id", user_id)
-            .with("kind", drop_domain::payment::Kind::Qr.as_str())
-            .with("merchant_id", merchant_id.as_str())
-            .with("merchant_name", merchant.name.as_str())
-            .with("qr_id", qr_id.as_str())
-            .with("code_kind", stored.kind.as_str())
+            .with("kind", scan.kind.as_str())
+            .with("merchant_id", scan.payee_id)
+            .with("merchant_name", scan.payee_name)
+            .with("qr_id", scan.code_id)
+            .with("code_kind", scan.code_kind.as_str())
             .with("amount", amount)
             .with("currency", Currency::NOK.as_str())
             .with("status", status.as_str())
@@ -203,9 +294,13 @@ impl Remit {
             .with("gsi1pk", keys::payment_id_gsi(&id))
             .with("gsi1sk", "QRPAY")
             .with("gsi2pk", keys::qr_payment_status_gsi(status.as_str()))
-            .with("gsi2sk", format!("{now:012}#{id}"))
-            .with("gsi3pk", keys::merchant_payments_gsi(&merchant_id))
-            .with("gsi3sk", format!("{now:012}#{id}"));
+            .with("gsi2sk", format!("{now:012}#{id}"));
+        // A merchant's sales (a person's requests show their payments themselves).
+        if scan.kind == Kind::Qr {
+            item = item
+                .with("gsi3pk", keys::merchant_payments_gsi(scan.payee_id))
+                .with("gsi3sk", format!("{now:012}#{id}"));
+        }
         self.table.put(item.clone(), Some(Condition::absent())).await?;
         QrPayment::from_item(&item).ok_or(RemitError::NotFound)
     }
@@ -291,13 +386,27 @@ impl Remit {
             self.apply(ops).await?;
             return Err(RemitError::Declined);
         }
+        // A merchant is paid through Drop's client-funds account; a person straight to theirs.
+        let (creditor_bban, creditor_name) = match p.kind {
+            Kind::P2p => {
+                let request = super::requests::find(self.table.as_ref(), &self.crypto, &p.qr_id)
+                    .await?
+                    .ok_or(RemitError::NotFound)?;
+                let account =
+                    accounts::debtor(self.table.as_ref(), &self.crypto, &request.user_id, &request.account_id).await;
+                // The requester unlinked the account meanwhile: this request cannot be paid.
+                let account = account.map_err(|_| RemitError::from(QrRefusal::MerchantInactive))?;
+                (account.expose().clone(), p.merchant_name.clone())
+            }
+            _ => (bank.safeguarding.clone(), "Drop AS".to_owned()),
+        };
         let order = PaymentOrder {
             end_to_end_id: p.id.trim_start_matches("qrp_").chars().take(35).collect(),
             debtor_bban: debtor,
             amount: p.amount,
             currency: Currency::NOK,
-            creditor_bban: bank.safeguarding.clone(),
-            creditor_name: "Drop AS".into(),
+            creditor_bban,
+            creditor_name,
             // Berlin Group's unstructured remittance information takes 140 characters.
             remittance: format!("Drop {} {}", p.merchant_name.chars().take(60).collect::<String>(), p.id),
         };
@@ -345,13 +454,20 @@ impl Remit {
                     .and(Condition::NotExists("confirm_claim".into())),
             );
         let mut ops = vec![TxOp::Update(claimed)];
-        ops.push(TxOp::ConditionCheck {
-            key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),
-            condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+        // The payee still takes payments: an active merchant, or (p2p) an active person.
+        ops.push(match p.kind {
+            Kind::P2p => TxOp::ConditionCheck {
+                key: Key::new(keys::user_pk(&p.merchant_id), keys::PROFILE_SK),
+                condition: Condition::eq("status", "active"),
+            },
+            _ => TxOp::ConditionCheck {
+                key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),
+                condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+            },
         });
-        if p.code_kind == CodeKind::Dynamic {
+        if let Some(single) = single_use(p) {
             ops.push(TxOp::Update(
-                Update::new(code_key(&p.merchant_id, &p.qr_id))
+                Update::new(single)
                     .set("claimed_by", p.id.as_str())
                     .when(Condition::eq("status", "active").and(Condition::NotExists("claimed_by".into()))),
             ));
@@ -361,7 +477,7 @@ impl Remit {
             Ok(()) => {}
             Err(TableError::TransactionCanceled { reasons }) => {
                 let failed = |i: usize| matches!(reasons.get(i), Some(Some(CancelReason::ConditionFailed { .. })));
-                let dynamic = p.code_kind == CodeKind::Dynamic;
+                let dynamic = single_use(p).is_some();
                 return Err(if failed(0) {
                     RemitError::IllegalState("being confirmed")
                 } else if failed(1) {
@@ -388,11 +504,9 @@ impl Remit {
         if let Some((day, month)) = &p.reserved {
             ops.extend(limits::release(&p.user_id, p.amount, day, month));
         }
-        if p.code_kind == CodeKind::Dynamic && p.reserved.is_some() {
+        if let Some(single) = single_use(p).filter(|_| p.reserved.is_some()) {
             ops.push(TxOp::Update(
-                Update::new(code_key(&p.merchant_id, &p.qr_id))
-                    .remove("claimed_by")
-                    .when(Condition::eq("claimed_by", p.id.as_str())),
+                Update::new(single).remove("claimed_by").when(Condition::eq("claimed_by", p.id.as_str())),
             ));
         }
         ops

@@ -23,11 +23,11 @@ use super::ports::{classify, BankPaymentState};
 use super::qr::QrPayment;
 use super::reconcile::QrReconciled;
 use super::RemitError;
-use crate::merchants::qr::Kind as CodeKind;
-use crate::table::{Condition, Key, Query, TxOp, Update};
+use crate::table::{Condition, Query, TxOp, Update};
 use drop_domain::event::catalogue::{DomainEvent, QrPaymentChanged};
 use drop_domain::keys;
 use drop_domain::lifecycle::qr_payment::{Event, Status};
+use drop_domain::payment::Kind;
 use drop_domain::Currency;
 use std::collections::BTreeMap;
 
@@ -60,6 +60,7 @@ impl Remit {
             status: to.as_str().to_owned(),
             amount_minor: p.amount,
             currency: p.currency.as_str().to_owned(),
+            kind: p.kind,
         };
         let e = DomainEvent::QrPayment { payment_id: p.id.clone(), changed };
         crate::events::outbox_put(&e, self.clock.now()).0
@@ -68,6 +69,8 @@ impl Remit {
     /// Moves a payment at the bank on by the bank's `transactionStatus`.
     async fn qr_follow(&self, p: &QrPayment, status: &str) -> Result<(), RemitError> {
         let at = drop_domain::time::rfc3339(self.clock.now());
+        // A person is paid straight to their account: Drop never holds that money (no postings).
+        let through_drop = p.kind != Kind::P2p;
         let received = || self.qr_posting(p, ledger::safeguarding(), ledger::customer(&p.user_id), "funds_received");
         let state = classify(status);
         let mut ops = Vec::new();
@@ -85,11 +88,17 @@ impl Remit {
                     "merchant_payable",
                 ));
                 ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
-                ops.extend(ledger::ops(&postings, &at));
-                if p.code_kind == CodeKind::Dynamic {
+                if through_drop {
+                    ops.extend(ledger::ops(&postings, &at));
+                }
+                // The code (or request) is paid.
+                if let Some(single) = super::qr::single_use(p) {
                     ops.push(TxOp::Update(
-                        Update::new(Key::new(keys::merchant_pk(&p.merchant_id), keys::qr_sk(&p.qr_id)))
+                        Update::new(single)
                             .set("status", "paid")
+                            .set("paid_by", p.id.as_str())
+                            .set("paid_amount", p.amount)
+                            .set("paid_at", self.now())
                             .when(Condition::eq("claimed_by", p.id.as_str())),
                     ));
                 }
@@ -97,7 +106,9 @@ impl Remit {
             (Status::PendingAuthorisation, BankPaymentState::Authorised) => {
                 let (u, to) = self.qr_step(p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
                 ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
-                ops.extend(ledger::ops(&[received()], &at));
+                if through_drop {
+                    ops.extend(ledger::ops(&[received()], &at));
+                }
             }
             (Status::PendingAuthorisation | Status::Authorised, BankPaymentState::Failed) => {
                 let (u, to) = self.qr_step(
@@ -106,15 +117,20 @@ impl Remit {
                     vec![("bank_status", status.into()), ("failure_reason", format!("bank {status}").into())],
                 )?;
                 ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
-                if p.status == Status::Authorised {
+                if p.status == Status::Authorised && through_drop {
                     let reversed =
                         self.qr_posting(p, ledger::customer(&p.user_id), ledger::safeguarding(), "funds_reversed");
                     ops.extend(ledger::ops(&[reversed], &at));
                 }
                 ops.extend(self.qr_unclaim(p));
             }
-            (Status::Failed, BankPaymentState::Authorised) if settled(status) => {
+            (Status::Failed, BankPaymentState::Authorised) if settled(status) && through_drop => {
                 return self.qr_late_funds(p, status).await;
+            }
+            (Status::Failed, BankPaymentState::Authorised) if settled(status) => {
+                // The requester got the money after all (it never passed through Drop).
+                tracing::error!(payment = %p.id, bank_status = status, "the bank settled a failed person-to-person payment");
+                return Ok(());
             }
             _ => return Ok(()),
         }
@@ -204,7 +220,7 @@ impl Remit {
                     }
                     Status::Failed => Ok(()),
                     Status::Refunding => self.qr_poll_refund(&p).await.map(|_| r.refunds_checked += 1),
-                    Status::Completed if p.charge_id.is_none() && self.acquirer.is_some() => {
+                    Status::Completed if p.kind == Kind::Qr && p.charge_id.is_none() && self.acquirer.is_some() => {
                         self.qr_submit(&p.id).await.map(|_| r.handed_to_acquirer += 1)
                     }
                     Status::Completed => Ok(()),
@@ -259,6 +275,8 @@ impl Remit {
                 let journal = ledger::journal(self.table.as_ref(), &p.id).await?;
                 postings += journal.len() as u32;
                 let allowed: &[&str] = match p.status {
+                    // Paid straight to a person: never in Drop's books.
+                    _ if p.kind == Kind::P2p => &[],
                     Status::Authorised => &["funds_received"],
                     Status::Completed | Status::Settled => &["funds_received", "merchant_payable", "acquirer_charged"],
                     Status::Failed => &["funds_received", "funds_reversed"],
@@ -281,7 +299,7 @@ impl Remit {
                 }
                 let customer = ledger::customer(&p.user_id);
                 let held = net.get(&customer).copied().unwrap_or(0);
-                let holds = matches!(p.status, Status::Authorised | Status::Refunding);
+                let holds = matches!(p.status, Status::Authorised | Status::Refunding) && p.kind != Kind::P2p;
                 let expected = if holds { p.amount } else { 0 };
                 if held != expected {
                     v.push(violation(
@@ -293,9 +311,10 @@ impl Remit {
                     v.push(violation("funds-have-a-way-out", format!("{} refunds rejected", p.refund_attempt)));
                 }
                 let received =
-                    matches!(p.status, Status::Authorised | Status::Completed | Status::Settled | Status::Refunding);
+                    matches!(p.status, Status::Authorised | Status::Completed | Status::Settled | Status::Refunding)
+                        && p.kind != Kind::P2p;
                 *by_status.entry(ledger::safeguarding()).or_insert(0) -= if received { p.amount } else { 0 };
-                let done = matches!(p.status, Status::Completed | Status::Settled);
+                let done = matches!(p.status, Status::Completed | Status::Settled) && p.kind != Kind::P2p;
                 let charged = done && p.charge_id.is_some();
                 let owed = if done && !charged { p.amount } else { 0 };
                 *by_status.entry(merchant_account(&p.merchant_id)).or_insert(0) += owed;

@@ -51,7 +51,8 @@ impl Remit {
     /// Hands a completed payment to the acquirer (the settlement worker; redelivery-safe).
     pub async fn qr_submit(&self, payment_id: &str) -> Result<QrPayment, RemitError> {
         let p = self.qr_find(payment_id).await?;
-        if p.status != Status::Completed || p.charge_id.is_some() {
+        // Only merchant payments go to the acquirer (a person was paid straight).
+        if p.status != Status::Completed || p.charge_id.is_some() || p.kind != drop_domain::payment::Kind::Qr {
             return Ok(p);
         }
         let acquirer = self.acquirer()?.clone();
