@@ -119,8 +119,15 @@ fn period(req: &ApiRequest, now: i64) -> Result<(i64, i64), ApiError> {
                 .ok_or_else(|| ApiError::invalid_field(name, "an RFC 3339 time")),
         }
     };
-    let to = at("to")?.unwrap_or(now);
-    let from = at("from")?.unwrap_or(to - 30 * 86_400);
+    let (from, to) = match (at("from")?, at("to")?) {
+        (Some(f), Some(t)) => (f, t),
+        // From a time: a year on at most, and not past now.
+        (Some(f), None) => (f, now.min(f + MAX_PERIOD_DAYS * 86_400)),
+        (None, t) => {
+            let t = t.unwrap_or(now);
+            (t - 30 * 86_400, t)
+        }
+    };
     if from > to || to - from > MAX_PERIOD_DAYS * 86_400 || from < 0 {
         return Err(ApiError::invalid_field("from", "from before to, at most a year apart"));
     }
@@ -140,7 +147,7 @@ pub async fn dashboard(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Ap
 #[utoipa::path(get, path = "/api/merchant/payments", tag = "merchants",
     params(("merchantId" = String, Query, description = "The merchant"),
            ("from" = Option<String>, Query, description = "RFC 3339; default 30 days before `to`"),
-           ("to" = Option<String>, Query, description = "RFC 3339; default now (at most a year after `from`)"),
+           ("to" = Option<String>, Query, description = "RFC 3339; default now, or a year after `from` if that is sooner"),
            ("status" = Option<String>, Query, description = "Only this status"),
            ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 50"),
            ("cursor" = Option<String>, Query, description = "From the previous page (opaque; one this API gave out)")),
@@ -169,32 +176,30 @@ pub async fn payments(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
         Some(c) => {
             let opened = drop_services::cursors::open(key, &scope, c, now).await.map_err(unavailable)?;
             let opened = opened.ok_or_else(bad_cursor)?;
-            let mut parts = opened.splitn(3, ':');
-            let (Some(f), Some(t), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(bad_cursor());
-            };
-            from = f.parse().map_err(|_| bad_cursor())?;
-            to = t.parse().map_err(|_| bad_cursor())?;
-            Some(rest.to_owned())
+            let (f, t, position) = sales::read_cursor(&opened).ok_or_else(bad_cursor)?;
+            (from, to) = (f, t);
+            Some(position)
         }
         None => None,
     };
+    // Pages are read until `limit` payments match (at most 10 reads: then the page is short and
+    // the cursor goes on from the last payment read).
     let mut items = Vec::new();
-    loop {
-        let (page, next) = sales::page(ctx.table.as_ref(), &m.id, from, to, limit, cursor.take()).await?;
+    let mut before = cursor.take();
+    for _ in 0..10 {
+        let want = limit - items.len() as u32;
+        let (page, next) = sales::page(ctx.table.as_ref(), &m.id, from, to, want, before.as_deref()).await?;
+        let last = page.last().map(|s| s.position.clone());
         items.extend(page.iter().filter(|s| status.is_none_or(|st| st == s.status)).map(SaleView::from));
-        match next {
-            Some(c) if items.len() < limit as usize => cursor = Some(c),
-            other => {
-                cursor = other;
-                break;
-            }
+        before = next.and(last);
+        if before.is_none() || items.len() >= limit as usize {
+            break;
         }
     }
-    items.truncate(limit as usize);
+    let cursor = before;
     let cursor = match cursor {
         Some(c) => Some(
-            drop_services::cursors::seal(key, &scope, &format!("{from}:{to}:{c}"), now).await.map_err(unavailable)?,
+            drop_services::cursors::seal(key, &scope, &sales::cursor(from, to, &c), now).await.map_err(unavailable)?,
         ),
         None => None,
     };
@@ -204,7 +209,7 @@ pub async fn payments(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
 #[utoipa::path(get, path = "/api/merchant/payments.csv", tag = "merchants",
     params(("merchantId" = String, Query, description = "The merchant"),
            ("from" = Option<String>, Query, description = "RFC 3339; default 30 days before `to`"),
-           ("to" = Option<String>, Query, description = "RFC 3339; default now (at most a year after `from`)")),
+           ("to" = Option<String>, Query, description = "RFC 3339; default now, or a year after `from` if that is sooner")),
     responses((status = 200, description = "Every payment in the period, oldest first: `;`-separated, decimal comma, UTF-8 with BOM (Excel in Norway)", content_type = "text/csv", body = String),
               (status = 404, description = "No such merchant, or not a member of it"),
               (status = 422, description = "More payments than one export holds: ask for a shorter period")))]

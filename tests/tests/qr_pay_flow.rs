@@ -263,8 +263,8 @@ async fn qr_pay(aws: bool) {
     );
 
     // The merchant's view: the dashboard counts what the payer's bank settled (the completed
-    // payment, not the refunded or unconfirmed ones), the list shows every payment, page by page
-    // under sealed cursors, and the CSV agrees.
+    // payment, not the refunded or unconfirmed ones), the list shows every confirmed payment, page
+    // by page under sealed cursors (with a status filter too), and the CSV agrees.
     let d = get_json(&base, &format!("/api/merchant/dashboard?merchantId={merchant}"), &s).await;
     assert_eq!((d["today"]["count"].as_u64(), d["today"]["sum"].as_i64()), (Some(1), Some(14_900)), "{d}");
     assert_eq!(d["last30Days"]["sum"], 14_900);
@@ -277,14 +277,20 @@ async fn qr_pay(aws: bool) {
     for _ in 0..10 {
         let page =
             get_json(&base, &format!("/api/merchant/payments?merchantId={merchant}&limit=1&cursor={cursor}"), &s).await;
-        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["paymentId"].as_str().unwrap().to_owned()));
+        let items = page["items"].as_array().unwrap_or_else(|| panic!("{page}"));
+        seen.extend(items.iter().map(|i| i["paymentId"].as_str().unwrap().to_owned()));
         match page["cursor"].as_str() {
             Some(c) => cursor = c.to_owned(),
             None => break,
         }
     }
-    assert_eq!(seen.len(), 3, "{seen:?}");
+    // Confirmed payments only (a scan alone is nobody's sale: anyone can scan a static code).
+    assert_eq!(seen.len(), 2, "{seen:?}");
     assert!(seen.contains(&id) && seen.contains(&rejected), "{seen:?}");
+    let done =
+        get_json(&base, &format!("/api/merchant/payments?merchantId={merchant}&status=completed&limit=1"), &s).await;
+    assert_eq!(done["items"][0]["paymentId"].as_str(), Some(id.as_str()), "{done}");
+    assert!(!done.to_string().contains("usr_"), "nothing about the payer: {done}");
     let r = with_access(client().get(format!("{base}/api/merchant/payments.csv?merchantId={merchant}")), &s)
         .send()
         .await
@@ -293,7 +299,7 @@ async fn qr_pay(aws: bool) {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();
     let rows: Vec<&str> = csv.trim_end().split("\r\n").collect();
-    assert_eq!(rows.len(), 4, "{csv}");
+    assert_eq!(rows.len(), 3, "{csv}");
     let paid = rows.iter().find(|r| r.contains(&id)).unwrap();
     assert!(paid.ends_with(";149,00;NOK;completed"), "{paid}");
     let counted: i64 = rows[1..]

@@ -278,8 +278,8 @@ async fn round_trips_per_route() {
             .unwrap(),
         201,
     );
-    // + the linked accounts (the first one), the profile (the name the code shows) and the account.
-    measure("POST /api/payment/requests", 9, b);
+    // + the linked accounts (the first one), the profile (the name the code shows; the hold), the account.
+    measure("POST /api/payment/requests", 10, b);
     let b = now();
     ok(with_access(c.get(format!("{base}/api/payment/requests")), &s).send().await.unwrap(), 200);
     measure("GET /api/payment/requests", 4, b);

@@ -24,6 +24,8 @@ pub struct Sale {
     pub status: Status,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Its place in the merchant's list (`<created>#<payment id>`): what pages start before.
+    pub position: String,
 }
 
 impl Sale {
@@ -37,6 +39,7 @@ impl Sale {
             status: Status::parse(i.s("status")?)?,
             created_at: i.n("created_at")?,
             updated_at: i.n("updated_at")?,
+            position: i.s("gsi3sk")?.to_owned(),
         })
     }
 
@@ -46,26 +49,63 @@ impl Sale {
     }
 }
 
-/// The merchant's payments made in `[from, to]` (epoch seconds), newest first, one page.
+/// Whether a position is one [`Sale::position`] could be.
+pub fn is_position(p: &str) -> bool {
+    let payment_id = |id: &str| {
+        id.strip_prefix("qrp_").is_some_and(|u| u.len() == 26 && u.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    p.split_once('#').is_some_and(|(t, id)| t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) && payment_id(id))
+}
+
+/// A page position with its period, as a cursor's inner part: base64url (a position's `#` would
+/// end a URL's query).
+pub fn cursor(from: i64, to: i64, position: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{from}:{to}:{position}"))
+}
+
+/// `(from, to, position)` from [`cursor`]'s form; `None` for anything else.
+pub fn read_cursor(inner: &str) -> Option<(i64, i64, String)> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(inner).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(3, ':');
+    let (from, to, position) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?);
+    is_position(position).then(|| (from, to, position.to_owned()))
+}
+
+/// The merchant's payments made in `[from, to]` (epoch seconds), newest first, one page of at
+/// most `limit`, starting after (older than) `before` (a [`Sale::position`]). Pages go by
+/// position, not by the table's own cursor: that one holds the index item's table key, which
+/// names the payer's partition. Answers the next page's `before` when there may be more.
 pub async fn page(
     table: &dyn Table,
     merchant_id: &str,
     from: i64,
     to: i64,
     limit: u32,
-    cursor: Option<String>,
+    before: Option<&str>,
 ) -> Result<(Vec<Sale>, Option<String>), MerchantError> {
+    let upper = match before {
+        Some(b) => b.to_owned(),
+        None => format!("{:012}~", to.max(0)),
+    };
     let page = table
         .query(
             Query::partition(keys::merchant_payments_gsi(merchant_id))
                 .on_index("gsi3")
-                .between(format!("{:012}", from.max(0)), format!("{:012}~", to.max(0)))
+                .between(format!("{:012}", from.max(0)), upper)
                 .backward()
-                .limit(limit)
-                .after(cursor),
+                // `between` includes `before` itself: one more, dropped below.
+                .limit(limit + 1),
         )
         .await?;
-    Ok((page.items.iter().filter_map(Sale::from_item).collect(), page.cursor))
+    let mut sales: Vec<Sale> =
+        page.items.iter().filter_map(Sale::from_item).filter(|s| Some(s.position.as_str()) != before).collect();
+    let more = sales.len() > limit as usize || page.cursor.is_some();
+    sales.truncate(limit as usize);
+    let next = if more { sales.last().map(|s| s.position.clone()) } else { None };
+    Ok((sales, next))
 }
 
 /// Every payment made in `[from, to]`, newest first, at most `max` (and whether there were more).
@@ -77,12 +117,12 @@ pub async fn all(
     max: usize,
 ) -> Result<(Vec<Sale>, bool), MerchantError> {
     let mut out = Vec::new();
-    let mut cursor = None;
+    let mut before: Option<String> = None;
     loop {
-        let (sales, next) = page(table, merchant_id, from, to, 500, cursor).await?;
+        let (sales, next) = page(table, merchant_id, from, to, 500, before.as_deref()).await?;
         out.extend(sales);
         match next {
-            Some(c) if out.len() < max => cursor = Some(c),
+            Some(c) if out.len() < max => before = Some(c),
             Some(_) => return Ok((out, true)),
             None => return Ok((out, false)),
         }
@@ -224,6 +264,7 @@ mod tests {
             status,
             created_at,
             updated_at: created_at,
+            position: format!("{created_at:012}#{id}"),
         }
     }
 
@@ -240,5 +281,9 @@ mod tests {
         assert_eq!(lines[1].split(';').nth(2), Some("qrp_1"));
         assert_eq!(lines[2], "2026-12-02;00:30:00;qrp_2;qr_1;dynamic;50,50;NOK;completed");
         assert_eq!(kroner(-5), "-0,05");
+        let c = cursor(1, 2, "001796100000#qrp_01KBE0000000000000000000AB");
+        assert_eq!(read_cursor(&c), Some((1, 2, "001796100000#qrp_01KBE0000000000000000000AB".to_owned())));
+        assert!(!c.contains('#'));
+        assert_eq!(read_cursor(&cursor(1, 2, "x#USER#usr_1")), None, "only positions");
     }
 }

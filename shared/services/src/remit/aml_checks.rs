@@ -108,7 +108,15 @@ impl Remit {
             Err(e) => return Err(e),
         };
         let movement = Movement { at, amount: p.amount, recipient: p.merchant_id.clone(), incoming: false };
-        self.monitor_movement(event_id, &p.user_id, &p.id, movement).await
+        // A person paid by request: the money counts in their aggregates too (money in).
+        let extra = match p.kind {
+            drop_domain::payment::Kind::P2p => {
+                let received = Movement { at, amount: p.amount, recipient: p.user_id.clone(), incoming: true };
+                aml_records::record(&p.merchant_id, &received, &self.monitor.params)
+            }
+            _ => Vec::new(),
+        };
+        self.monitor_movement(event_id, &p.user_id, &p.id, movement, extra).await
     }
 
     /// One payment event, once: `payment.authorised` (money out) or `payment.refunded` (money
@@ -132,7 +140,7 @@ impl Remit {
             Err(e) => return Err(e),
         };
         let movement = Movement { at, amount: p.source_amount, recipient: p.recipient_id.clone(), incoming };
-        self.monitor_movement(event_id, &p.user_id, &p.id, movement).await
+        self.monitor_movement(event_id, &p.user_id, &p.id, movement, Vec::new()).await
     }
 
     /// Counts a movement into the user's aggregates; for money out, the behavioural rules, the
@@ -143,10 +151,12 @@ impl Remit {
         user_id: &str,
         payment_id: &str,
         movement: Movement,
+        extra: Vec<TxOp>,
     ) -> Result<Monitored, RemitError> {
         let (m, now) = (&self.monitor, self.clock.epoch());
         let (incoming, at) = (movement.incoming, movement.at);
         let mut ops = aml_records::record(user_id, &movement, &m.params);
+        ops.extend(extra);
         let mut outcome = None;
         if !incoming {
             let history = aml_records::aggregates(self.table.as_ref(), user_id).await?;

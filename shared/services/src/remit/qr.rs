@@ -275,7 +275,7 @@ impl Remit {
         }
         let id = format!("qrp_{}", crate::ids::ulid());
         let status = Status::Created;
-        let mut item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
+        let item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
             .with("payment_id", id.as_str())
             .with("user_id", user_id)
             .with("kind", scan.kind.as_str())
@@ -295,12 +295,6 @@ impl Remit {
             .with("gsi1sk", "QRPAY")
             .with("gsi2pk", keys::qr_payment_status_gsi(status.as_str()))
             .with("gsi2sk", format!("{now:012}#{id}"));
-        // A merchant's sales (a person's requests show their payments themselves).
-        if scan.kind == Kind::Qr {
-            item = item
-                .with("gsi3pk", keys::merchant_payments_gsi(scan.payee_id))
-                .with("gsi3sk", format!("{now:012}#{id}"));
-        }
         self.table.put(item.clone(), Some(Condition::absent())).await?;
         QrPayment::from_item(&item).ok_or(RemitError::NotFound)
     }
@@ -444,7 +438,7 @@ impl Remit {
         }
         let key = p.key();
         let (day, month) = limits::periods(self.clock.now());
-        let claimed = Update::new(key.clone())
+        let mut claimed = Update::new(key.clone())
             .set("confirm_claim", claim)
             .set("limit_day", day.as_str())
             .set("limit_month", month.as_str())
@@ -453,12 +447,21 @@ impl Remit {
                     .and(Condition::eq("version", p.version))
                     .and(Condition::NotExists("confirm_claim".into())),
             );
+        // In the merchant's sales from its confirmation (a scan alone shows nowhere: anyone can
+        // scan a static code).
+        if p.kind == Kind::Qr {
+            claimed = claimed
+                .set("gsi3pk", keys::merchant_payments_gsi(&p.merchant_id))
+                .set("gsi3sk", format!("{:012}#{}", p.created_at, p.id));
+        }
         let mut ops = vec![TxOp::Update(claimed)];
         // The payee still takes payments: an active merchant, or (p2p) an active person.
         ops.push(match p.kind {
+            // A requester under an AML hold receives nothing (the payer is told only that the
+            // payee cannot be paid).
             Kind::P2p => TxOp::ConditionCheck {
                 key: Key::new(keys::user_pk(&p.merchant_id), keys::PROFILE_SK),
-                condition: Condition::eq("status", "active"),
+                condition: Condition::eq("status", "active").and(Condition::NotExists(crate::holds::HOLD_ATTR.into())),
             },
             _ => TxOp::ConditionCheck {
                 key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),
@@ -514,7 +517,13 @@ impl Remit {
 
     /// A `created` payment past its expiry (never sent to the bank) expires.
     pub(super) async fn qr_expire(&self, p: &QrPayment) -> Result<(), RemitError> {
-        let (u, _) = self.qr_step(p, Event::Expire, vec![])?;
+        let (mut u, _) = self.qr_step(p, Event::Expire, vec![])?;
+        // Claiming does not change the version: the claim this copy saw must still be the one.
+        let claimed = match &p.confirm_claim {
+            Some(c) => Condition::eq("confirm_claim", c.as_str()),
+            None => Condition::NotExists("confirm_claim".into()),
+        };
+        u.condition = u.condition.map(|c| c.and(claimed));
         let mut ops = vec![TxOp::Update(u)];
         ops.extend(self.qr_unclaim(p));
         self.apply(ops).await

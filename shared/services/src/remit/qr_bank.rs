@@ -199,8 +199,13 @@ impl Remit {
             Status::Failed,
         ];
         for status in statuses {
-            // Failed payments are re-read for a while: a bank may settle what it rejected.
-            let from = if status == Status::Failed { now - super::reconcile::CANCELLED_LOOKBACK_SECS } else { 0 };
+            // Failed payments are re-read for a while (a bank may settle what it rejected);
+            // completed ones are handed over within the same window (after it, operations and the
+            // DLQ alarm have them): charged and person-to-person payments stay `completed`.
+            let from = match status {
+                Status::Failed | Status::Completed => now - super::reconcile::CANCELLED_LOOKBACK_SECS,
+                _ => 0,
+            };
             // Completed payments are the settlement worker's first: reconciliation takes over late.
             let stale = if status == Status::Completed { stale_secs.max(SETTLEMENT_GRACE_SECS) } else { stale_secs };
             for p in self.qr_payments_in(status, from, now - stale).await? {

@@ -108,8 +108,13 @@ pub async fn create(
     if message.is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS || !drop_domain::text::is_clean(m)) {
         return Err(RemitError::Invalid("message"));
     }
-    // The account is theirs (404 otherwise).
+    // The account is theirs (404 otherwise), and they may receive money (not under an AML hold:
+    // declined without a reason, as payments are).
     accounts::debtor(table, crypto, ask.user_id, ask.account_id).await?;
+    let profile = table.get(&Key::new(keys::user_pk(ask.user_id), keys::PROFILE_SK)).await?;
+    if profile.as_ref().is_none_or(|p| crate::holds::held_by(p).is_some()) {
+        return Err(RemitError::Declined);
+    }
     let id = new_id();
     let code = Code {
         payee: Payee::Request(id.clone()),
