@@ -35,7 +35,7 @@ pub struct QrView {
     pub currency: String,
     /// RFC 3339, UTC (dynamic codes).
     pub expires_at: Option<String>,
-    /// active or paid
+    /// active, paid or expired
     pub status: String,
     pub created_at: String,
     /// The code as an SVG image (in the answer to its creation).
@@ -98,7 +98,18 @@ pub async fn list(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
         req.query.get("merchantId").ok_or_else(|| ApiError::invalid_field("merchantId", "merchantId is required"))?;
     let merchant = drop_services::merchants::as_member(ctx.table.as_ref(), &user, merchant_id).await?;
     let codes = qr::list(ctx.table.as_ref(), &merchant.id, limit).await?;
-    ApiResponse::json(StatusCode::OK, &codes.iter().map(QrView::from).collect::<Vec<_>>())
+    let now = ctx.clock.epoch();
+    let views: Vec<QrView> = codes
+        .iter()
+        .map(|q| {
+            let mut v = QrView::from(q);
+            if q.status == "active" && q.expires_at.is_some_and(|e| e <= now) {
+                v.status = "expired".into();
+            }
+            v
+        })
+        .collect();
+    ApiResponse::json(StatusCode::OK, &views)
 }
 
 crate::handler!(create_handler, create);

@@ -102,6 +102,36 @@ async fn p2p(aws: bool) {
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["violations"], json!([]), "{report}");
 
+    // The bank rejects a payment of a request, then settles it after all: the request is paid
+    // (money went to Kari directly) and cannot be paid again.
+    let r = post(&base, "/api/payment/requests", &kari).json(&json!({"amount": 5_000})).send().await.unwrap();
+    let late_payload = r.json::<Value>().await.unwrap()["payload"].as_str().unwrap().to_owned();
+    let late: Value = scan(&ola, &late_payload, None).await.unwrap().json().await.unwrap();
+    let late_id = late["paymentId"].as_str().unwrap().to_owned();
+    let r = post(&base, "/api/payment/qr/confirm", &ola)
+        .header("idempotency-key", ulid::Ulid::new().to_string())
+        .json(&json!({"paymentId": late_id, "accountId": ola_account}))
+        .send()
+        .await
+        .unwrap();
+    let binding = cookie(&r, "__Host-drop_sca").unwrap();
+    let sca = r.json::<Value>().await.unwrap()["scaRedirectUrl"].as_str().unwrap().to_owned();
+    let back = follow_with(&format!("{sca}?sim_result=reject"), Some(&format!("__Host-drop_sca={binding}"))).await;
+    assert!(back.contains("status=failed"), "{back}");
+    let bank_id = stack.ctx.remit.qr_find(&late_id).await.unwrap().bank_payment_id.unwrap();
+    let bank = format!("http://{}/bank", stack.simulator("bank").unwrap());
+    let r = client()
+        .post(format!("{bank}/_sim/payments/{bank_id}"))
+        .json(&json!({"transactionStatus": "ACSC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = client().post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0")).send();
+    assert_eq!(r.await.unwrap().status(), StatusCode::OK);
+    assert_eq!(get_json(&base, &format!("/api/payment/qr/{late_id}"), &ola).await["status"], "completed");
+    assert_eq!(problem(scan(&ola, &late_payload, None).await.unwrap()).await.0, StatusCode::CONFLICT, "paid once");
+
     // A request without an amount: the payer enters it.
     let r = post(&base, "/api/payment/requests", &kari).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -119,7 +149,7 @@ async fn p2p(aws: bool) {
         let r = post(&base, "/api/payment/requests", &kari).json(&bad).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
-    assert_eq!(get_json(&base, "/api/payment/requests", &kari).await.as_array().map(Vec::len), Some(2));
+    assert_eq!(get_json(&base, "/api/payment/requests", &kari).await.as_array().map(Vec::len), Some(3));
 }
 
 #[tokio::test]

@@ -311,6 +311,25 @@ async fn qr_pay(aws: bool) {
     let paid_in = journal.iter().find(|j| j.kind == "merchant_payable").map(|j| j.amount);
     assert_eq!(Some(counted), paid_in, "and the ledger");
 
+    // A confirmation the bank refuses gives its claim back: the code and the limits are free, and
+    // the payment can be confirmed again (another key) once the bank takes it.
+    let refused = code(json!({"merchantId": merchant, "amount": 3_000})).await;
+    let r = scan(refused["payload"].as_str().unwrap().to_owned(), None).await;
+    let again_id = r.json::<Value>().await.unwrap()["paymentId"].as_str().unwrap().to_owned();
+    let fault = |f: &'static str| {
+        let bank = bank.clone();
+        async move {
+            let r = client().post(format!("{bank}/_sim/fault")).json(&json!({"fault": f})).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        }
+    };
+    fault("reject").await;
+    let r = confirm(ulid::Ulid::new().to_string(), again_id.clone()).await;
+    fault("none").await;
+    assert_eq!(problem(r).await, (StatusCode::UNPROCESSABLE_ENTITY, "bank-refused".into()));
+    let r = confirm(ulid::Ulid::new().to_string(), again_id.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK, "the claim was given back");
+
     // Someone else's payment is not found; the ledger holds together.
     assert_eq!(
         problem(

@@ -85,6 +85,10 @@ pub fn transition(from: Status, event: Event) -> Result<Status, IllegalTransitio
         (S::PendingAuthorisation | S::Authorised, E::BankSettled) => Ok(S::Completed),
         (S::PendingAuthorisation | S::Authorised, E::BankRejected) => Ok(S::Failed),
         (S::Completed, E::Settle) => Ok(S::Settled),
+        // Paid straight to a person (no money at Drop), settled by the bank after it reported it
+        // rejected: the payment happened after all. (Money that reaches Drop goes back instead:
+        // `LateFunds`.)
+        (S::Failed, E::BankSettled) => Ok(S::Completed),
         (S::Failed, E::LateFunds) => Ok(S::Refunding),
         (S::Refunding, E::RefundSettled) => Ok(S::Refunded),
         _ => Err(IllegalTransition { record: "qr payment", from: from.as_str(), event: event_name(event) }),
@@ -135,6 +139,7 @@ mod tests {
             (S::PendingAuthorisation, E::BankRejected, S::Failed),
             (S::Authorised, E::BankRejected, S::Failed),
             (S::Completed, E::Settle, S::Settled),
+            (S::Failed, E::BankSettled, S::Completed),
             (S::Failed, E::LateFunds, S::Refunding),
             (S::Refunding, E::RefundSettled, S::Refunded),
         ];

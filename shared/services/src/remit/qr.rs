@@ -388,8 +388,16 @@ impl Remit {
                     .ok_or(RemitError::NotFound)?;
                 let account =
                     accounts::debtor(self.table.as_ref(), &self.crypto, &request.user_id, &request.account_id).await;
-                // The requester unlinked the account meanwhile: this request cannot be paid.
-                let account = account.map_err(|_| RemitError::from(QrRefusal::MerchantInactive))?;
+                // The requester unlinked the account meanwhile: this request cannot be paid now
+                // (the claim is given back: the request stays payable once they link one again).
+                let account = match account {
+                    Ok(a) => a,
+                    Err(RemitError::NotFound) => {
+                        self.qr_release(&p, &claim).await?;
+                        return Err(QrRefusal::MerchantInactive.into());
+                    }
+                    Err(e) => return Err(e),
+                };
                 (account.expose().clone(), p.merchant_name.clone())
             }
             _ => (bank.safeguarding.clone(), "Drop AS".to_owned()),
@@ -405,8 +413,17 @@ impl Remit {
             remittance: format!("Drop {} {}", p.merchant_name.chars().take(60).collect::<String>(), p.id),
         };
         let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
-        let started =
-            bank.payments.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await.map_err(provider_err)?;
+        let started = match bank.payments.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await {
+            Ok(s) => s,
+            // The bank refused it: no payment exists there, so the claim is given back at once.
+            // (Not when the bank did not answer: it may have made one; a retry with the same key
+            // goes on, and reconciliation expires the claim after the SCA grace.)
+            Err(e @ super::ports::ProviderError::Rejected(_)) => {
+                self.qr_release(&p, &claim).await?;
+                return Err(provider_err(e));
+            }
+            Err(e) => return Err(provider_err(e)),
+        };
         let key = p.key();
         let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, "debtor"), &order.debtor_bban).await?;
         let (u, to) = self.qr_step(
@@ -513,6 +530,21 @@ impl Remit {
             ));
         }
         ops
+    }
+
+    /// Gives a claim back (the bank refused, or the payee cannot be paid): the payment is
+    /// `created` and unclaimed again, the limits and the code released.
+    async fn qr_release(&self, p: &QrPayment, claim: &str) -> Result<(), RemitError> {
+        let u = Update::new(p.key())
+            .remove("confirm_claim")
+            .remove("limit_day")
+            .remove("limit_month")
+            .remove("gsi3pk")
+            .remove("gsi3sk")
+            .when(Condition::eq("status", Status::Created.as_str()).and(Condition::eq("confirm_claim", claim)));
+        let mut ops = vec![TxOp::Update(u)];
+        ops.extend(self.qr_unclaim(p));
+        self.apply(ops).await
     }
 
     /// A `created` payment past its expiry (never sent to the bank) expires.

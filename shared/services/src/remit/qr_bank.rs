@@ -128,8 +128,27 @@ impl Remit {
                 return self.qr_late_funds(p, status).await;
             }
             (Status::Failed, BankPaymentState::Authorised) if settled(status) => {
-                // The requester got the money after all (it never passed through Drop).
-                tracing::error!(payment = %p.id, bank_status = status, "the bank settled a failed person-to-person payment");
+                // The requester got the money after all (it never passed through Drop): the payment
+                // is completed and the request paid, unless another payment took it meanwhile
+                // (then it was paid twice: operations settle it between the two people).
+                let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                let mut ops = vec![TxOp::Update(u), self.qr_event(p, to)];
+                if let Some(single) = super::qr::single_use(p) {
+                    ops.push(TxOp::Update(
+                        Update::new(single)
+                            .set("status", "paid")
+                            .set("claimed_by", p.id.as_str())
+                            .set("paid_by", p.id.as_str())
+                            .set("paid_amount", p.amount)
+                            .set("paid_at", self.now())
+                            .when(Condition::eq("status", "active").and(Condition::NotExists("claimed_by".into()))),
+                    ));
+                }
+                if self.apply(ops).await.is_err() {
+                    tracing::error!(payment = %p.id, "a request settled late was paid by another payment meanwhile: paid twice");
+                    let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                    self.apply(vec![TxOp::Update(u), self.qr_event(p, to)]).await?;
+                }
                 return Ok(());
             }
             _ => return Ok(()),
