@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
+# CI builds once from clean: incremental artifacts would only take disk (the CI machine's disk is
+# shared with the session's own target/, and once ran out).
+export CARGO_INCREMENTAL=0
 PY_DEPS=("moto[server]==5.2.5" "cfn-lint==1.51.0" "schemathesis==4.32.5")
 step() { printf '\n== %s\n' "$*"; }
 
@@ -43,8 +46,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 
-step "build the Lambda binaries and drop-local (for the boot and stack tests)"
-cargo build --locked -p drop-functions --bins -p drop-local
+# One feature resolution for the build, the tests and least-privilege: building bins and tests of
+# the whole workspace resolves features exactly as `cargo test --workspace` does, so the test step
+# compiles no dependency a second time (a narrower `-p` build resolved differently and built the
+# AWS SDK twice).
+step "build the Lambda binaries, drop-local and the tests"
+cargo build --locked --workspace --bins --tests
 
 # The AWS halves are #[ignore = "needs moto: tests/run.sh"]: a plain `cargo test` reports them
 # as ignored; here they run (and fail without moto).
@@ -56,7 +63,7 @@ cargo test --workspace --locked --no-fail-fast -- --include-ignored 2>&1 | tee t
 status=${PIPESTATUS[0]}
 
 step "least privilege: every policy in template.yaml allows exactly what its function did"
-cargo run --locked -q -p drop-tests --bin least-privilege 2>&1 | tee -a target/test.log
+"${CARGO_TARGET_DIR:-target}/debug/least-privilege" 2>&1 | tee -a target/test.log
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 unset DROP_RECORD_AWS_CALLS
 
