@@ -81,6 +81,7 @@ pub fn constrain(doc: &mut Value) {
     let qr_statuses = crate::qr_pay::statuses();
     set(&mut schemas["QrPaymentView"], "status", json!({"type": "string", "enum": qr_statuses.clone()}));
     set(&mut schemas["SaleView"], "status", json!({"type": "string", "enum": qr_statuses}));
+    set(&mut schemas["RefundView"], "status", json!({"type": "string", "enum": crate::merchant_refund::statuses()}));
 
     let thunes = &mut schemas["ThunesCallback"];
     set(
@@ -107,6 +108,7 @@ pub fn constrain(doc: &mut Value) {
         ("/api/payment/{id}", "get", ulid_id("pay")),
         ("/api/payment/{id}/cancel", "post", ulid_id("pay")),
         ("/api/payment/qr/{id}", "get", ulid_id("qrp")),
+        ("/api/merchant/payments/{id}/refund", "post", ulid_id("qrp")),
         ("/api/user/recipients/{id}", "delete", ulid_id("rcp")),
         ("/api/user/accounts/{id}", "delete", account_id()),
         ("/api/admin/alerts/{id}/close", "post", ulid_id("alr")),

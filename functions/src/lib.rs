@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contract;
 pub mod merchant;
 pub mod merchant_qr;
+pub mod merchant_refund;
 pub mod merchant_sales;
 pub mod openapi;
 pub mod payment_requests;

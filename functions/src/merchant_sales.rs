@@ -26,6 +26,8 @@ pub struct SaleView {
     pub status: String,
     pub created_at: String,
     pub updated_at: String,
+    /// What the merchant's refunds of it hold (requested, on the way or paid back).
+    pub refunded_amount: i64,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -43,6 +45,7 @@ impl From<&Sale> for SaleView {
             status: s.status.as_str().to_owned(),
             created_at: rfc3339(s.created_at),
             updated_at: rfc3339(s.updated_at),
+            refunded_amount: s.refunded,
         }
     }
 }

@@ -55,6 +55,7 @@ use utoipa::OpenApi;
         crate::merchant_sales::dashboard,
         crate::merchant_sales::payments,
         crate::merchant_sales::payments_csv,
+        crate::merchant_refund::refund,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),

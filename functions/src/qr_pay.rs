@@ -47,6 +47,8 @@ pub struct QrPaymentView {
     pub expires_at: String,
     pub created_at: String,
     pub updated_at: String,
+    /// What the merchant has refunded of it (or is refunding).
+    pub refunded_amount: i64,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -67,6 +69,7 @@ impl From<&QrPayment> for QrPaymentView {
             expires_at: rfc3339(p.expires_at),
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
+            refunded_amount: p.refunded,
         }
     }
 }

@@ -335,6 +335,16 @@ http!(
     &[Need::Cursors]
 );
 http!(
+    MERCHANT_REFUND,
+    "merchant-refund",
+    "POST",
+    "/api/merchant/payments/{id}/refund",
+    ANY_ROLE,
+    Default,
+    crate::merchant_refund::refund_handler,
+    &[Need::Bank, Need::Acquirer]
+);
+http!(
     MERCHANT_PAYMENTS_CSV,
     "merchant-payments-csv",
     "GET",
@@ -439,6 +449,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_CANCEL,
     &PAYMENT_QR_INITIATE,
     &PAYMENT_QR_CONFIRM,
+    &MERCHANT_REFUND,
     &PAYMENT_QR_GET,
     &PAYMENT_REQUEST_CREATE,
     &PAYMENT_REQUEST_LIST,

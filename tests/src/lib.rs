@@ -6,6 +6,7 @@ pub mod iam;
 pub mod least_privilege;
 pub mod pay;
 pub mod pipeline;
+pub mod qr;
 pub mod runtime_api;
 
 /// The workspace root (for `template.yaml`, `events/`, `infra/`).

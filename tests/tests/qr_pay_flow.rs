@@ -301,7 +301,7 @@ async fn qr_pay(aws: bool) {
     let rows: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert_eq!(rows.len(), 3, "{csv}");
     let paid = rows.iter().find(|r| r.contains(&id)).unwrap();
-    assert!(paid.ends_with(";149,00;NOK;completed"), "{paid}");
+    assert!(paid.ends_with(";149,00;0,00;NOK;completed"), "{paid}");
     let counted: i64 = rows[1..]
         .iter()
         .filter(|r| r.ends_with(";completed") || r.ends_with(";settled"))

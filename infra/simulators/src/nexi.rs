@@ -1,7 +1,10 @@
 //! Nexi Checkout (Nets Easy) Payment API v1 simulator (`reference/providers.md` §4, partly
 //! unconfirmed): create a payment (`POST /v1/payments`, its order, reference and webhooks), charge
 //! it (`POST /v1/payments/{id}/charges`, deduplicated by `Idempotency-Key`), read it
-//! (`GET /v1/payments/{id}`: summary, charges). A charge sends `payment.charge.created.v2` to the
+//! (`GET /v1/payments/{id}`: summary, charges), refund a charge (`POST /v1/charges/{id}/refunds`,
+//! by `Idempotency-Key`), and the Reporting API's payouts (`GET /report/v1/payouts`, `…/{id}` with
+//! payment actions; `reference/banking-and-notifications.md` §2, unconfirmed): `POST
+//! /_sim/payouts` pays out what was charged and refunded since the last run. A charge sends `payment.charge.created.v2` to the
 //! payment's webhook with the `Authorization` value given at creation (Nexi signs nothing). Drop
 //! charges payments it funded itself (an A2A arrangement with the acquirer, unconfirmed), so a
 //! created payment can be charged without a reservation. `Authorization: <secret key>`.
@@ -28,6 +31,14 @@ struct Inner {
     charge_keys: HashMap<String, String>,
     /// Webhook deliveries so far (`{url, authorization, body}`), for tests to replay.
     delivered: Vec<Value>,
+    /// Charge id → payment id.
+    charges: HashMap<String, String>,
+    /// Refund `Idempotency-Key` → refund id.
+    refund_keys: HashMap<String, String>,
+    /// Charges and refunds not paid out yet (payment actions as the report shows them).
+    unpaid: Vec<Value>,
+    /// Payouts made, oldest first (with their payment actions).
+    payouts: Vec<Value>,
 }
 
 #[derive(Clone, Default)]
@@ -47,6 +58,10 @@ pub fn router() -> Router {
         .route("/nexi/v1/payments", post(create))
         .route("/nexi/v1/payments/{id}", get(read))
         .route("/nexi/v1/payments/{id}/charges", post(charge))
+        .route("/nexi/v1/charges/{id}/refunds", post(refund))
+        .route("/nexi/report/v1/payouts", get(payouts))
+        .route("/nexi/report/v1/payouts/{id}", get(payout))
+        .route("/nexi/_sim/payouts", post(make_payout))
         .route("/nexi/_sim/webhooks", get(delivered))
         .route("/nexi/_sim/fault", post(set_fault))
         .with_state(Nexi::default())
@@ -156,9 +171,12 @@ async fn charge(State(n): State<Nexi>, h: HeaderMap, Path(id): Path<String>, Jso
                      "amount": {"amount": amount, "currency": currency}, "paymentId": id},
         });
         let hooks = p["webHooks"].as_array().cloned().unwrap_or_default();
+        let reference = p["orderDetails"]["reference"].clone();
         if let Some(k) = key {
             inner.charge_keys.insert(k, charge_id.clone());
         }
+        inner.charges.insert(charge_id.clone(), id.clone());
+        inner.unpaid.push(action(&charge_id, &id, "Charge", amount, &currency, &reference));
         for w in hooks.iter().filter(|w| w["eventName"] == "payment.charge.created.v2") {
             inner.delivered.push(json!({"url": w["url"], "authorization": w["authorization"], "body": event}));
         }
@@ -170,6 +188,143 @@ async fn charge(State(n): State<Nexi>, h: HeaderMap, Path(id): Path<String>, Jso
         deliver(url.to_owned(), event.to_string().into_bytes(), headers, Duration::from_millis(20));
     }
     (StatusCode::CREATED, Json(json!({"chargeId": charge_id}))).into_response()
+}
+
+/// A payment action as the payout report lists it.
+fn action(id: &str, payment_id: &str, kind: &str, amount: i64, currency: &Value, reference: &Value) -> Value {
+    json!({"id": id, "paymentId": payment_id, "paymentAction": kind, "paymentMethod": "AccountToAccount",
+           "paymentType": "A2A", "timestamp": rfc3339(now()), "reference": reference, "amount": amount,
+           "vatAmount": 0, "currency": currency, "fee": 0, "flexibleFee": 0, "fixedFee": 0})
+}
+
+async fn refund(State(n): State<Nexi>, h: HeaderMap, Path(charge_id): Path<String>, Json(b): Json<Value>) -> Response {
+    if let Some(r) = guard(&n, &h).await {
+        return r;
+    }
+    let key = h.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut inner = n.lock();
+    if let Some(existing) = key.as_ref().and_then(|k| inner.refund_keys.get(k)) {
+        return (StatusCode::CREATED, Json(json!({"refundId": existing}))).into_response();
+    }
+    let Some(payment_id) = inner.charges.get(&charge_id).cloned() else {
+        return json_error(StatusCode::NOT_FOUND, "not_found", "no such charge");
+    };
+    let Some(p) = inner.payments.get_mut(&payment_id) else {
+        return json_error(StatusCode::NOT_FOUND, "not_found", "no such payment");
+    };
+    let charged: i64 = p["charges"]
+        .as_array()
+        .map(|c| c.iter().filter(|c| c["chargeId"] == charge_id.as_str()).filter_map(|c| c["amount"].as_i64()).sum())
+        .unwrap_or(0);
+    let refunded: i64 = p["refunds"]
+        .as_array()
+        .map(|r| r.iter().filter(|r| r["chargeId"] == charge_id.as_str()).filter_map(|r| r["amount"].as_i64()).sum())
+        .unwrap_or(0);
+    let amount = b["amount"].as_i64().unwrap_or(0);
+    if amount <= 0 || refunded + amount > charged {
+        return bad("the amount is more than is left to refund");
+    }
+    let refund_id = hex_id();
+    let total = p["summary"]["refundedAmount"].as_i64().unwrap_or(0);
+    p["summary"]["refundedAmount"] = json!(total + amount);
+    let entry = json!({"refundId": refund_id, "chargeId": charge_id, "amount": amount, "created": rfc3339(now())});
+    match p["refunds"].as_array_mut() {
+        Some(list) => list.push(entry),
+        None => p["refunds"] = json!([entry]),
+    }
+    let (currency, reference) = (p["orderDetails"]["currency"].clone(), p["orderDetails"]["reference"].clone());
+    inner.unpaid.push(action(&refund_id, &payment_id, "Refund", amount, &currency, &reference));
+    if let Some(k) = key {
+        inner.refund_keys.insert(k, refund_id.clone());
+    }
+    (StatusCode::CREATED, Json(json!({"refundId": refund_id}))).into_response()
+}
+
+/// The simulator's payout run: everything charged or refunded since the last one is paid out in
+/// one payout per currency, dated today. `{"skew": n}` adds `n` to the first charge's amount in
+/// the report (a report that disagrees with Drop's books, for tests).
+async fn make_payout(State(n): State<Nexi>, body: Option<Json<Value>>) -> Response {
+    let skew = body.and_then(|Json(b)| b["skew"].as_i64()).unwrap_or(0);
+    let mut inner = n.lock();
+    let mut actions = std::mem::take(&mut inner.unpaid);
+    if let Some(first) = actions.iter_mut().find(|a| a["paymentAction"] == "Charge") {
+        first["amount"] = json!(first["amount"].as_i64().unwrap_or(0) + skew);
+    }
+    let mut made = Vec::new();
+    let mut currencies: Vec<Value> = actions.iter().map(|a| a["currency"].clone()).collect();
+    currencies.dedup();
+    for currency in currencies {
+        let mine: Vec<Value> = actions.iter().filter(|a| a["currency"] == currency).cloned().collect();
+        let sum = |kind: &str| {
+            mine.iter().filter(|a| a["paymentAction"] == kind).filter_map(|a| a["amount"].as_i64()).sum::<i64>()
+        };
+        let count = |kind: &str| mine.iter().filter(|a| a["paymentAction"] == kind).count();
+        let (charged, refunded) = (sum("Charge"), sum("Refund"));
+        let number = inner.payouts.len() + 1;
+        let payout = json!({
+            "id": hex_id(), "reference": format!("NETS PAYOUT {number}"),
+            "date": format!("{}", now().date()), "bankAccountIban": "NO9386011117947",
+            "bankAccountBic": "DNBANOKK", "currency": currency, "amount": charged - refunded,
+            "chargedAmount": charged, "numberOfCharges": count("Charge"), "refundedAmount": refunded,
+            "numberOfRefunds": count("Refund"), "depositedAmount": charged - refunded, "numberOfDeposits": 0,
+            "fees": 0, "feeTaxRate": 0, "feeTaxAmount": 0, "transactionTaxDetails": [],
+            "numberOfPaymentActions": mine.len(), "paymentActions": mine,
+        });
+        made.push(payout["id"].clone());
+        inner.payouts.push(payout);
+    }
+    Json(json!({"payouts": made})).into_response()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PayoutQuery {
+    from_date: Option<String>,
+    to_date: Option<String>,
+    page_number: Option<usize>,
+    page_size: Option<usize>,
+}
+
+/// `GET /report/v1/payouts?fromDate&toDate[&pageNumber][&pageSize]`: payouts dated in the range
+/// (inclusive), without their payment actions.
+async fn payouts(
+    State(n): State<Nexi>,
+    h: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<PayoutQuery>,
+) -> Response {
+    if let Some(r) = guard(&n, &h).await {
+        return r;
+    }
+    let (Some(from), Some(to)) = (q.from_date, q.to_date) else {
+        return bad("fromDate and toDate are required");
+    };
+    let (page, size) = (q.page_number.unwrap_or(0), q.page_size.unwrap_or(100).clamp(1, 1000));
+    let inner = n.lock();
+    let dated: Vec<Value> = inner
+        .payouts
+        .iter()
+        .filter(|p| p["date"].as_str().is_some_and(|d| d >= from.as_str() && d <= to.as_str()))
+        .map(|p| {
+            let mut shown = p.clone();
+            if let Some(o) = shown.as_object_mut() {
+                o.remove("paymentActions");
+                o.remove("numberOfPaymentActions");
+            }
+            shown
+        })
+        .collect();
+    let shown: Vec<Value> = dated.iter().skip(page * size).take(size).cloned().collect();
+    Json(json!({"numberOfPayouts": dated.len(), "payouts": shown})).into_response()
+}
+
+async fn payout(State(n): State<Nexi>, h: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(r) = guard(&n, &h).await {
+        return r;
+    }
+    match n.lock().payouts.iter().find(|p| p["id"] == id.as_str()) {
+        Some(p) => Json(p.clone()).into_response(),
+        None => json_error(StatusCode::NOT_FOUND, "not_found", "no such payout"),
+    }
 }
 
 async fn delivered(State(n): State<Nexi>) -> Response {

@@ -280,6 +280,27 @@ impl From<drop_services::remit::qr::QrRefusal> for ApiError {
     }
 }
 
+impl From<drop_services::remit::merchant_refund::RefundRefusal> for ApiError {
+    fn from(r: drop_services::remit::merchant_refund::RefundRefusal) -> Self {
+        use drop_services::remit::merchant_refund::RefundRefusal as R;
+        use StatusCode as S;
+        match r {
+            R::NotRefundable(status) => ApiError::new(
+                S::CONFLICT,
+                "not-refundable",
+                "Not refundable",
+                format!("a payment that is {status} cannot be refunded (only completed or settled ones)"),
+            ),
+            R::TooLarge { left } => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "refund-exceeds-payment",
+                "Refund too large",
+                format!("at most {left} (minor units) of this payment is left to refund"),
+            ),
+        }
+    }
+}
+
 impl From<crate::config::Unwired> for ApiError {
     fn from(e: crate::config::Unwired) -> Self {
         tracing::error!(missing = e.0, "the handler reached for something its function is not wired with");
@@ -337,6 +358,7 @@ impl From<drop_services::remit::RemitError> for ApiError {
                 "this payment cannot be made; contact support",
             ),
             R::Qr(r) => r.into(),
+            R::Refund(r) => r.into(),
             R::Storage(t) => t.into(),
             R::Crypto(c) => c.into(),
         }

@@ -75,6 +75,14 @@ pub fn complete(key: &Key, request_hash: &str, status: u16, body: &str) -> Updat
         .when(Condition::eq("status", IN_PROGRESS).and(Condition::eq("request_hash", request_hash)))
 }
 
+/// The update that replaces a completed record's answer (the effect went further after it was
+/// stored: a later state of the same result).
+pub fn rewrite(key: &Key, request_hash: &str, body: &str) -> Update {
+    Update::new(key.clone())
+        .set("response_body", body)
+        .when(Condition::eq("status", COMPLETE).and(Condition::eq("request_hash", request_hash)))
+}
+
 /// Releases the lock after a transient failure, so a retry runs again.
 pub async fn release(table: &dyn Table, key: &Key) -> Result<(), TableError> {
     table.delete(key, Some(Condition::eq("status", IN_PROGRESS))).await.or_else(|e| {

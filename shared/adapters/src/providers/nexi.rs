@@ -1,6 +1,7 @@
 //! Nexi Checkout Payment API v1 client (`MerchantAcquirer`, `reference/providers.md` §4): create a
 //! payment (one order line, Drop's payment id as reference, a `payment.charge.created.v2` webhook
-//! with a per-payment `authorization`), charge it under an `Idempotency-Key`, read it back.
+//! with a per-payment `authorization`), charge it under an `Idempotency-Key`, read it back,
+//! refund (part of) a charge (`POST /v1/charges/{chargeId}/refunds`, also under a key).
 //! `Authorization: <secret key>` (no scheme).
 
 use super::http::{json, request};
@@ -66,6 +67,18 @@ impl MerchantAcquirer for NexiClient {
             .json(&body);
         let v = json(req).await?;
         v["chargeId"].as_str().map(str::to_owned).ok_or_else(|| unexpected("chargeId"))
+    }
+
+    async fn refund(&self, charge_id: &str, amount: i64, idempotency_key: &str) -> Result<String, ProviderError> {
+        if !is_payment_id(charge_id) {
+            return Err(ProviderError::Rejected("not a Nexi charge id".into()));
+        }
+        let req = self
+            .req(reqwest::Method::POST, &format!("/charges/{charge_id}/refunds"))?
+            .header("idempotency-key", idempotency_key)
+            .json(&json!({"amount": amount}));
+        let v = json(req).await?;
+        v["refundId"].as_str().map(str::to_owned).ok_or_else(|| unexpected("refundId"))
     }
 
     async fn payment(&self, payment_id: &str) -> Result<AcquirerPayment, ProviderError> {

@@ -4,6 +4,7 @@
 //! readers accept the versions they know.
 
 use super::EventDetail;
+use crate::lifecycle::merchant_refund::Status as RefundStatus;
 use crate::lifecycle::qr_payment::Status as QrStatus;
 use crate::payment::Status;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,21 @@ pub struct QrPaymentChanged {
     pub kind: crate::payment::Kind,
 }
 
+/// A merchant's refund of a QR payment changed (`qr_refund.<status>`), for the payer and the
+/// merchant: ids, status and amount only, no PII.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QrRefundChanged {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub payer_id: String,
+    pub merchant_id: String,
+    pub payment_id: String,
+    /// A `lifecycle::merchant_refund::Status` name.
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
 fn qr_kind() -> crate::payment::Kind {
     crate::payment::Kind::Qr
 }
@@ -57,6 +73,7 @@ fn v1() -> u32 {
 pub enum DomainEvent {
     Payment { payment_id: String, changed: PaymentChanged },
     QrPayment { payment_id: String, changed: QrPaymentChanged },
+    QrRefund { refund_id: String, changed: QrRefundChanged },
     Canary(CanarySent),
 }
 
@@ -72,6 +89,8 @@ pub enum Audience {
 pub const CANARY: &str = "platform.canary";
 /// The aggregate type and event type prefix of QR payments.
 pub const QR_PAYMENT: &str = "qr_payment";
+/// The aggregate type and event type prefix of merchant refunds.
+pub const QR_REFUND: &str = "qr_refund";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EventError {
@@ -88,6 +107,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Payment { changed, .. } => format!("payment.{}", changed.status.as_str()),
             DomainEvent::QrPayment { changed, .. } => format!("{QR_PAYMENT}.{}", changed.status),
+            DomainEvent::QrRefund { changed, .. } => format!("{QR_REFUND}.{}", changed.status),
             DomainEvent::Canary(_) => CANARY.to_owned(),
         }
     }
@@ -97,6 +117,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Payment { payment_id, .. } => ("payment", payment_id.clone()),
             DomainEvent::QrPayment { payment_id, .. } => (QR_PAYMENT, payment_id.clone()),
+            DomainEvent::QrRefund { refund_id, .. } => (QR_REFUND, refund_id.clone()),
             DomainEvent::Canary(_) => ("platform", "canary".to_owned()),
         }
     }
@@ -105,6 +126,7 @@ impl DomainEvent {
         let v = match self {
             DomainEvent::Payment { changed, .. } => serde_json::to_value(changed),
             DomainEvent::QrPayment { changed, .. } => serde_json::to_value(changed),
+            DomainEvent::QrRefund { changed, .. } => serde_json::to_value(changed),
             DomainEvent::Canary(c) => serde_json::to_value(c),
         };
         v.unwrap_or(serde_json::Value::Null)
@@ -127,6 +149,12 @@ impl DomainEvent {
                 return Err(bad());
             }
             DomainEvent::QrPayment { payment_id: d.aggregate_id.clone(), changed }
+        } else if let Some(status) = d.event_type.strip_prefix(QR_REFUND).and_then(|s| s.strip_prefix('.')) {
+            let changed: QrRefundChanged = serde_json::from_str(&d.payload).map_err(|_| bad())?;
+            if changed.status != status || RefundStatus::parse(status).is_none() {
+                return Err(bad());
+            }
+            DomainEvent::QrRefund { refund_id: d.aggregate_id.clone(), changed }
         } else {
             return Err(EventError::Unknown(d.event_type.clone()));
         };
@@ -140,6 +168,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Payment { changed, .. } => changed.v,
             DomainEvent::QrPayment { changed, .. } => changed.v,
+            DomainEvent::QrRefund { changed, .. } => changed.v,
             DomainEvent::Canary(c) => c.v,
         }
     }
@@ -162,6 +191,9 @@ pub fn catalogue() -> Vec<(String, Audience)> {
             _ => Audience::Published,
         };
         out.push((format!("{QR_PAYMENT}.{}", s.as_str()), audience));
+    }
+    for s in RefundStatus::ALL {
+        out.push((format!("{QR_REFUND}.{}", s.as_str()), Audience::Published));
     }
     out
 }

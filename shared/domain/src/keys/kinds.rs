@@ -67,11 +67,12 @@ pub enum ItemKind {
     MerchantMember,
     QrCode,
     QrPayment,
+    QrRefund,
     PaymentRequest,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 35] = [
+    pub const ALL: [ItemKind; 36] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -106,6 +107,7 @@ impl ItemKind {
         ItemKind::MerchantMember,
         ItemKind::QrCode,
         ItemKind::QrPayment,
+        ItemKind::QrRefund,
         ItemKind::PaymentRequest,
     ];
 
@@ -125,6 +127,7 @@ impl ItemKind {
                 _ if sk.starts_with(super::AML_DECISION_PREFIX) => K::AmlDecision,
                 _ if sk.starts_with(super::MEMBER_PREFIX) => K::MerchantMember,
                 _ if sk.starts_with(super::QR_PAYMENT_PREFIX) => K::QrPayment,
+                _ if sk.starts_with(super::QR_REFUND_PREFIX) => K::QrRefund,
                 _ if sk.starts_with(super::PAYMENT_REQUEST_PREFIX) => K::PaymentRequest,
                 _ => return None,
             });
@@ -181,6 +184,7 @@ impl ItemKind {
             | K::AuditEntry
             | K::MerchantMember
             | K::QrPayment
+            | K::QrRefund
             | K::PaymentRequest => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
@@ -207,7 +211,9 @@ impl ItemKind {
             // Know-your-business: kept like a customer's identity.
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             K::Settings => R::Consent,
-            K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment | K::PaymentRequest => R::Payment,
+            K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment | K::QrRefund | K::PaymentRequest => {
+                R::Payment
+            }
             K::AmlBucket => R::MonitoringAggregate,
             K::AmlDecision => R::ScreeningResult,
             K::Alert => R::Alert,
@@ -271,6 +277,7 @@ mod tests {
             (super::super::merchant_pk("mer_1"), super::super::qr_sk("qr_1"), ItemKind::QrCode),
             (u.clone(), super::super::qr_payment_sk("qrp_01J"), ItemKind::QrPayment),
             (u.clone(), super::super::payment_request_sk("req_01J"), ItemKind::PaymentRequest),
+            (u.clone(), super::super::qr_refund_sk("qrp_01J", "qrr_01K"), ItemKind::QrRefund),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -200,6 +200,30 @@ pub fn payment_request_sk(request_id: &str) -> String {
     format!("{PAYMENT_REQUEST_PREFIX}{}", request_id.trim_start_matches("req_"))
 }
 
+/// A merchant's refunds of a QR payment sort under this prefix of the payer's partition (next to
+/// the payment's own item: the payer's data).
+pub const QR_REFUND_PREFIX: &str = "QRREF#";
+
+/// A refund's sort key: the payment's ULID, then the refund's (both sort by time).
+pub fn qr_refund_sk(payment_id: &str, refund_id: &str) -> String {
+    format!("{QR_REFUND_PREFIX}{}#{}", payment_id.trim_start_matches("qrp_"), refund_id.trim_start_matches("qrr_"))
+}
+
+/// The prefix of one payment's refunds.
+pub fn qr_refunds_of(payment_id: &str) -> String {
+    format!("{QR_REFUND_PREFIX}{}#", payment_id.trim_start_matches("qrp_"))
+}
+
+/// gsi2: merchant refunds by status (reconciliation moves those in flight).
+pub fn qr_refund_status_gsi(status: &str) -> String {
+    format!("QRREFSTATUS#{status}")
+}
+
+/// gsi3: a merchant's refunds.
+pub fn merchant_refunds_gsi(merchant_id: &str) -> String {
+    format!("MERCHANTREF#{merchant_id}")
+}
+
 /// gsi2: QR payments by status.
 pub fn qr_payment_status_gsi(status: &str) -> String {
     format!("QRPAYSTATUS#{status}")

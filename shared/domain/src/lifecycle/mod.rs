@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod idempotency;
 pub mod merchant;
+pub mod merchant_refund;
 pub mod qr_payment;
 pub mod signing_key;
 pub mod user;

@@ -1,11 +1,13 @@
 //! A merchant's sales: the QR payments made to it (gsi3 `MERCHANTPAY#<id>`, newest first), as
 //! the merchant may see them (amount, status, code, times; nothing about the payer), a dashboard
-//! (today, 7 and 30 days in Oslo time: count, sum, average; a per-day series) and a CSV export.
+//! (today, 7 and 30 days in Oslo time: count, sum, average; a per-day series; the merchant's
+//! refunds, gsi3 `MERCHANTREF#<id>`) and a CSV export.
 //! A sale counts once the payer's bank settled it (`completed`, then `settled`).
 
 use super::MerchantError;
 use crate::table::{Item, Query, Table};
 use drop_domain::keys;
+use drop_domain::lifecycle::merchant_refund::Status as RefundStatus;
 use drop_domain::lifecycle::qr_payment::Status;
 
 /// The most payments one dashboard reads (30 days); beyond it the dashboard says it is partial.
@@ -24,6 +26,8 @@ pub struct Sale {
     pub status: Status,
     pub created_at: i64,
     pub updated_at: i64,
+    /// What the merchant's refunds hold of it (requested, under way or paid back).
+    pub refunded: i64,
     /// Its place in the merchant's list (`<created>#<payment id>`): what pages start before.
     pub position: String,
 }
@@ -39,6 +43,7 @@ impl Sale {
             status: Status::parse(i.s("status")?)?,
             created_at: i.n("created_at")?,
             updated_at: i.n("updated_at")?,
+            refunded: i.n("refunded_amount").unwrap_or(0),
             position: i.s("gsi3sk")?.to_owned(),
         })
     }
@@ -165,7 +170,7 @@ pub struct Dashboard {
     pub today: Totals,
     pub last7_days: Totals,
     pub last30_days: Totals,
-    /// Refunds to payers (none are made yet: the merchant refund route comes with Nexi refunds).
+    /// The merchant's refunds to payers made in the last 30 days (requested, under way or paid).
     pub refunds: Totals,
     /// The last 30 Oslo days, oldest first, every day present.
     pub days: Vec<Day>,
@@ -210,12 +215,42 @@ pub async fn dashboard(table: &dyn Table, merchant_id: &str, now: i64) -> Result
         e.0 += 1;
         e.1 += s.amount;
     }
+    for (amount, created_at) in refunds(table, merchant_id, now - 31 * 86_400, now).await? {
+        if (0..30).contains(&(today - oslo(created_at)).whole_days()) {
+            d.refunds.add(amount);
+        }
+    }
     for back in (0..30).rev() {
         let day = today - time::Duration::days(back);
         let (count, sum) = by_day.get(&day).copied().unwrap_or_default();
         d.days.push(Day { date: day.to_string(), count, sum });
     }
     Ok(d)
+}
+
+/// The merchant's refunds made in `[from, to]` that hold their amount (not refused): `(amount,
+/// created_at)`, at most [`DASHBOARD_MAX`].
+async fn refunds(table: &dyn Table, merchant_id: &str, from: i64, to: i64) -> Result<Vec<(i64, i64)>, MerchantError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let q = Query::partition(keys::merchant_refunds_gsi(merchant_id))
+            .on_index("gsi3")
+            .between(format!("{:012}", from.max(0)), format!("{:012}~", to.max(0)))
+            .limit(500)
+            .after(cursor);
+        let page = table.query(q).await?;
+        for i in &page.items {
+            let holds = i.s("status").and_then(RefundStatus::parse).is_some_and(|s| s.holds_amount());
+            if let (true, Some(amount), Some(at)) = (holds, i.n("amount"), i.n("created_at")) {
+                out.push((amount, at));
+            }
+        }
+        match page.cursor {
+            Some(c) if out.len() < DASHBOARD_MAX => cursor = Some(c),
+            _ => return Ok(out),
+        }
+    }
 }
 
 /// `149.00` as Norwegian spreadsheets read it: `149,00`.
@@ -226,7 +261,7 @@ fn kroner(minor: i64) -> String {
 /// The CSV export (RFC 4180 with `;` between fields and a decimal comma, as Excel in Norway
 /// opens it; UTF-8 with a BOM), oldest first: Oslo date and time, payment, code, amount, status.
 pub fn csv(sales: &[Sale]) -> String {
-    let mut out = String::from("\u{feff}date;time;payment;code;code_kind;amount;currency;status\r\n");
+    let mut out = String::from("\u{feff}date;time;payment;code;code_kind;amount;refunded;currency;status\r\n");
     for s in sales.iter().rev() {
         let at = time::OffsetDateTime::from_unix_timestamp(s.created_at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         let local = at.to_offset(
@@ -240,6 +275,7 @@ pub fn csv(sales: &[Sale]) -> String {
             s.qr_id.clone(),
             s.code_kind.clone(),
             kroner(s.amount),
+            kroner(s.refunded),
             s.currency.clone(),
             s.status.as_str().to_owned(),
         ];
@@ -264,6 +300,7 @@ mod tests {
             status,
             created_at,
             updated_at: created_at,
+            refunded: 0,
             position: format!("{created_at:012}#{id}"),
         }
     }
@@ -279,7 +316,7 @@ mod tests {
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert!(lines[0].starts_with('\u{feff}'));
         assert_eq!(lines[1].split(';').nth(2), Some("qrp_1"));
-        assert_eq!(lines[2], "2026-12-02;00:30:00;qrp_2;qr_1;dynamic;50,50;NOK;completed");
+        assert_eq!(lines[2], "2026-12-02;00:30:00;qrp_2;qr_1;dynamic;50,50;0,00;NOK;completed");
         assert_eq!(kroner(-5), "-0,05");
         let c = cursor(1, 2, "001796100000#qrp_01KBE0000000000000000000AB");
         assert_eq!(read_cursor(&c), Some((1, 2, "001796100000#qrp_01KBE0000000000000000000AB".to_owned())));

@@ -107,6 +107,7 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
                     "funds_received_again" => "funds_received_again",
                     "merchant_payable" => "merchant_payable",
                     "acquirer_charged" => "acquirer_charged",
+                    "merchant_refund" => "merchant_refund",
                     _ => "other",
                 },
             })

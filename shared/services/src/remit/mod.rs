@@ -6,6 +6,7 @@ pub mod aml_checks;
 pub mod invariants;
 pub mod ledger;
 pub mod limits;
+pub mod merchant_refund;
 pub mod payments;
 pub mod ports;
 pub mod qr;
@@ -54,6 +55,9 @@ pub enum RemitError {
     /// A scanned QR code that cannot be paid.
     #[error("{0}")]
     Qr(#[from] qr::QrRefusal),
+    /// A merchant refund that cannot be made.
+    #[error("{0}")]
+    Refund(#[from] merchant_refund::RefundRefusal),
     #[error("storage: {0}")]
     Storage(#[from] TableError),
     #[error("crypto: {0}")]

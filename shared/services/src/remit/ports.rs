@@ -243,4 +243,7 @@ pub trait MerchantAcquirer: Send + Sync {
     /// Charges (captures) it; the same `idempotency_key` answers the same charge.
     async fn charge(&self, payment_id: &str, amount: i64, idempotency_key: &str) -> Result<String, ProviderError>;
     async fn payment(&self, payment_id: &str) -> Result<AcquirerPayment, ProviderError>;
+    /// Refunds (part of) a charge; the same `idempotency_key` answers the same refund. Answers the
+    /// acquirer's refund id; `Rejected` when it refuses (more than is left, say).
+    async fn refund(&self, charge_id: &str, amount: i64, idempotency_key: &str) -> Result<String, ProviderError>;
 }

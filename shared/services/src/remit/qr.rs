@@ -81,6 +81,8 @@ pub struct QrPayment {
     /// Late funds going back (`qr_refund`): the attempt, and the bank's id of its transfer.
     pub refund_attempt: i64,
     pub refund_bank_id: Option<(i64, String)>,
+    /// What the merchant's refunds hold of it (`merchant_refund`).
+    pub refunded: i64,
 }
 
 impl QrPayment {
@@ -111,6 +113,7 @@ impl QrPayment {
             charge_id: i.s("charge_id").map(str::to_owned),
             refund_attempt: i.n("refund_attempt").unwrap_or(0),
             refund_bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
+            refunded: i.n("refunded_amount").unwrap_or(0),
         })
     }
 }

@@ -207,6 +207,11 @@ impl Remit {
     pub async fn qr_reconcile(&self, stale_secs: i64) -> Result<QrReconciled, RemitError> {
         let now = self.now();
         let mut r = QrReconciled::default();
+        if self.acquirer.is_some() {
+            let (examined, errors) = self.refunds_reconcile(MAX_PER_STATUS).await?;
+            r.merchant_refunds += examined;
+            r.errors += errors;
+        }
         // Refunds first (money owed back), then what waits at the bank, then completed payments not
         // yet handed to the acquirer (the settlement worker's message lost), then the rest.
         let statuses = [
@@ -293,9 +298,13 @@ impl Remit {
     ) -> Result<(u32, u32, Vec<Violation>), RemitError> {
         let (mut payments, mut postings, mut v) = (0, 0, Vec::new());
         let now = self.now();
+        let mut refundable = BTreeMap::new();
         for status in Status::ALL {
             for p in self.qr_payments_up_to(*status, 0, now + 1, usize::MAX).await? {
                 payments += 1;
+                if p.kind == Kind::Qr {
+                    refundable.insert(p.id.clone(), (p.amount, p.refunded));
+                }
                 let journal = ledger::journal(self.table.as_ref(), &p.id).await?;
                 postings += journal.len() as u32;
                 let allowed: &[&str] = match p.status {
@@ -351,7 +360,9 @@ impl Remit {
                 }
             }
         }
-        Ok((payments, postings, v))
+        let (refund_postings, refunds) = self.refund_invariants(&refundable, customers, house, by_status).await?;
+        v.extend(refunds);
+        Ok((payments, postings + refund_postings, v))
     }
 }
 

@@ -41,6 +41,8 @@ pub struct QrReconciled {
     pub cancelled_at_bank: u32,
     pub refunds_checked: u32,
     pub handed_to_acquirer: u32,
+    /// Merchant refunds in flight moved on (`merchant_refund`).
+    pub merchant_refunds: u32,
     pub errors: u32,
 }
 
