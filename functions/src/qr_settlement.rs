@@ -1,7 +1,10 @@
 //! Settling QR payments to merchants: the settlement worker (SQS: `qr_payment.completed` events)
 //! hands each to the acquirer; `POST /api/webhooks/nexi?payment=…` takes Nexi's charge webhook,
 //! authenticated by the secret made for that payment (401 otherwise, and nothing read or
-//! changed), deduplicated, and re-fetched from Nexi before anything is recorded.
+//! changed), deduplicated, and re-fetched from Nexi before anything is recorded. The daily
+//! settlement report checks Nexi's payouts against the books: paid-out payments become
+//! `settled`; each difference is logged (ids only) and counted (`SettlementDifferences`,
+//! alarmed in the template).
 
 use drop_domain::event::catalogue::DomainEvent;
 use drop_domain::event::BusEnvelope;
@@ -86,3 +89,26 @@ pub async fn nexi(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
 }
 
 crate::handler!(nexi_handler, nexi);
+
+async fn report(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let r = ctx.remit.settlement_report().await?;
+    for d in &r.differences {
+        tracing::error!(kind = d.kind, subject = %d.subject, detail = %d.detail, "settlement report difference");
+    }
+    ctx.metrics.record(
+        "merchant-settlement-report",
+        &[
+            ("SettlementPayouts", f64::from(r.payouts), "Count"),
+            ("SettlementSettled", f64::from(r.settled), "Count"),
+            ("SettlementDifferences", r.differences.len() as f64, "Count"),
+        ],
+    );
+    Ok(serde_json::to_value(r).unwrap_or_default())
+}
+
+pub fn report_handler(
+    ctx: Arc<Ctx>,
+    event: serde_json::Value,
+) -> BoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(report(ctx, event))
+}

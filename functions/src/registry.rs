@@ -399,6 +399,12 @@ pub static PAYMENT_RECONCILIATION: FunctionDef = FunctionDef {
     uses: &[Need::Bank, Need::Wise, Need::Thunes, Need::Acquirer],
 };
 
+pub static MERCHANT_SETTLEMENT_REPORT: FunctionDef = FunctionDef {
+    name: "merchant-settlement-report",
+    kind: Kind::Schedule { handler: crate::qr_settlement::report_handler },
+    uses: &[Need::Acquirer],
+};
+
 pub static LEDGER_INVARIANTS: FunctionDef =
     FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler }, uses: &[] };
 
@@ -463,6 +469,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_MONITOR,
     &PAYMENT_RECONCILIATION,
     &LEDGER_INVARIANTS,
+    &MERCHANT_SETTLEMENT_REPORT,
     &SCREENING_RESCREEN,
     &SCREENING_LIST_REFRESH,
     &ADMIN_SCREENING_LIST,

@@ -31,6 +31,13 @@ pub const NOT_DRIVEN: &[(&str, &str, &str, &str)] = &[
         "reads whether a charge is recorded when recording it was refused (raced by the Nexi webhook)",
     ),
     (
+        "MerchantRefundFunction",
+        "dynamodb:DeleteItem",
+        "MainTable",
+        "releases the idempotency lock when another refund of the payment moved it first (two at once: \
+         merchant_refund_flow drives it, but which one loses is timing)",
+    ),
+    (
         "WebhookNexiFunction",
         "dynamodb:GetItem",
         "MainTable",

@@ -3,7 +3,8 @@
 //! answers the same refund; two at once never take more than was paid), refused amounts and
 //! strangers, the acquirer's refund and the transfer back to the payer followed by
 //! reconciliation to `refunded`; both sides see it (the payer's payment, the merchant's list,
-//! dashboard and CSV) and the ledger holds together.
+//! dashboard and CSV) and the ledger holds together. Nexi's payout report settles the payment;
+//! a payout that disagrees with the books is reported.
 
 use drop_tests::flow::{client, login, onboard_with, start, with_access};
 use drop_tests::pay::{get_json, link_account, post, ready};
@@ -133,6 +134,40 @@ async fn refunds(aws: bool) {
     for _ in 0..4 {
         reconcile(&base).await;
     }
+
+    // Nexi pays out (the charge less the refunds): the daily report finds the payment in the
+    // payout and marks it settled; a second run changes nothing.
+    let nexi = format!("http://{}/nexi", stack.simulator("nexi").unwrap());
+    let payout = |skew: i64| {
+        let nexi = nexi.clone();
+        async move {
+            let r = client().post(format!("{nexi}/_sim/payouts")).json(&json!({"skew": skew})).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    };
+    let settlement = || {
+        let base = base.clone();
+        async move {
+            let r = client().post(format!("{base}/_local/schedules/merchant-settlement-report")).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    payout(0).await;
+    let first_run = settlement().await;
+    assert_eq!((first_run["settled"].as_u64(), first_run["differences"].clone()), (Some(1), json!([])), "{first_run}");
+    assert_eq!(get_json(&base, &format!("/api/payment/qr/{id}"), &kari).await["status"], "settled");
+    let again = settlement().await;
+    assert_eq!((again["settled"].as_u64(), again["differences"].clone()), (Some(0), json!([])), "{again}");
+    // A payout whose charge is not what Drop charged: reported, and the payment stays completed.
+    let other = pay_charged(&stack, &base, &kari, &account, &shop, 2_000).await;
+    payout(1).await;
+    let skewed = settlement().await;
+    let kinds: Vec<&str> =
+        skewed["differences"].as_array().unwrap().iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["charge-mismatch"], "{skewed}");
+    assert_eq!(skewed["differences"][0]["subject"], other.as_str());
+    assert_eq!(get_json(&base, &format!("/api/payment/qr/{other}"), &kari).await["status"], "completed");
     let report = invariants(&base).await;
     assert_eq!(report["violations"], json!([]), "{report}");
 }

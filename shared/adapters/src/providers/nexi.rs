@@ -7,7 +7,9 @@
 use super::http::{json, request};
 use async_trait::async_trait;
 use drop_domain::Secret;
-use drop_services::remit::ports::{AcquirerOrder, AcquirerPayment, MerchantAcquirer, ProviderError};
+use drop_services::remit::ports::{
+    AcquirerOrder, AcquirerPayment, AcquirerPayout, MerchantAcquirer, PayoutAction, PayoutActionKind, ProviderError,
+};
 use serde_json::json;
 
 pub struct NexiClient {
@@ -20,9 +22,38 @@ impl NexiClient {
         NexiClient { base: base.trim_end_matches('/').to_owned(), secret_key }
     }
 
+    /// The Reporting API (`reference/banking-and-notifications.md` §2: its host is unconfirmed;
+    /// the same base as payments here).
+    fn report(&self, path: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
+        Ok(request(reqwest::Method::GET, format!("{}/report/v1{path}", self.base))?
+            .header("authorization", self.secret_key.expose()))
+    }
+
     fn req(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
         Ok(request(method, format!("{}/v1{path}", self.base))?.header("authorization", self.secret_key.expose()))
     }
+}
+
+/// A payout id that may go into a URL (Nexi's format is unconfirmed: letters, digits and `-`).
+fn is_payout_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A payment action of a payout's details.
+fn action(a: &serde_json::Value) -> Option<PayoutAction> {
+    let kind = match a["paymentAction"].as_str()? {
+        k if k.eq_ignore_ascii_case("charge") => PayoutActionKind::Charge,
+        k if k.eq_ignore_ascii_case("refund") => PayoutActionKind::Refund,
+        other => PayoutActionKind::Other(other.to_owned()),
+    };
+    Some(PayoutAction {
+        id: a["id"].as_str()?.to_owned(),
+        payment_id: a["paymentId"].as_str()?.to_owned(),
+        kind,
+        amount: a["amount"].as_i64()?,
+        currency: a["currency"].as_str()?.to_owned(),
+        reference: a["reference"].as_str().map(str::to_owned),
+    })
 }
 
 /// Nexi's payment ids: 32 hex digits (checked before one reaches a URL).
@@ -79,6 +110,41 @@ impl MerchantAcquirer for NexiClient {
             .json(&json!({"amount": amount}));
         let v = json(req).await?;
         v["refundId"].as_str().map(str::to_owned).ok_or_else(|| unexpected("refundId"))
+    }
+
+    async fn payouts(&self, from: &str, to: &str) -> Result<Vec<AcquirerPayout>, ProviderError> {
+        let date = |d: &str| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if !date(from) || !date(to) {
+            return Err(ProviderError::Rejected("dates are YYYY-MM-DD".into()));
+        }
+        let mut listed = Vec::new();
+        for page in 0..100 {
+            // Dates are YYYY-MM-DD (nothing to escape).
+            let path = format!("/payouts?fromDate={from}&toDate={to}&pageNumber={page}&pageSize=100");
+            let v = json(self.report(&path)?).await?;
+            let items = v["payouts"].as_array().cloned().unwrap_or_default();
+            let total = v["numberOfPayouts"].as_u64().unwrap_or(0) as usize;
+            let empty = items.is_empty();
+            listed.extend(items);
+            if empty || listed.len() >= total {
+                break;
+            }
+        }
+        let mut out = Vec::new();
+        for p in listed {
+            let id = p["id"].as_str().filter(|id| is_payout_id(id)).ok_or_else(|| unexpected("payout id"))?;
+            let d = json(self.report(&format!("/payouts/{id}"))?).await?;
+            let actions = d["paymentActions"].as_array().map(|a| a.iter().map(action).collect::<Option<Vec<_>>>());
+            out.push(AcquirerPayout {
+                id: id.to_owned(),
+                date: d["date"].as_str().unwrap_or_default().to_owned(),
+                currency: d["currency"].as_str().unwrap_or_default().to_owned(),
+                amount: d["amount"].as_i64().ok_or_else(|| unexpected("payout amount"))?,
+                fees: d["fees"].as_i64().unwrap_or(0),
+                actions: actions.flatten().ok_or_else(|| unexpected("paymentActions"))?,
+            });
+        }
+        Ok(out)
     }
 
     async fn payment(&self, payment_id: &str) -> Result<AcquirerPayment, ProviderError> {

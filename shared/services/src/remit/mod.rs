@@ -11,6 +11,7 @@ pub mod payments;
 pub mod ports;
 pub mod qr;
 pub mod qr_bank;
+pub mod qr_payouts;
 pub mod qr_refund;
 pub mod qr_settle;
 pub mod recipients;

@@ -232,6 +232,43 @@ pub struct AcquirerPayment {
     pub charge_ids: Vec<String>,
 }
 
+/// What a payout is made of, as the acquirer's settlement report lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayoutActionKind {
+    Charge,
+    Refund,
+    /// Anything else the report lists (fees adjustments, chargebacks): Drop has no record of it.
+    Other(String),
+}
+
+/// One charge or refund in a payout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PayoutAction {
+    /// The charge's or refund's id.
+    pub id: String,
+    /// The acquirer's payment.
+    pub payment_id: String,
+    pub kind: PayoutActionKind,
+    /// Minor units.
+    pub amount: i64,
+    pub currency: String,
+    /// The order's reference (Drop's QR payment id).
+    pub reference: Option<String>,
+}
+
+/// A payout to the merchant account, with what it pays out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcquirerPayout {
+    pub id: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub currency: String,
+    /// What reached the bank account: charges − refunds − fees.
+    pub amount: i64,
+    pub fees: i64,
+    pub actions: Vec<PayoutAction>,
+}
+
 /// The acquirer that settles QR payments to merchants (Nexi Checkout first). How an acquirer
 /// takes a payment Drop funded (no card, no reservation) is a partner arrangement
 /// (`reference/providers.md` §4: UNCONFIRMED); this port is what Drop needs of it.
@@ -246,4 +283,6 @@ pub trait MerchantAcquirer: Send + Sync {
     /// Refunds (part of) a charge; the same `idempotency_key` answers the same refund. Answers the
     /// acquirer's refund id; `Rejected` when it refuses (more than is left, say).
     async fn refund(&self, charge_id: &str, amount: i64, idempotency_key: &str) -> Result<String, ProviderError>;
+    /// The payouts dated `from`..=`to` (YYYY-MM-DD), each with its charges and refunds.
+    async fn payouts(&self, from: &str, to: &str) -> Result<Vec<AcquirerPayout>, ProviderError>;
 }

@@ -174,7 +174,7 @@ impl Remit {
         self.qr_payments_up_to(status, from, to, MAX_PER_STATUS).await
     }
 
-    async fn qr_payments_up_to(
+    pub(super) async fn qr_payments_up_to(
         &self,
         status: Status,
         from: i64,
