@@ -80,6 +80,9 @@ pub fn constrain(doc: &mut Value) {
     set(qr_confirm, "accountId", account_id());
     let qr_statuses = crate::qr_pay::statuses();
     set(&mut schemas["QrPaymentView"], "status", json!({"type": "string", "enum": qr_statuses.clone()}));
+    // The history's items are one of two shapes, told apart by `type`.
+    set(&mut schemas["QrPaymentView"], "type", json!({"type": "string", "enum": ["qr", "p2p"]}));
+    set(&mut schemas["QrPaymentView"], "direction", json!({"type": "string", "enum": ["sent", "received"]}));
     set(&mut schemas["SaleView"], "status", json!({"type": "string", "enum": qr_statuses}));
     set(&mut schemas["RefundView"], "status", json!({"type": "string", "enum": crate::merchant_refund::statuses()}));
 
@@ -92,8 +95,11 @@ pub fn constrain(doc: &mut Value) {
     );
 
     set(&mut schemas["PaymentResponse"], "status", json!({"type": "string", "enum": statuses}));
+    set(&mut schemas["PaymentResponse"], "type", json!({"type": "string", "enum": ["remittance"]}));
 
-    param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": statuses}));
+    let mut any_status: Vec<&str> = statuses.clone();
+    any_status.extend(crate::qr_pay::statuses().into_iter().filter(|s| !statuses.contains(s)));
+    param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": any_status}));
     param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
     param(doc, "/api/merchant/qr", "get", "merchantId", ulid_id("mer"));
     let time = json!({"type": "string", "format": "date-time"});

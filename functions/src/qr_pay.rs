@@ -49,6 +49,8 @@ pub struct QrPaymentView {
     pub updated_at: String,
     /// What the merchant has refunded of it (or is refunding).
     pub refunded_amount: i64,
+    /// sent (you paid it), or received (paid to one of your payment requests)
+    pub direction: String,
 }
 
 fn rfc3339(t: i64) -> String {
@@ -70,7 +72,15 @@ impl From<&QrPayment> for QrPaymentView {
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
             refunded_amount: p.refunded,
+            direction: "sent".into(),
         }
+    }
+}
+
+impl QrPaymentView {
+    /// A payment to one of your payment requests, as your history shows it.
+    pub fn received(p: &QrPayment) -> Self {
+        QrPaymentView { direction: "received".into(), ..QrPaymentView::from(p) }
     }
 }
 

@@ -101,6 +101,9 @@ async fn refunds(aws: bool) {
     // Both sides see it.
     let payer = get_json(&base, &format!("/api/payment/qr/{id}"), &kari).await;
     assert_eq!(payer["refundedAmount"], 10_000, "{payer}");
+    let history = get_json(&base, "/api/payment/history?type=qr", &kari).await;
+    let item = history["items"].as_array().unwrap().iter().find(|i| i["paymentId"] == id.as_str()).cloned();
+    assert_eq!(item.expect("in the payer's history")["refundedAmount"], 10_000, "{history}");
     let list = get_json(&base, &format!("/api/merchant/payments?merchantId={shop}"), &kari).await;
     let row = list["items"].as_array().unwrap().iter().find(|i| i["paymentId"] == id.as_str()).unwrap().clone();
     assert_eq!(row["refundedAmount"], 10_000, "{row}");
@@ -168,6 +171,22 @@ async fn refunds(aws: bool) {
     assert_eq!(kinds, ["charge-mismatch"], "{skewed}");
     assert_eq!(skewed["differences"][0]["subject"], other.as_str());
     assert_eq!(get_json(&base, &format!("/api/payment/qr/{other}"), &kari).await["status"], "completed");
+    // The history pages through all of it one by one, each payment once, newest first; a scan
+    // never confirmed is nobody's payment.
+    let all = get_json(&base, "/api/payment/history?limit=100", &kari).await;
+    let all: Vec<String> =
+        all["items"].as_array().unwrap().iter().map(|i| i["paymentId"].as_str().unwrap().to_owned()).collect();
+    assert!(all.contains(&id) && all.contains(&other) && !all.contains(&scanned), "{all:?}");
+    let (mut paged, mut cursor) = (Vec::new(), String::new());
+    for _ in 0..20 {
+        let page = get_json(&base, &format!("/api/payment/history?limit=1&cursor={cursor}"), &kari).await;
+        paged.extend(page["items"].as_array().unwrap().iter().map(|i| i["paymentId"].as_str().unwrap().to_owned()));
+        match page["cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
     let report = invariants(&base).await;
     assert_eq!(report["violations"], json!([]), "{report}");
 }

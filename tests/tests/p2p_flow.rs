@@ -95,6 +95,19 @@ async fn p2p(aws: bool) {
         problem(scan(&ola, &payload, None).await.unwrap()).await,
         (StatusCode::CONFLICT, "qr-already-paid".into())
     );
+    // Both histories show it: Ola sent it, Kari received it (filters by type too); neither shows
+    // the other's user id.
+    let sent = get_json(&base, "/api/payment/history?type=p2p", &ola).await;
+    let sent = sent["items"].as_array().unwrap().iter().find(|i| i["paymentId"] == id.as_str()).cloned();
+    let sent = sent.expect("in the payer's history");
+    assert_eq!((sent["direction"].as_str(), sent["status"].as_str()), (Some("sent"), Some("completed")), "{sent}");
+    let got = get_json(&base, "/api/payment/history", &kari).await;
+    let got = got["items"].as_array().unwrap().iter().find(|i| i["paymentId"] == id.as_str()).cloned();
+    let got = got.expect("in the requester's history");
+    assert_eq!((got["direction"].as_str(), got["amount"].as_i64()), (Some("received"), Some(25_000)), "{got}");
+    assert!(!got.to_string().contains("usr_") && !sent.to_string().contains("usr_"), "{got} {sent}");
+    let remittances_only = get_json(&base, "/api/payment/history?type=remittance", &kari).await;
+    assert_eq!(remittances_only["items"], json!([]), "{remittances_only}");
     // Straight to Kari's account: nothing in Drop's books.
     let journal = drop_services::remit::ledger::journal(stack.ctx.table.as_ref(), &id).await.unwrap();
     assert!(journal.is_empty(), "{journal:?}");

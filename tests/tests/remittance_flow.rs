@@ -194,6 +194,7 @@ async fn fifty_concurrent_initiates_cannot_overdraw_the_daily_limit() {
     let (mut seen, mut next, mut first_cursor) = (std::collections::BTreeSet::new(), String::new(), None);
     loop {
         let h = get_json(&base, &format!("/api/payment/history?limit=4&cursor={next}"), &s).await;
+        assert!(h["items"].is_array(), "{h}");
         for p in h["items"].as_array().unwrap() {
             assert!(seen.insert(p["id"].as_str().unwrap().to_owned()), "a payment on two pages");
         }

@@ -3,6 +3,7 @@
 use drop_domain::payment::Kind;
 use drop_runtime::idempotent::{self, Begun, Ended};
 use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
+use drop_services::remit::history::{Entry, Filter};
 use drop_services::remit::payments::{Completion, Confirmed};
 use drop_services::remit::ports::Amount;
 use drop_services::remit::RemitError;
@@ -241,9 +242,18 @@ pub async fn get(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError
     ApiResponse::json(StatusCode::OK, &PaymentResponse::from(p))
 }
 
+/// One payment in a history: a remittance, or a QR or person-to-person payment (sent, or received
+/// for one of your payment requests).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum HistoryItem {
+    Remittance(PaymentResponse),
+    Qr(crate::qr_pay::QrPaymentView),
+}
+
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryResponse {
-    pub items: Vec<PaymentResponse>,
+    pub items: Vec<HistoryItem>,
     /// Pass back as `cursor` for the next page.
     pub cursor: Option<String>,
 }
@@ -254,18 +264,15 @@ pub const KINDS: [&str; 3] = [Kind::Remittance.as_str(), Kind::Qr.as_str(), Kind
 #[utoipa::path(get, path = "/api/payment/history", tag = "payments",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
            ("cursor" = Option<String>, Query, description = "From the previous page (opaque; one this API gave out)"),
-           ("status" = Option<String>, Query, description = "Only this status"),
-           ("type" = Option<String>, Query, description = "remittance or qr")),
-    responses((status = 200, description = "Newest first", body = HistoryResponse)))]
+           ("status" = Option<String>, Query, description = "Only this status (a remittance's or a QR payment's)"),
+           ("type" = Option<String>, Query, description = "remittance, qr or p2p")),
+    responses((status = 200, description = "Remittances, QR payments and person-to-person payments sent and received, newest first", body = HistoryResponse)))]
 pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let limit = req.query_in("limit", 1..=100, 20)?;
-    let status = match req.query.get("status") {
-        Some(s) => Some(
-            drop_domain::payment::Status::parse(s)
-                .ok_or_else(|| ApiError::invalid_field("status", "a payment status"))?,
-        ),
-        None => None,
-    };
+    let status = req.query.get("status").map(String::as_str);
+    if status.is_some_and(|s| !drop_services::remit::history::is_status(s)) {
+        return Err(ApiError::invalid_field("status", "a payment status"));
+    }
     let kind = match req.query.get("type") {
         Some(k) => Some(Kind::parse(k).ok_or_else(|| ApiError::invalid_field("type", "remittance, qr or p2p"))?),
         None => None,
@@ -275,21 +282,30 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
     let (scope, now) = (format!("history:{user}"), ctx.clock.epoch());
     let unavailable = |_| ApiError::unavailable("the key store did not answer");
+    let bad_cursor = || ApiError::invalid_field("cursor", "not a cursor this API gave out");
     let cursor = match req.query.get("cursor").filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            drop_services::cursors::open(key, &scope, c, now)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| ApiError::invalid_field("cursor", "not a cursor this API gave out"))?,
-        ),
+        Some(c) => {
+            Some(drop_services::cursors::open(key, &scope, c, now).await.map_err(unavailable)?.ok_or_else(bad_cursor)?)
+        }
         None => None,
     };
-    let (items, cursor) = ctx.remit.history(&user, limit, cursor, status, kind).await?;
+    let filter = Filter { kind, status };
+    let (entries, cursor) = match ctx.remit.history_page(&user, limit, cursor.as_deref(), filter).await {
+        Err(RemitError::Invalid("cursor")) => return Err(bad_cursor()),
+        other => other?,
+    };
     let cursor = match cursor {
         Some(c) => Some(drop_services::cursors::seal(key, &scope, &c, now).await.map_err(unavailable)?),
         None => None,
     };
-    let items = items.into_iter().map(PaymentResponse::from).collect();
+    let items = entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::Remittance(p) => HistoryItem::Remittance(PaymentResponse::from(p)),
+            Entry::Sent(p) => HistoryItem::Qr(crate::qr_pay::QrPaymentView::from(&p)),
+            Entry::Received(p) => HistoryItem::Qr(crate::qr_pay::QrPaymentView::received(&p)),
+        })
+        .collect();
     ApiResponse::json(StatusCode::OK, &HistoryResponse { items, cursor })
 }
 

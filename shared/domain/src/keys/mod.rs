@@ -234,6 +234,11 @@ pub fn merchant_payments_gsi(merchant_id: &str) -> String {
     format!("MERCHANTPAY#{merchant_id}")
 }
 
+/// gsi3: payments made to a person's payment requests (their history's "received").
+pub fn payments_received_gsi(user_id: &str) -> String {
+    format!("RECEIVED#{user_id}")
+}
+
 /// A person's membership of a merchant sorts under this prefix of their partition.
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 

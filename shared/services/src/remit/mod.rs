@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod aml_checks;
+pub mod history;
 pub mod invariants;
 pub mod ledger;
 pub mod limits;

@@ -448,41 +448,4 @@ impl Remit {
         self.apply(ops).await?;
         Ok((self.load(user_id, payment_id).await?, confirmed))
     }
-
-    /// Newest first, optionally one status; `cursor` pages on.
-    pub async fn history(
-        &self,
-        user_id: &str,
-        limit: u32,
-        cursor: Option<String>,
-        status: Option<Status>,
-        kind: Option<Kind>,
-    ) -> Result<(Vec<Payment>, Option<String>), RemitError> {
-        let mut out = Vec::new();
-        let mut cursor = cursor;
-        loop {
-            let page = self
-                .table
-                .query(
-                    Query::partition(drop_domain::keys::user_pk(user_id))
-                        .prefix(drop_domain::keys::PAYMENT_PREFIX)
-                        .backward()
-                        .limit(limit.clamp(1, 100))
-                        .after(cursor.take()),
-                )
-                .await?;
-            for p in page.items.iter().filter_map(Payment::from_item) {
-                if status.is_none_or(|s| s == p.status)
-                    && kind.is_none_or(|k| k == p.kind)
-                    && out.len() < limit as usize
-                {
-                    out.push(p);
-                }
-            }
-            match page.cursor {
-                Some(c) if out.len() < limit as usize => cursor = Some(c),
-                other => return Ok((out, other)),
-            }
-        }
-    }
 }

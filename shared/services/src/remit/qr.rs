@@ -469,11 +469,12 @@ impl Remit {
             );
         // In the merchant's sales from its confirmation (a scan alone shows nowhere: anyone can
         // scan a static code).
-        if p.kind == Kind::Qr {
-            claimed = claimed
-                .set("gsi3pk", keys::merchant_payments_gsi(&p.merchant_id))
-                .set("gsi3sk", format!("{:012}#{}", p.created_at, p.id));
-        }
+        // (A person's request: in their history's "received".)
+        let listed_at = match p.kind {
+            Kind::P2p => keys::payments_received_gsi(&p.merchant_id),
+            _ => keys::merchant_payments_gsi(&p.merchant_id),
+        };
+        claimed = claimed.set("gsi3pk", listed_at).set("gsi3sk", format!("{:012}#{}", p.created_at, p.id));
         let mut ops = vec![TxOp::Update(claimed)];
         // The payee still takes payments: an active merchant, or (p2p) an active person.
         ops.push(match p.kind {
