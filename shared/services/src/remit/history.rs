@@ -107,9 +107,8 @@ impl Remit {
             page.push(i);
         }
         for (i, (list, more)) in lists.iter().enumerate() {
-            if !wanted[i] {
-                at.sources[i] = Pos::Done;
-            } else if taken[i] == list.len() && !more {
+            // Not wanted, or read to its end and all of it on this page: done.
+            if !wanted[i] || (taken[i] == list.len() && !more) {
                 at.sources[i] = Pos::Done;
             } else if taken[i] > 0 {
                 at.sources[i] = Pos::After(list[taken[i] - 1].position.clone());
