@@ -312,7 +312,7 @@ async fn qr_pay(aws: bool) {
     assert_eq!(Some(counted), paid_in, "and the ledger");
 
     // A confirmation the bank refuses gives its claim back: the code and the limits are free, and
-    // the payment can be confirmed again (another key) once the bank takes it.
+    // the payment can be confirmed again (another key).
     let refused = code(json!({"merchantId": merchant, "amount": 3_000})).await;
     let r = scan(refused["payload"].as_str().unwrap().to_owned(), None).await;
     let again_id = r.json::<Value>().await.unwrap()["paymentId"].as_str().unwrap().to_owned();
@@ -327,8 +327,20 @@ async fn qr_pay(aws: bool) {
     let r = confirm(ulid::Ulid::new().to_string(), again_id.clone()).await;
     fault("none").await;
     assert_eq!(problem(r).await, (StatusCode::UNPROCESSABLE_ENTITY, "bank-refused".into()));
-    let r = confirm(ulid::Ulid::new().to_string(), again_id.clone()).await;
-    assert_eq!(r.status(), StatusCode::OK, "the claim was given back");
+    // The bank makes the payment but its answer is lost: a retry under the same key is the same
+    // initiation (its X-Request-ID), so the bank has one payment, not two.
+    let retry_key = ulid::Ulid::new().to_string();
+    fault("lost_answer").await;
+    let r = confirm(retry_key.clone(), again_id.clone()).await;
+    fault("none").await;
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let r = confirm(retry_key, again_id.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK, "the claim was kept for the same key");
+    let made: Value = client().get(format!("{bank}/_sim/payments")).send().await.unwrap().json().await.unwrap();
+    let e2e: String = again_id.trim_start_matches("qrp_").chars().take(35).collect();
+    // (The refused attempt above is the bank's too, rejected.)
+    let ours = made.as_array().unwrap().iter().filter(|p| p["endToEndIdentification"] == e2e.as_str());
+    assert_eq!(ours.filter(|p| p["status"] != "RJCT").count(), 1, "one bank payment: {made}");
 
     // Someone else's payment is not found; the ledger holds together.
     assert_eq!(

@@ -28,6 +28,7 @@ struct Payment {
     nok_redirect: String,
     amount: String,
     currency: String,
+    end_to_end: String,
 }
 
 #[derive(Default)]
@@ -59,6 +60,7 @@ pub fn router() -> Router {
         .route("/bank/v1/payments/{product}/{id}/status", get(payment_status))
         .route("/bank/v1/payments/{product}/{id}", axum::routing::delete(cancel_payment))
         .route("/bank/_sim/payments/{id}", post(force_status))
+        .route("/bank/_sim/payments", get(list_payments))
         .route("/bank/sca/{kind}/{id}", get(sca))
         .route("/bank/_sim/fault", post(set_fault))
         .with_state(Bank::default())
@@ -173,7 +175,35 @@ fn amount_ok(a: &str) -> bool {
         && (a.contains('.') != f.is_empty())
 }
 
+/// Every payment made, for tests: `[{paymentId, endToEndIdentification, amount, status}]`.
+async fn list_payments(State(b): State<Bank>) -> Response {
+    let inner = b.lock();
+    let list: Vec<serde_json::Value> = inner
+        .payments
+        .iter()
+        .map(|(id, p)| {
+            serde_json::json!({"paymentId": id, "endToEndIdentification": p.end_to_end, "amount": p.amount,
+                               "status": p.status})
+        })
+        .collect();
+    Json(serde_json::Value::Array(list)).into_response()
+}
+
 async fn create_payment(
+    State(b): State<Bank>,
+    Path(product): Path<String>,
+    h: HeaderMap,
+    Json(body): Json<serde_json::Value>,
+) -> Response {
+    let lost = b.faults.get() == crate::common::Fault::LostAnswer;
+    let r = initiate(State(b), Path(product), h, Json(body)).await;
+    if lost {
+        return json_error(StatusCode::GATEWAY_TIMEOUT, "timeout", "the gateway timed out");
+    }
+    r
+}
+
+async fn initiate(
     State(b): State<Bank>,
     Path(product): Path<String>,
     h: HeaderMap,
@@ -193,8 +223,7 @@ async fn create_payment(
         inner.requests.get(&request_id).map(|pid| (pid.clone(), inner.payments.get(pid).map_or("RCVD", |p| p.status)))
     };
     if let Some((pid, status)) = known {
-        return (StatusCode::CREATED, Json(serde_json::json!({"transactionStatus": status, "paymentId": pid})))
-            .into_response();
+        return initiated(&h, &product, &pid, status, psu_present);
     }
     if !matches!(
         product.as_str(),
@@ -236,14 +265,21 @@ async fn create_payment(
                 .to_owned(),
             amount: amount.to_owned(),
             currency: currency.to_owned(),
+            end_to_end: body["endToEndIdentification"].as_str().unwrap_or_default().to_owned(),
         },
     );
     drop(inner);
+    initiated(&h, &product, &pid, status, psu_present)
+}
+
+/// The answer to an initiation (the same again for a repeated `X-Request-ID`): with the SCA
+/// redirect when the PSU is present.
+fn initiated(h: &HeaderMap, product: &str, pid: &str, status: &str, psu_present: bool) -> Response {
     if !psu_present {
         return (StatusCode::CREATED, Json(serde_json::json!({"transactionStatus": status, "paymentId": pid})))
             .into_response();
     }
-    let base = host(&h);
+    let base = host(h);
     (
         StatusCode::CREATED,
         [("aspsp-sca-approach", "REDIRECT")],

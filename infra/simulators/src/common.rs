@@ -31,6 +31,9 @@ pub enum Fault {
     Slow,
     /// Refuses payments/transfers (a business rejection).
     Reject,
+    /// Does the work, then answers 504 as a gateway that timed out would: the caller cannot know
+    /// it happened (payment initiations).
+    LostAnswer,
 }
 
 #[derive(Clone, Default)]
@@ -59,7 +62,7 @@ impl Faults {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 None
             }
-            Fault::None | Fault::Reject => None,
+            Fault::None | Fault::Reject | Fault::LostAnswer => None,
         }
     }
 }

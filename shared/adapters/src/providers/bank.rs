@@ -1,5 +1,5 @@
 //! Berlin Group NextGenPSD2 client (`Bank` port): AIS consents and accounts, PIS initiation and
-//! status. Every call carries a fresh `X-Request-ID`; initiations carry `PSU-IP-Address` and the
+//! status. Every call carries a fresh `X-Request-ID` (an initiation: its confirmation's own, the same on a retry); initiations carry `PSU-IP-Address` and the
 //! redirect URIs.
 
 use super::http::{decimal, json, request};
@@ -101,8 +101,11 @@ impl Bank for BerlinGroupBank {
             "creditorName": o.creditor_name, "creditorAccount": {"bban": o.creditor_bban},
             "endToEndIdentification": o.end_to_end_id, "remittanceInformationUnstructured": o.remittance,
         });
+        // The confirmation's own X-Request-ID (not a fresh one): a retry is the same request.
+        let url = format!("{}/v1/payments/{}", self.base, self.product);
         let v = json(
-            self.req(reqwest::Method::POST, &format!("/v1/payments/{}", self.product))?
+            request(reqwest::Method::POST, url)?
+                .header("x-request-id", o.request_id.as_str())
                 .header("psu-ip-address", psu_ip)
                 .header("tpp-redirect-uri", redirect_ok)
                 .header("tpp-nok-redirect-uri", redirect_nok)

@@ -415,6 +415,7 @@ impl Remit {
             creditor_bban: self.bank()?.safeguarding.clone(),
             creditor_name: "Drop AS".into(),
             remittance: format!("Drop {}", p.id),
+            request_id: super::refund::initiation_key(&p.id, &claim),
         };
         let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
         let started = self

@@ -162,6 +162,9 @@ pub struct PaymentOrder {
     pub creditor_bban: String,
     pub creditor_name: String,
     pub remittance: String,
+    /// The initiation's `X-Request-ID`: the same for every try of one confirmation (a retry after
+    /// the bank did not answer), so a bank that deduplicates by it makes one payment.
+    pub request_id: String,
 }
 
 #[async_trait]

@@ -414,6 +414,7 @@ impl Remit {
             creditor_name,
             // Berlin Group's unstructured remittance information takes 140 characters.
             remittance: format!("Drop {} {}", p.merchant_name.chars().take(60).collect::<String>(), p.id),
+            request_id: super::refund::initiation_key(&p.id, &claim),
         };
         let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
         let started = match bank.payments.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await {
