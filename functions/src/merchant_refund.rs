@@ -9,8 +9,6 @@ use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::merchants::as_member;
 use drop_services::remit::merchant_refund::MerchantRefund;
 use drop_services::remit::payments::Completion;
-use drop_services::remit::RemitError;
-use drop_services::table::TableError;
 use http::StatusCode;
 use std::sync::Arc;
 
@@ -60,19 +58,6 @@ fn body(r: &MerchantRefund) -> String {
     serde_json::to_string(&RefundView::from(r)).unwrap_or_default()
 }
 
-fn transient(e: &RemitError) -> bool {
-    matches!(
-        e,
-        RemitError::Provider(_)
-            | RemitError::Bank(_)
-            | RemitError::Unwired(_)
-            // Another refund of the same payment moved it first: a retry reads it again.
-            | RemitError::IllegalState("changed meanwhile")
-            | RemitError::Storage(TableError::Unavailable(_) | TableError::Throttled)
-            | RemitError::Crypto(_)
-    )
-}
-
 #[utoipa::path(post, path = "/api/merchant/payments/{id}/refund", tag = "merchants", request_body = RefundRequest,
     params(("id" = String, Path, description = "The QR payment to refund"),
            ("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Required; the same key replays the first response")),
@@ -103,7 +88,7 @@ pub async fn refund(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiEr
     let completion = Completion { record: &claim.record, hash: &claim.hash, render: &body };
     let ended = match ctx.remit.merchant_refund(&m.id, &p, b.amount, Some(completion)).await {
         Ok(r) => Ended::Done(ApiResponse::with_body(StatusCode::ACCEPTED, "application/json", body(&r).into_bytes())),
-        Err(e) if transient(&e) => Ended::Transient(e.into()),
+        Err(e) if idempotent::transient(&e) => Ended::Transient(e.into()),
         Err(e) => Ended::Refused(e.into()),
     };
     idempotent::finish(&ctx, &claim, &req.path, ended).await

@@ -132,7 +132,9 @@ fn period(req: &ApiRequest, now: i64) -> Result<(i64, i64), ApiError> {
         }
     };
     if from > to || to - from > MAX_PERIOD_DAYS * 86_400 || from < 0 {
-        return Err(ApiError::invalid_field("from", "from before to, at most a year apart"));
+        // The field the caller gave (`to` alone: the period it ends is before 1970).
+        let field = if req.query.contains_key("from") { "from" } else { "to" };
+        return Err(ApiError::invalid_field(field, "from before to, at most a year apart, not before 1970"));
     }
     Ok((from, to))
 }

@@ -7,8 +7,6 @@ use drop_runtime::idempotent::{self, Begun, Ended};
 use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::remit::payments::Completion;
 use drop_services::remit::qr::{QrConfirmed, QrPayment};
-use drop_services::remit::RemitError;
-use drop_services::table::TableError;
 use http::StatusCode;
 use std::sync::Arc;
 
@@ -119,17 +117,6 @@ pub struct QrConfirmResponse {
     pub sca_redirect_url: String,
 }
 
-fn transient(e: &RemitError) -> bool {
-    matches!(
-        e,
-        RemitError::Provider(_)
-            | RemitError::Bank(_)
-            | RemitError::Unwired(_)
-            | RemitError::Storage(TableError::Unavailable(_) | TableError::Throttled)
-            | RemitError::Crypto(_)
-    )
-}
-
 fn confirm_body(c: &QrConfirmed) -> String {
     let body = QrConfirmResponse {
         payment_id: c.payment_id.clone(),
@@ -172,7 +159,7 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
             r.header("set-cookie", &sca_flow);
             Ended::Done(r)
         }
-        Err(e) if transient(&e) => Ended::Transient(e.into()),
+        Err(e) if idempotent::transient(&e) => Ended::Transient(e.into()),
         Err(e) => Ended::Refused(e.into()),
     };
     idempotent::finish(&ctx, &claim, &req.path, ended).await

@@ -12,6 +12,13 @@ pub async fn ready(base: &str) -> Session {
     s
 }
 
+/// A problem answer's status and `type` slug (`https://problems.drop.no/<slug>`).
+pub async fn problem(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
+}
+
 pub fn post(base: &str, path: &str, s: &Session) -> reqwest::RequestBuilder {
     with_access(client().post(format!("{base}{path}")), s).header("x-requested-with", "fetch")
 }

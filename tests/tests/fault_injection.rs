@@ -77,7 +77,7 @@ fn crashing(r: &Remit, seed: u64) -> Remit {
         providers: r.providers.clone(),
         acquirer: r.acquirer.clone(),
         limits: r.limits,
-        api_base: r.api_base.clone(),
+        callbacks: r.callbacks.clone(),
         lists: r.lists.clone(),
         monitor: r.monitor.clone(),
     }

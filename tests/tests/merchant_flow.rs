@@ -7,6 +7,7 @@
 
 use drop_simulators::brreg;
 use drop_tests::flow::{login, start, Session};
+use drop_tests::pay::problem;
 use drop_tests::pay::{get_json, post, ready};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -14,12 +15,6 @@ use serde_json::{json, Value};
 async fn apply(base: &str, s: &Session, org: &str) -> reqwest::Response {
     let body = json!({"organisationNumber": org, "settlementAccount": "8601 11 17947", "mcc": "5812"});
     post(base, "/api/merchant/onboard", s).json(&body).send().await.unwrap()
-}
-
-async fn problem(r: reqwest::Response) -> (StatusCode, String) {
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or_default();
-    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
 }
 
 async fn onboarding(aws: bool) {

@@ -7,16 +7,11 @@
 //! a payout that disagrees with the books is reported.
 
 use drop_tests::flow::{client, login, onboard_with, start, with_access};
+use drop_tests::pay::problem;
 use drop_tests::pay::{get_json, link_account, post, ready};
 use drop_tests::qr::{code, invariants, merchant, pay_charged, reconcile};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn problem(r: reqwest::Response) -> (StatusCode, String) {
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or_default();
-    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
-}
 
 async fn refunds(aws: bool) {
     let (stack, base) = start(aws).await;

@@ -6,15 +6,10 @@
 //! takes the payer's.
 
 use drop_tests::flow::{client, cookie, login, onboard_with, start};
+use drop_tests::pay::problem;
 use drop_tests::pay::{follow_with, get_json, link_account, post, ready};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn problem(r: reqwest::Response) -> (StatusCode, String) {
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or_default();
-    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
-}
 
 async fn p2p(aws: bool) {
     let (stack, base) = start(aws).await;

@@ -12,33 +12,16 @@ use drop_domain::qr::mpm::crc16;
 use drop_services::table::{Key, Update};
 use drop_simulators::brreg;
 use drop_tests::flow::{client, cookie, start, with_access};
+use drop_tests::pay::problem;
 use drop_tests::pay::{follow_with, get_json, link_account, post, ready};
+use drop_tests::qr::{invariants, reconcile};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn problem(r: reqwest::Response) -> (StatusCode, String) {
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or_default();
-    (status, v["type"].as_str().unwrap_or_default().trim_start_matches("https://problems.drop.no/").to_owned())
-}
 
 /// The payload with its CRC computed again (a valid code of other content).
 fn recrc(payload_without_crc: &str) -> String {
     let body = format!("{payload_without_crc}6304");
     format!("{body}{:04X}", crc16(body.as_bytes()))
-}
-
-async fn reconcile(base: &str) -> Value {
-    let r = client().post(format!("{base}/_local/schedules/payment-reconciliation?staleAfterSeconds=0")).send().await;
-    let r = r.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
-}
-
-async fn invariants(base: &str) -> Value {
-    let r = client().post(format!("{base}/_local/schedules/ledger-invariants")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
 }
 
 async fn qr_pay(aws: bool) {

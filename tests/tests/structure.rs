@@ -232,3 +232,15 @@ fn no_secret_is_in_a_function_environment() {
         }
     }
 }
+
+#[test]
+fn callback_routes_are_template_routes() {
+    use drop_runtime::routes::{ACCOUNTS_RETURN, SCA_RETURN, WEBHOOKS, WEBHOOK_PROVIDERS};
+    let routes: BTreeSet<(String, String)> = template().routes().into_iter().map(|(m, p, _)| (m, p)).collect();
+    let has = |method: &str, path: String| routes.contains(&(method.to_owned(), path.clone()));
+    assert!(has("GET", SCA_RETURN.to_owned()), "{SCA_RETURN}");
+    assert!(has("GET", ACCOUNTS_RETURN.to_owned()), "{ACCOUNTS_RETURN}");
+    for p in WEBHOOK_PROVIDERS {
+        assert!(has("POST", format!("{WEBHOOKS}{p}")), "{WEBHOOKS}{p}");
+    }
+}

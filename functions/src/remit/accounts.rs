@@ -30,9 +30,9 @@ pub async fn link(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let user = req.principal()?.user_id.clone();
     crate::user::require_active(&ctx, &user).await?;
     let ip = req.source_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
+    let callbacks = drop_runtime::routes::ApiCallbacks::new(ctx.config.api_base_url()?);
     let (url, state) =
-        accounts::start(ctx.table.as_ref(), ctx.bank()?, &user, &ip, ctx.config.api_base_url()?, ctx.clock.epoch())
-            .await?;
+        accounts::start(ctx.table.as_ref(), ctx.bank()?, &user, &ip, &callbacks, ctx.clock.epoch()).await?;
     let mut r = ApiResponse::json(StatusCode::OK, &ScaRedirect { sca_redirect_url: url })?;
     r.header("set-cookie", &cookies::bind(cookies::LINK_FLOW, &state));
     Ok(r)

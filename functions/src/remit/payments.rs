@@ -7,7 +7,6 @@ use drop_services::remit::history::{Entry, Filter};
 use drop_services::remit::payments::{Completion, Confirmed};
 use drop_services::remit::ports::Amount;
 use drop_services::remit::RemitError;
-use drop_services::table::TableError;
 use http::StatusCode;
 use std::sync::Arc;
 
@@ -137,17 +136,6 @@ pub struct ConfirmResponse {
     pub sca_redirect_url: String,
 }
 
-fn transient(e: &RemitError) -> bool {
-    matches!(
-        e,
-        RemitError::Provider(_)
-            | RemitError::Bank(_)
-            | RemitError::Unwired(_)
-            | RemitError::Storage(TableError::Unavailable(_) | TableError::Throttled)
-            | RemitError::Crypto(_)
-    )
-}
-
 #[utoipa::path(post, path = "/api/payment/confirm", tag = "payments", request_body = ConfirmRequest,
     params(("Idempotency-Key" = String, Header, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "Required; the same key replays the first response")),
     responses((status = 200, description = "Payment initiation started; sets `__Host-drop_sca` for the SCA return", body = ConfirmResponse),
@@ -178,7 +166,7 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
             r.header("set-cookie", &sca_flow);
             Ended::Done(r)
         }
-        Err(e) if transient(&e) => Ended::Transient(e.into()),
+        Err(e) if idempotent::transient(&e) => Ended::Transient(e.into()),
         Err(e) => Ended::Refused(e.into()),
     };
     idempotent::finish(&ctx, &claim, &req.path, ended).await

@@ -264,7 +264,9 @@ impl Ctx {
                 _ => None,
             },
             limits: config.limits_remit,
-            api_base: config.api_base_url.clone(),
+            callbacks: config.api_base_url.as_deref().map(|base| {
+                Arc::new(crate::routes::ApiCallbacks::new(base)) as Arc<dyn drop_services::remit::ports::CallbackUrls>
+            }),
             lists: lists.clone(),
             monitor: drop_services::aml_records::Monitor { params: config.aml.clone(), lists: Default::default() },
         });

@@ -83,6 +83,22 @@ pub async fn begin(
     }
 }
 
+/// Whether a failed effect may succeed when tried again (a partner or the table did not answer,
+/// or another request changed the record first): its lock is released, not its answer stored.
+pub fn transient(e: &drop_services::remit::RemitError) -> bool {
+    use drop_services::remit::RemitError as R;
+    use drop_services::table::TableError as T;
+    matches!(
+        e,
+        R::Provider(_)
+            | R::Bank(_)
+            | R::Unwired(_)
+            | R::IllegalState("changed meanwhile")
+            | R::Storage(T::Unavailable(_) | T::Throttled)
+            | R::Crypto(_)
+    )
+}
+
 /// How the effect ended.
 pub enum Ended {
     /// Done; the record was completed in the effect's transaction.

@@ -17,6 +17,7 @@ pub mod message;
 pub mod metrics;
 pub mod needs;
 pub mod problem;
+pub mod routes;
 pub mod whole;
 
 pub use config::Config;

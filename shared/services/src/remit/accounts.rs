@@ -29,11 +29,11 @@ pub async fn start(
     bank: &dyn Bank,
     user_id: &str,
     psu_ip: &str,
-    api_base: &str,
+    callbacks: &dyn super::ports::CallbackUrls,
     now: i64,
 ) -> Result<(String, String), RemitError> {
     let state = random_token(24);
-    let redirect = format!("{api_base}/api/user/accounts/callback?state={state}");
+    let redirect = callbacks.accounts_return(&state);
     let consent = bank.create_consent(psu_ip, &redirect).await.map_err(provider_err)?;
     let key = link_key(&state);
     let item = crate::subject::owned_by(Item::new(key.pk, key.sk), user_id)

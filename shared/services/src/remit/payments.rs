@@ -33,7 +33,8 @@ pub struct Remit {
     pub acquirer: Option<Arc<dyn MerchantAcquirer>>,
     pub limits: Limits,
     /// Our public base URL, for the bank's and the providers' callbacks.
-    pub api_base: Option<String>,
+    /// Where partners call back (the HTTP layer's routes).
+    pub callbacks: Option<Arc<dyn CallbackUrls>>,
     /// The sanctions list payments' recipients are screened against.
     pub lists: Arc<crate::screening_list::Lists>,
     pub monitor: crate::aml_records::Monitor,
@@ -212,8 +213,8 @@ impl Remit {
         self.bank.as_ref().ok_or(RemitError::Unwired("Bank"))
     }
 
-    pub(super) fn api_base(&self) -> Result<&str, RemitError> {
-        self.api_base.as_deref().ok_or(RemitError::Unwired("API_BASE_URL"))
+    pub(super) fn callbacks(&self) -> Result<&dyn CallbackUrls, RemitError> {
+        self.callbacks.as_deref().ok_or(RemitError::Unwired("API_BASE_URL"))
     }
 
     /// Finds a payment by id alone (bank and provider callbacks).
@@ -415,9 +416,9 @@ impl Remit {
             creditor_bban: self.bank()?.safeguarding.clone(),
             creditor_name: "Drop AS".into(),
             remittance: format!("Drop {}", p.id),
-            request_id: super::refund::initiation_key(&p.id, &claim),
+            request_id: super::ports::initiation_key(&p.id, &claim),
         };
-        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
+        let back = self.callbacks()?.sca_return(&p.id);
         let started = self
             .bank()?
             .payments

@@ -167,6 +167,13 @@ pub struct PaymentOrder {
     pub request_id: String,
 }
 
+/// The `X-Request-ID` of a payment's initiation by one confirmation (`claim`: its idempotency
+/// record): a UUID that depends only on the two.
+pub fn initiation_key(payment_id: &str, claim: &str) -> String {
+    let h = crate::digest::sha256_hex(format!("initiate#{payment_id}#{claim}").as_bytes());
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
 #[async_trait]
 pub trait Bank: Send + Sync {
     async fn create_consent(&self, psu_ip: &str, redirect: &str) -> Result<Redirected, ProviderError>;
@@ -233,6 +240,19 @@ pub struct AcquirerPayment {
     pub amount: i64,
     pub charged: i64,
     pub charge_ids: Vec<String>,
+}
+
+/// Where partners call Drop back (the bank's SCA return, provider and acquirer webhooks). The HTTP
+/// layer owns the routes and implements it (`drop_runtime::routes`); services only ask.
+pub trait CallbackUrls: Send + Sync {
+    /// The bank sends the payer here after SCA (`result=nok` added for a refusal).
+    fn sca_return(&self, payment_id: &str) -> String;
+    /// A payout provider's webhook (`wise`, `thunes`).
+    fn provider_webhook(&self, provider: &str) -> String;
+    /// The acquirer's webhook for one QR payment.
+    fn acquirer_webhook(&self, payment_id: &str) -> String;
+    /// The bank sends the person here after consenting to share their accounts.
+    fn accounts_return(&self, state: &str) -> String;
 }
 
 /// What a payout is made of, as the acquirer's settlement report lists it.

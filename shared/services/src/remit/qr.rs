@@ -414,9 +414,9 @@ impl Remit {
             creditor_name,
             // Berlin Group's unstructured remittance information takes 140 characters.
             remittance: format!("Drop {} {}", p.merchant_name.chars().take(60).collect::<String>(), p.id),
-            request_id: super::refund::initiation_key(&p.id, &claim),
+            request_id: super::ports::initiation_key(&p.id, &claim),
         };
-        let back = format!("{}/api/payment/sca-callback?payment={}", self.api_base()?, p.id);
+        let back = self.callbacks()?.sca_return(&p.id);
         let started = match bank.payments.initiate(&order, psu_ip, &back, &format!("{back}&result=nok")).await {
             Ok(s) => s,
             // The bank refused it: no payment exists there, so the claim is given back at once.

@@ -66,7 +66,7 @@ impl Remit {
                     description: p.merchant_name.clone(),
                     amount: p.amount,
                     currency: Currency::NOK,
-                    webhook_url: format!("{}/api/webhooks/nexi?payment={}", self.api_base()?, p.id),
+                    webhook_url: self.callbacks()?.acquirer_webhook(&p.id),
                     webhook_secret: secret.clone(),
                 };
                 let id = acquirer.create_payment(&order).await.map_err(provider_err)?;

@@ -27,13 +27,6 @@ pub fn refund_key(payment_id: &str, attempt: i64) -> String {
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
-/// The `X-Request-ID` of a payment's initiation by one confirmation (`claim`: its idempotency
-/// record): a UUID that depends only on the two.
-pub fn initiation_key(payment_id: &str, claim: &str) -> String {
-    let h = crate::digest::sha256_hex(format!("initiate#{payment_id}#{claim}").as_bytes());
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
-}
-
 impl Remit {
     /// Starts the refund of a failed payment (a no-op for any other status).
     pub async fn refund(&self, payment_id: &str) -> Result<Payment, RemitError> {

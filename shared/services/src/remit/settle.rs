@@ -197,7 +197,7 @@ impl Remit {
             delivery_hours: 0,
             expires_at: p.expires_epoch,
         };
-        let callback_url = format!("{}/api/webhooks/{}", self.api_base()?, p.provider.as_str());
+        let callback_url = self.callbacks()?.provider_webhook(p.provider.as_str());
         let req = TransferRequest { payment_id: p.id.clone(), quote, beneficiary, callback_url };
         match self.provider(p.provider)?.submit(&req).await {
             Ok(transfer_id) => {
