@@ -289,7 +289,7 @@ impl From<drop_services::remit::merchant_refund::RefundRefusal> for ApiError {
                 S::CONFLICT,
                 "not-refundable",
                 "Not refundable",
-                format!("a payment that is {status} cannot be refunded (only completed or settled ones)"),
+                format!("the payment is {status}: only a payment the acquirer has charged can be refunded"),
             ),
             R::TooLarge { left } => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,

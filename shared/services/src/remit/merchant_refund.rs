@@ -179,6 +179,8 @@ impl Remit {
         }
         let charge_id = match (&p.charge_id, p.status) {
             (Some(c), PaymentStatus::Completed | PaymentStatus::Settled) => c.clone(),
+            // Completed, not charged yet (the settlement worker is on it): not yet.
+            (None, PaymentStatus::Completed) => return Err(RefundRefusal::NotRefundable("not charged yet").into()),
             _ => return Err(RefundRefusal::NotRefundable(p.status.as_str()).into()),
         };
         let refunded = p.refunded;
