@@ -1,6 +1,7 @@
 //! A merchant's QR codes: `POST /api/merchant/qr` (static or dynamic; the EMVCo payload and an SVG
 //! to print or show), `GET /api/merchant/qr?merchantId=…`. Only the merchant's members.
 
+use drop_domain::time::rfc3339_epoch as rfc3339;
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::merchants::qr::{self, QrCode};
 use http::StatusCode;
@@ -41,10 +42,6 @@ pub struct QrView {
     /// The code as an SVG image (in the answer to its creation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub svg: Option<String>,
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map(drop_domain::time::rfc3339).unwrap_or_default()
 }
 
 impl From<&QrCode> for QrView {

@@ -4,6 +4,7 @@
 //! at once). The payer sees the refunded amount on the payment.
 
 use drop_domain::lifecycle::merchant_refund::Status;
+use drop_domain::time::rfc3339_epoch as rfc3339;
 use drop_runtime::idempotent::{self, Begun, Ended};
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::merchants::as_member;
@@ -34,10 +35,6 @@ pub struct RefundView {
     pub status: String,
     pub created_at: String,
     pub updated_at: String,
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map(drop_domain::time::rfc3339).unwrap_or_default()
 }
 
 impl From<&MerchantRefund> for RefundView {

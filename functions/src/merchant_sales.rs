@@ -2,6 +2,7 @@
 //! (newest first, a sealed cursor, a status and time filter) and `GET /api/merchant/payments.csv`
 //! (for the accountant). Nothing about the payer is shown.
 
+use drop_domain::time::rfc3339_epoch as rfc3339;
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::merchants::sales::{self, Dashboard, Sale};
 use drop_services::merchants::{as_member, Merchant};
@@ -28,10 +29,6 @@ pub struct SaleView {
     pub updated_at: String,
     /// What the merchant's refunds of it hold (requested, on the way or paid back).
     pub refunded_amount: i64,
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map(drop_domain::time::rfc3339).unwrap_or_default()
 }
 
 impl From<&Sale> for SaleView {

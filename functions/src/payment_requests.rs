@@ -2,6 +2,7 @@
 //! Drop's profile, with an SVG), `GET /api/payment/requests` lists mine (paid ones with the
 //! amount and time). Another Drop user pays it with `/api/payment/qr/initiate` and `/confirm`.
 
+use drop_domain::time::rfc3339_epoch as rfc3339;
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::remit::requests::{self, Ask, PaymentRequest};
 use http::StatusCode;
@@ -45,10 +46,6 @@ pub struct RequestView {
     /// The code as an SVG image (in the answer to its creation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub svg: Option<String>,
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map(drop_domain::time::rfc3339).unwrap_or_default()
 }
 
 fn view(r: &PaymentRequest, now: i64) -> RequestView {

@@ -3,6 +3,7 @@
 //! `GET /api/payment/qr/{id}`. The bank's return is the payments' SCA callback.
 
 use drop_domain::lifecycle::qr_payment::Status;
+use drop_domain::time::rfc3339_epoch as rfc3339;
 use drop_runtime::idempotent::{self, Begun, Ended};
 use drop_runtime::{cookies, ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::remit::payments::Completion;
@@ -49,10 +50,6 @@ pub struct QrPaymentView {
     pub refunded_amount: i64,
     /// sent (you paid it), or received (paid to one of your payment requests)
     pub direction: String,
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).map(drop_domain::time::rfc3339).unwrap_or_default()
 }
 
 impl From<&QrPayment> for QrPaymentView {

@@ -19,6 +19,8 @@ use drop_domain::payment::Kind;
 pub const REPORT_DAYS: i64 = 7;
 /// A charge not in any payout after this many days is a difference.
 pub const PAYOUT_DAYS: i64 = 3;
+/// How far back charges missing from payouts are looked for.
+pub const NOT_PAID_OUT_WINDOW_DAYS: i64 = 30;
 
 /// Something in the acquirer's report that Drop's books do not say (or the other way round).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -58,7 +60,10 @@ impl Remit {
             self.check_payout(payout, &mut report).await?;
         }
         let now = self.now();
-        for p in self.qr_payments_up_to(Status::Completed, 0, now - PAYOUT_DAYS * 86_400, usize::MAX).await? {
+        // Completed within the last month (P2P payments stay `completed` for good; a charge missing
+        // from payouts for longer was reported on every run meanwhile).
+        let since = now - NOT_PAID_OUT_WINDOW_DAYS * 86_400;
+        for p in self.qr_payments_up_to(Status::Completed, since, now - PAYOUT_DAYS * 86_400, usize::MAX).await? {
             if p.kind == Kind::Qr && p.charge_id.is_some() {
                 report.differences.push(diff(
                     "not-paid-out",
