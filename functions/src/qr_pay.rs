@@ -137,7 +137,10 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let b: QrConfirmRequest = req.json()?;
     crate::user::require_active(&ctx, &user).await?;
     let request = serde_json::json!([b.payment_id, b.account_id]);
-    let sca_flow = cookies::bind(cookies::SCA_FLOW, &b.payment_id);
+    let cursor_key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
+    let sca_flow = cookies::bind_keyed(cursor_key, cookies::SCA_FLOW, &b.payment_id, ctx.clock.epoch())
+        .await
+        .map_err(|_| ApiError::unavailable("the key store did not answer"))?;
     let claim = match idempotent::begin(&ctx, &user, "payment-qr-confirm", &key, &request).await? {
         Begun::Run(claim) => claim,
         Begun::Replay(mut r) => {

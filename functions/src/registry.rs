@@ -148,7 +148,7 @@ http!(
     ANY_ROLE,
     Default,
     payments::confirm_handler,
-    &[Need::Bank, Need::PaymentLimits, Need::Aml, Need::Screening]
+    &[Need::Bank, Need::PaymentLimits, Need::Aml, Need::Screening, Need::Cursors]
 );
 http!(
     PAYMENT_SCA_CALLBACK,
@@ -158,7 +158,7 @@ http!(
     Access::Public,
     Login,
     payments::sca_callback_handler,
-    &[Need::Bank]
+    &[Need::Bank, Need::Cursors]
 );
 http!(PAYMENT_GET, "payment-get", "GET", "/api/payment/{id}", ANY_ROLE, Default, payments::get_handler, &[]);
 http!(
@@ -199,7 +199,7 @@ http!(
     ANY_ROLE,
     Default,
     crate::qr_pay::confirm_handler,
-    &[Need::Bank, Need::PaymentLimits, Need::Aml]
+    &[Need::Bank, Need::PaymentLimits, Need::Aml, Need::Cursors]
 );
 http!(
     PAYMENT_REQUEST_CREATE,

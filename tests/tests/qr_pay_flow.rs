@@ -123,8 +123,20 @@ async fn qr_pay(aws: bool) {
     // While it is being paid, nobody else can pay the code.
     assert_eq!(problem(scan(payload.clone(), None).await).await, (StatusCode::CONFLICT, "qr-already-paid".into()));
 
-    // The bank: approved; the SCA return reads the bank (the browser that confirmed).
+    // The bank: approved; the SCA return reads the bank (the browser that confirmed). A binding
+    // anyone could compute from the payment id (its bare hash) is not the browser's: sent on
+    // without a status, the bank not asked.
     let binding = binding.expect("the SCA binding cookie");
+    let forged = drop_services::digest::sha256_hex(format!("drop-flow\0{id}").as_bytes());
+    let r = client()
+        .get(format!("{base}/api/payment/sca-callback?payment={id}"))
+        .header("cookie", format!("__Host-drop_sca={forged}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with(&format!("/payments/{id}")), "{to}");
     let back = follow_with(&format!("{sca}?sim_result=approve"), Some(&format!("__Host-drop_sca={binding}"))).await;
     assert!(back.contains(&format!("/payments/{id}?status=authorised")), "{back}");
     let mut view = get_json(&base, &format!("/api/payment/qr/{id}"), &s).await;

@@ -147,7 +147,10 @@ pub async fn confirm(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     let b: ConfirmRequest = req.json()?;
     crate::user::require_active(&ctx, &user).await?;
     let request = serde_json::json!([b.payment_id, b.account_id]);
-    let sca_flow = cookies::bind(cookies::SCA_FLOW, &b.payment_id);
+    let cursor_key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
+    let sca_flow = cookies::bind_keyed(cursor_key, cookies::SCA_FLOW, &b.payment_id, ctx.clock.epoch())
+        .await
+        .map_err(|_| ApiError::unavailable("the key store did not answer"))?;
     let claim = match idempotent::begin(&ctx, &user, "payment-confirm", &key, &request).await? {
         Begun::Run(claim) => claim,
         Begun::Replay(mut r) => {
@@ -197,7 +200,11 @@ pub async fn sca_callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse,
     }
     // Only the browser that confirmed the payment learns its status here; anyone else is sent on
     // without the bank being asked (reconciliation reads it).
-    if !cookies::is_bound(&req.headers, cookies::SCA_FLOW, id) {
+    let key = ctx.cursor_key.as_ref().ok_or_else(ApiError::internal)?;
+    let bound = cookies::is_bound_keyed(key, &req.headers, cookies::SCA_FLOW, id, ctx.clock.epoch())
+        .await
+        .map_err(|_| ApiError::unavailable("the key store did not answer"))?;
+    if !bound {
         let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
         r.header("location", &format!("{}/payments/{id}", ctx.config.http()?.frontend_origin));
         return Ok(r);

@@ -26,6 +26,40 @@ pub fn bind(name: &str, state: &str) -> String {
     format!("{name}={}; Path=/; Max-Age={FLOW_MAX_AGE}; HttpOnly; Secure; SameSite=Lax", binding(state))
 }
 
+/// The value binding a flow whose state is not secret (a payment's SCA: its id is in URLs and
+/// histories): an HMAC under Drop's cursor key, so only Drop can make it.
+async fn keyed_binding(
+    key: &drop_services::secrets::rotating::RotatingKey,
+    name: &str,
+    state: &str,
+    now: i64,
+) -> Result<String, drop_services::secrets::SecretError> {
+    key.sign(format!("drop-flow-keyed\0{name}\0{state}").as_bytes(), now).await
+}
+
+/// The `Set-Cookie` that binds a flow with a public state to this browser ([`keyed_binding`]).
+pub async fn bind_keyed(
+    key: &drop_services::secrets::rotating::RotatingKey,
+    name: &str,
+    state: &str,
+    now: i64,
+) -> Result<String, drop_services::secrets::SecretError> {
+    let value = keyed_binding(key, name, state, now).await?;
+    Ok(format!("{name}={value}; Path=/; Max-Age={FLOW_MAX_AGE}; HttpOnly; Secure; SameSite=Lax"))
+}
+
+/// Whether the request comes from the browser a public state was bound to.
+pub async fn is_bound_keyed(
+    key: &drop_services::secrets::rotating::RotatingKey,
+    headers: &HeaderMap,
+    name: &str,
+    state: &str,
+    now: i64,
+) -> Result<bool, drop_services::secrets::SecretError> {
+    let Some(value) = get(headers, name) else { return Ok(false) };
+    key.verify(format!("drop-flow-keyed\0{name}\0{state}").as_bytes(), &value, now).await
+}
+
 /// Whether the request comes from the browser the state was bound to.
 pub fn is_bound(headers: &HeaderMap, name: &str, state: &str) -> bool {
     get(headers, name).is_some_and(|v| drop_services::auth::ct_eq(v.as_bytes(), binding(state).as_bytes()))
