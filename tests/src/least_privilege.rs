@@ -35,7 +35,7 @@ pub const NOT_DRIVEN: &[(&str, &str, &str, &str)] = &[
         "dynamodb:DeleteItem",
         "MainTable",
         "releases the idempotency lock when another refund of the payment moved it first (two at once: \
-         merchant_refund_flow drives it, but which one loses is timing)",
+         merchant_refund_flow drives it on SQLite; on moto they go one after the other)",
     ),
     (
         "WebhookNexiFunction",
