@@ -5,6 +5,7 @@
 
 use crate::holds;
 use crate::table::{Condition, Item, Query, Table, TableError, TxOp};
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::alert::{self as lifecycle, Status as AlertStatus};
 
 #[derive(Debug, Clone)]
@@ -43,20 +44,20 @@ impl NewAlert<'_> {
         let k = key(alert_id);
         let item = crate::subject::owned_by(Item::new(k.pk, k.sk), self.user_id)
             .with("alert_id", alert_id)
-            .with("kind", self.kind)
+            .with(attr::KIND, self.kind)
             .with("subject_type", self.subject_type)
             .with("subject_id", self.subject_id)
             .with("trigger", self.trigger)
-            .with("outcome", self.outcome)
-            .with("score", self.score)
+            .with(attr::OUTCOME, self.outcome)
+            .with(attr::SCORE, self.score)
             .with("algorithm", self.algorithm)
-            .with("dataset", self.dataset)
-            .with("version", self.version)
-            .with("details", self.details.to_string())
-            .with("status", AlertStatus::Open.as_str())
-            .with("created_at", now)
-            .with("gsi1pk", drop_domain::keys::ALERTS_GSI)
-            .with("gsi1sk", alert_id);
+            .with(attr::DATASET, self.dataset)
+            .with(attr::VERSION, self.version)
+            .with(attr::DETAILS, self.details.to_string())
+            .with(attr::STATUS, AlertStatus::Open.as_str())
+            .with(attr::CREATED_AT, now)
+            .with(attr::GSI1PK, drop_domain::keys::ALERTS_GSI)
+            .with(attr::GSI1SK, alert_id);
         TxOp::Put { item, condition: Some(Condition::absent()) }
     }
 }
@@ -95,15 +96,15 @@ impl Alert {
             user_id: text("user_id"),
             trigger: text("trigger"),
             outcome: text("outcome"),
-            score: i.n("score"),
+            score: i.n(attr::SCORE),
             algorithm: text("algorithm"),
             dataset: text("dataset"),
             version: text("version"),
-            status: i.s("status").and_then(AlertStatus::parse).unwrap_or(AlertStatus::Open),
-            resolution: i.s("resolution").map(str::to_owned),
-            closed_by: i.s("closed_by").map(str::to_owned),
-            created_at: i.n("created_at"),
-            details: i.s("details").and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default(),
+            status: i.s(attr::STATUS).and_then(AlertStatus::parse).unwrap_or(AlertStatus::Open),
+            resolution: i.s(attr::RESOLUTION).map(str::to_owned),
+            closed_by: i.s(attr::CLOSED_BY).map(str::to_owned),
+            created_at: i.n(attr::CREATED_AT),
+            details: i.s(attr::DETAILS).and_then(|e| serde_json::from_str(e).ok()).unwrap_or_default(),
         }
     }
 }
@@ -147,18 +148,18 @@ pub async fn close(
     now: i64,
 ) -> Result<Closed, AlertError> {
     let alert = table.get(&key(alert_id)).await?.ok_or(AlertError::NotFound)?;
-    let status = alert.s("status").and_then(AlertStatus::parse).unwrap_or(AlertStatus::Closed);
+    let status = alert.s(attr::STATUS).and_then(AlertStatus::parse).unwrap_or(AlertStatus::Closed);
     let to = lifecycle::transition(status, lifecycle::Event::Close(resolution)).map_err(|_| AlertError::Closed)?;
     let closing = crate::table::Update::new(key(alert_id))
-        .set("status", to.as_str())
-        .set("resolution", resolution.as_str())
-        .set("closed_by", actor)
+        .set(attr::STATUS, to.as_str())
+        .set(attr::RESOLUTION, resolution.as_str())
+        .set(attr::CLOSED_BY, actor)
         .set("closed_at", now)
-        .when(Condition::eq("status", AlertStatus::Open.as_str()));
+        .when(Condition::eq(attr::STATUS, AlertStatus::Open.as_str()));
     // What the store will hold once the transaction succeeds.
     let closed = closing.apply(Some(alert.clone()))?;
     let mut ops = vec![TxOp::Update(closing)];
-    let user = alert.s("user_id").unwrap_or_default();
+    let user = alert.s(attr::USER_ID).unwrap_or_default();
     let held_here = match table.get(&holds::profile_key(user)).await? {
         Some(p) => holds::held_by(&p) == Some(alert_id),
         None => false,

@@ -5,6 +5,7 @@
 use crate::alerts::NewAlert;
 use crate::table::{Condition, Item, Key, Query, Table, TableError, TxOp, Update, TTL_ATTR};
 use drop_domain::aml::{Aggregates, Bucket, BucketKey, CountryLists, Decision, Movement, Outcome, Params};
+use drop_domain::keys::attr;
 
 /// The rules' configuration: one scorecard, one set of country lists.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +47,7 @@ pub async fn aggregates(table: &dyn Table, user_id: &str) -> Result<Aggregates, 
             .after(cursor.take());
         let page = table.query(q).await?;
         for item in &page.items {
-            let Some(key) = item.s("sk").and_then(bucket_key) else { continue };
+            let Some(key) = item.s(attr::SK).and_then(bucket_key) else { continue };
             let mut b = Bucket::default();
             for name in Bucket::FIELDS {
                 b.add(name, item.n(name).unwrap_or(0));
@@ -94,21 +95,21 @@ pub fn decision_put(
     now: i64,
 ) -> TxOp {
     let item = Item::new(drop_domain::keys::user_pk(user_id), drop_domain::keys::aml_decision_sk(payment_id, stage))
-        .with("payment_id", payment_id)
+        .with(attr::PAYMENT_ID, payment_id)
         .with("stage", stage)
         .with("scorecard", d.scorecard)
         .with("country_lists", d.lists.clone())
-        .with("score", i64::from(d.score))
-        .with("outcome", d.outcome.as_str())
+        .with(attr::SCORE, i64::from(d.score))
+        .with(attr::OUTCOME, d.outcome.as_str())
         .with(
             "thresholds",
             serde_json::json!({"review": p.review_at, "block": p.block_at, "decline": p.decline_at}).to_string(),
         )
         .with("results", serde_json::to_string(&d.results).unwrap_or_default())
         .with("screening", screening.verdict)
-        .with("dataset", screening.dataset)
-        .with("version", screening.version)
-        .with("created_at", now);
+        .with(attr::DATASET, screening.dataset)
+        .with(attr::VERSION, screening.version)
+        .with(attr::CREATED_AT, now);
     TxOp::Put { item, condition: Some(Condition::absent()) }
 }
 

@@ -7,6 +7,7 @@
 use crate::table::{Condition, Item, Key, Query, Table, TableError, TxOp};
 use sha2::{Digest, Sha256};
 
+use drop_domain::keys::attr;
 use drop_domain::keys::AUDIT_HEAD_SK as HEAD_SK;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -63,24 +64,24 @@ pub async fn append(table: &dyn Table, at: &str, e: NewEntry<'_>) -> Result<u64,
     for _ in 0..8 {
         let head = table.get(&Key::new(&pk, HEAD_SK)).await?;
         let (last, prev) = match &head {
-            Some(h) => (h.n("seq").unwrap_or(0) as u64, h.s("hash").unwrap_or(GENESIS).to_owned()),
+            Some(h) => (h.n(attr::SEQ).unwrap_or(0) as u64, h.s(attr::HASH).unwrap_or(GENESIS).to_owned()),
             None => (0, GENESIS.to_owned()),
         };
         let seq = last + 1;
         let hash = entry_hash(&prev, seq, at, e.action, e.actor, e.ip, &e.details);
         let mut entry = Item::new(&pk, entry_sk(seq))
-            .with("seq", seq as i64)
-            .with("at", at)
-            .with("action", e.action)
-            .with("actor", e.actor)
-            .with("details", e.details.to_string())
-            .with("prev", prev)
-            .with("hash", hash.clone());
+            .with(attr::SEQ, seq as i64)
+            .with(attr::AT, at)
+            .with(attr::ACTION, e.action)
+            .with(attr::ACTOR, e.actor)
+            .with(attr::DETAILS, e.details.to_string())
+            .with(attr::PREV, prev)
+            .with(attr::HASH, hash.clone());
         if let Some(ip) = e.ip {
-            entry.set("ip", ip);
+            entry.set(attr::IP, ip);
         }
-        let head_cond = if head.is_some() { Condition::eq("seq", last as i64) } else { Condition::absent() };
-        let new_head = Item::new(&pk, HEAD_SK).with("seq", seq as i64).with("hash", hash);
+        let head_cond = if head.is_some() { Condition::eq(attr::SEQ, last as i64) } else { Condition::absent() };
+        let new_head = Item::new(&pk, HEAD_SK).with(attr::SEQ, seq as i64).with(attr::HASH, hash);
         let ops = vec![
             TxOp::Put { item: entry, condition: Some(Condition::absent()) },
             TxOp::Put { item: new_head, condition: Some(head_cond) },
@@ -96,14 +97,14 @@ pub async fn append(table: &dyn Table, at: &str, e: NewEntry<'_>) -> Result<u64,
 
 fn entry_of(item: &Item) -> Option<Entry> {
     Some(Entry {
-        seq: item.n("seq")? as u64,
-        at: item.s("at")?.to_owned(),
-        action: item.s("action")?.to_owned(),
-        actor: item.s("actor")?.to_owned(),
-        ip: item.s("ip").map(str::to_owned),
-        details: serde_json::from_str(item.s("details")?).ok()?,
-        prev: item.s("prev")?.to_owned(),
-        hash: item.s("hash")?.to_owned(),
+        seq: item.n(attr::SEQ)? as u64,
+        at: item.s(attr::AT)?.to_owned(),
+        action: item.s(attr::ACTION)?.to_owned(),
+        actor: item.s(attr::ACTOR)?.to_owned(),
+        ip: item.s(attr::IP).map(str::to_owned),
+        details: serde_json::from_str(item.s(attr::DETAILS)?).ok()?,
+        prev: item.s(attr::PREV)?.to_owned(),
+        hash: item.s(attr::HASH)?.to_owned(),
     })
 }
 
@@ -152,7 +153,7 @@ pub async fn verify(table: &dyn Table, subject: &str) -> Result<Verdict, TableEr
     }
     let head = table.get(&Key::new(&pk, HEAD_SK)).await?;
     let (head_seq, head_hash) = match &head {
-        Some(h) => (h.n("seq").unwrap_or(0) as u64, h.s("hash").unwrap_or_default().to_owned()),
+        Some(h) => (h.n(attr::SEQ).unwrap_or(0) as u64, h.s(attr::HASH).unwrap_or_default().to_owned()),
         None => (0, GENESIS.to_owned()),
     };
     if head_seq != expected - 1 || head_hash != prev {

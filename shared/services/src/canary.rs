@@ -8,6 +8,7 @@ use crate::events::outbox_put;
 use crate::table::{Key, Table, TableError, TxOp, Update};
 use drop_domain::event::catalogue::{CanarySent, DomainEvent};
 use drop_domain::event::EventDetail;
+use drop_domain::keys::attr;
 use drop_domain::keys::{CANARY_PK, CANARY_SK};
 
 pub use drop_domain::event::catalogue::CANARY as EVENT_TYPE;
@@ -27,7 +28,7 @@ pub async fn send(table: &dyn Table, clock: &dyn Clock) -> Result<String, TableE
     let at = drop_domain::time::rfc3339(now);
     let event = DomainEvent::Canary(CanarySent { v: 1, sent_at: at.clone() });
     let (put, detail) = outbox_put(&event, now);
-    let status = Update::new(Key::new(CANARY_PK, CANARY_SK)).set("last_sent_at", at);
+    let status = Update::new(Key::new(CANARY_PK, CANARY_SK)).set(attr::LAST_SENT_AT, at);
     table.transact(vec![TxOp::Update(status), put]).await?;
     Ok(detail.event_id)
 }
@@ -36,9 +37,9 @@ pub async fn send(table: &dyn Table, clock: &dyn Clock) -> Result<String, TableE
 pub async fn receive(table: &dyn Table, clock: &dyn Clock, detail: &EventDetail) -> Result<Outcome, TableError> {
     let at = drop_domain::time::rfc3339(clock.now());
     let status = Update::new(Key::new(CANARY_PK, CANARY_SK))
-        .set("last_received_at", at)
+        .set(attr::LAST_RECEIVED_AT, at)
         .set("last_received_id", detail.event_id.clone())
-        .add("received", 1);
+        .add(attr::RECEIVED, 1);
     dedupe::once(table, CONSUMER, &detail.event_id, clock.epoch(), vec![TxOp::Update(status)]).await
 }
 
@@ -46,9 +47,9 @@ pub async fn status(table: &dyn Table) -> Result<CanaryStatus, TableError> {
     let item = table.get(&Key::new(CANARY_PK, CANARY_SK)).await?;
     Ok(item
         .map(|i| CanaryStatus {
-            last_sent_at: i.s("last_sent_at").map(str::to_owned),
-            last_received_at: i.s("last_received_at").map(str::to_owned),
-            received: i.n("received").unwrap_or(0),
+            last_sent_at: i.s(attr::LAST_SENT_AT).map(str::to_owned),
+            last_received_at: i.s(attr::LAST_RECEIVED_AT).map(str::to_owned),
+            received: i.n(attr::RECEIVED).unwrap_or(0),
         })
         .unwrap_or_default())
 }

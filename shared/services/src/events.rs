@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use drop_domain::event::catalogue::DomainEvent;
 use drop_domain::event::{EventDetail, OUTBOX_SOURCE};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -28,12 +29,12 @@ pub fn outbox_put(event: &DomainEvent, now: OffsetDateTime) -> (TxOp, EventDetai
         payload: event.payload().to_string(),
     };
     let item = Item::new(keys::outbox_pk(keys::outbox_shard(&event_id)), event_id.clone())
-        .with("event_id", event_id)
-        .with("type", detail.event_type.clone())
-        .with("aggregate_type", detail.aggregate_type.clone())
-        .with("aggregate_id", detail.aggregate_id.clone())
-        .with("occurred_at", detail.occurred_at.clone())
-        .with("payload", detail.payload.clone())
+        .with(attr::EVENT_ID, event_id)
+        .with(attr::EVENT_TYPE, detail.event_type.clone())
+        .with(attr::AGGREGATE_TYPE, detail.aggregate_type.clone())
+        .with(attr::AGGREGATE_ID, detail.aggregate_id.clone())
+        .with(attr::OCCURRED_AT, detail.occurred_at.clone())
+        .with(attr::PAYLOAD, detail.payload.clone())
         .with(crate::table::TTL_ATTR, now.unix_timestamp() + OUTBOX_RETENTION_SECS);
     (TxOp::Put { item, condition: Some(Condition::absent()) }, detail)
 }
@@ -41,12 +42,12 @@ pub fn outbox_put(event: &DomainEvent, now: OffsetDateTime) -> (TxOp, EventDetai
 /// Reads an outbox item back into the event it carries.
 pub fn detail_from_item(item: &Item) -> Option<EventDetail> {
     Some(EventDetail {
-        event_id: item.s("event_id")?.to_owned(),
-        event_type: item.s("type")?.to_owned(),
-        aggregate_type: item.s("aggregate_type")?.to_owned(),
-        aggregate_id: item.s("aggregate_id")?.to_owned(),
-        occurred_at: item.s("occurred_at")?.to_owned(),
-        payload: item.s("payload")?.to_owned(),
+        event_id: item.s(attr::EVENT_ID)?.to_owned(),
+        event_type: item.s(attr::EVENT_TYPE)?.to_owned(),
+        aggregate_type: item.s(attr::AGGREGATE_TYPE)?.to_owned(),
+        aggregate_id: item.s(attr::AGGREGATE_ID)?.to_owned(),
+        occurred_at: item.s(attr::OCCURRED_AT)?.to_owned(),
+        payload: item.s(attr::PAYLOAD)?.to_owned(),
     })
 }
 

@@ -5,6 +5,7 @@
 
 use crate::table::{Cmp, Condition, Item, Key, Table, TableError, Update, TTL_ATTR};
 
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::idempotency::Status;
 
 const IN_PROGRESS: &str = Status::InProgress.as_str();
@@ -37,26 +38,26 @@ pub fn valid_key(k: &str) -> bool {
 pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, now_ms: i64) -> Result<Lock, TableError> {
     let user = drop_domain::keys::idempotency_user(&key.pk).unwrap_or_default();
     let item = crate::subject::owned_by(Item::new(&key.pk, &key.sk), user)
-        .with("status", IN_PROGRESS)
-        .with("request_hash", request_hash)
-        .with("expiry", now + EXPIRY_SECS)
-        .with("in_progress_expiry", now_ms + LOCK_MS)
+        .with(attr::STATUS, IN_PROGRESS)
+        .with(attr::REQUEST_HASH, request_hash)
+        .with(attr::EXPIRY, now + EXPIRY_SECS)
+        .with(attr::IN_PROGRESS_EXPIRY, now_ms + LOCK_MS)
         .with(TTL_ATTR, now + EXPIRY_SECS + 24 * 3600);
     let cond = Condition::Or(vec![
         Condition::absent(),
-        Condition::cmp("expiry", Cmp::Lt, now),
-        Condition::eq("status", IN_PROGRESS).and(Condition::cmp("in_progress_expiry", Cmp::Lt, now_ms)),
+        Condition::cmp(attr::EXPIRY, Cmp::Lt, now),
+        Condition::eq(attr::STATUS, IN_PROGRESS).and(Condition::cmp(attr::IN_PROGRESS_EXPIRY, Cmp::Lt, now_ms)),
     ]);
     match table.put(item, Some(cond)).await {
         Ok(()) => Ok(Lock::Acquired),
         Err(TableError::ConditionFailed { current: Some(old) }) => {
-            if old.s("request_hash") != Some(request_hash) {
+            if old.s(attr::REQUEST_HASH) != Some(request_hash) {
                 return Ok(Lock::Mismatch);
             }
-            match old.s("status") {
+            match old.s(attr::STATUS) {
                 Some(s) if s == COMPLETE => Ok(Lock::Replay {
-                    status: old.n("response_status").unwrap_or(200) as u16,
-                    body: old.s("response_body").unwrap_or_default().to_owned(),
+                    status: old.n(attr::RESPONSE_STATUS).unwrap_or(200) as u16,
+                    body: old.s(attr::RESPONSE_BODY).unwrap_or_default().to_owned(),
                 }),
                 _ => Ok(Lock::InFlight),
             }
@@ -69,23 +70,23 @@ pub async fn lock(table: &dyn Table, key: &Key, request_hash: &str, now: i64, no
 /// The update that completes a record (put it in the same transaction as the effect).
 pub fn complete(key: &Key, request_hash: &str, status: u16, body: &str) -> Update {
     Update::new(key.clone())
-        .set("status", COMPLETE)
-        .set("response_status", i64::from(status))
-        .set("response_body", body)
-        .when(Condition::eq("status", IN_PROGRESS).and(Condition::eq("request_hash", request_hash)))
+        .set(attr::STATUS, COMPLETE)
+        .set(attr::RESPONSE_STATUS, i64::from(status))
+        .set(attr::RESPONSE_BODY, body)
+        .when(Condition::eq(attr::STATUS, IN_PROGRESS).and(Condition::eq(attr::REQUEST_HASH, request_hash)))
 }
 
 /// The update that replaces a completed record's answer (the effect went further after it was
 /// stored: a later state of the same result).
 pub fn rewrite(key: &Key, request_hash: &str, body: &str) -> Update {
     Update::new(key.clone())
-        .set("response_body", body)
-        .when(Condition::eq("status", COMPLETE).and(Condition::eq("request_hash", request_hash)))
+        .set(attr::RESPONSE_BODY, body)
+        .when(Condition::eq(attr::STATUS, COMPLETE).and(Condition::eq(attr::REQUEST_HASH, request_hash)))
 }
 
 /// Releases the lock after a transient failure, so a retry runs again.
 pub async fn release(table: &dyn Table, key: &Key) -> Result<(), TableError> {
-    table.delete(key, Some(Condition::eq("status", IN_PROGRESS))).await.or_else(|e| {
+    table.delete(key, Some(Condition::eq(attr::STATUS, IN_PROGRESS))).await.or_else(|e| {
         if e.is_condition_failed() {
             Ok(())
         } else {

@@ -10,6 +10,7 @@ use crate::crypto::{Crypto, CryptoError};
 use crate::remit::recipients::SCREEN_PARTITION as RECIPIENTS;
 use crate::screening::{self, Screener, Subject, Verdict};
 use crate::table::{Item, Key, Query, Table, TableError, Update};
+use drop_domain::keys::attr;
 use drop_domain::screening::Party;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +49,7 @@ fn alert_id(list: &str, started_ms: i64, subject: &str) -> String {
 }
 
 async fn text(crypto: &Crypto, item: &Item, attr: &str) -> Result<Option<String>, CryptoError> {
-    let (pk, sk) = (item.s("pk").unwrap_or_default(), item.s("sk").unwrap_or_default());
+    let (pk, sk) = (item.s(attr::PK).unwrap_or_default(), item.s(attr::SK).unwrap_or_default());
     match item.s(attr) {
         Some(ct) => Ok(Some(crypto.decrypt_str(aad(pk, sk, attr), ct).await?.expose().clone())),
         None => Ok(None),
@@ -59,7 +60,7 @@ async fn text(crypto: &Crypto, item: &Item, attr: &str) -> Result<Option<String>
 async fn party(crypto: &Crypto, phase: &str, item: &Item) -> Result<Party, CryptoError> {
     let mut names: Vec<String> = text(crypto, item, "name").await?.into_iter().collect();
     if phase == "recipient" {
-        let countries = item.s("country").map(|c| vec![c.to_lowercase()]).unwrap_or_default();
+        let countries = item.s(attr::COUNTRY).map(|c| vec![c.to_lowercase()]).unwrap_or_default();
         return Ok(Party { names, countries, ..Default::default() });
     }
     if let (Some(g), Some(f)) = (text(crypto, item, "given_name").await?, text(crypto, item, "family_name").await?) {
@@ -85,18 +86,22 @@ pub async fn run(
     };
     let list = format!("{dataset}@{version}");
     let state = table.get(&state_key()).await?;
-    let fresh = state.as_ref().and_then(|s| s.s("list")) != Some(list.as_str());
+    let fresh = state.as_ref().and_then(|s| s.s(attr::LIST)) != Some(list.as_str());
     let n = |k: &str| if fresh { 0 } else { state.as_ref().and_then(|s| s.n(k)).unwrap_or(0) };
     let mut p = Progress {
         list: list.clone(),
-        phase: if fresh { "user".into() } else { state.as_ref().and_then(|s| s.s("phase")).unwrap_or("user").into() },
+        phase: if fresh {
+            "user".into()
+        } else {
+            state.as_ref().and_then(|s| s.s(attr::PHASE)).unwrap_or("user").into()
+        },
         screened: n("screened"),
         potential_hits: n("potential_hits"),
         confirmed_hits: n("confirmed_hits"),
         pages: 0,
     };
     let started_ms = if fresh { now * 1000 } else { n("started_ms") };
-    let mut cursor = if fresh { None } else { state.as_ref().and_then(|s| s.s("cursor")).map(str::to_owned) };
+    let mut cursor = if fresh { None } else { state.as_ref().and_then(|s| s.s(attr::CURSOR)).map(str::to_owned) };
     if fresh {
         tracing::info!(list = %list, "re-screen started");
     }
@@ -105,14 +110,17 @@ pub async fn run(
         let page = table.query(Query::partition(partition).on_index("gsi3").limit(PAGE).after(cursor.take())).await?;
         for item in &page.items {
             let (subject_type, subject_id, user_id) = if p.phase == "user" {
-                let id = item.s("user_id").unwrap_or_default();
+                let id = item.s(attr::USER_ID).unwrap_or_default();
                 ("user", id.to_owned(), id.to_owned())
             } else {
                 let user =
-                    item.s("pk").unwrap_or_default().trim_start_matches(drop_domain::keys::USER_PREFIX).to_owned();
+                    item.s(attr::PK).unwrap_or_default().trim_start_matches(drop_domain::keys::USER_PREFIX).to_owned();
                 (
                     "recipient",
-                    item.s("sk").unwrap_or_default().trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX).to_owned(),
+                    item.s(attr::SK)
+                        .unwrap_or_default()
+                        .trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX)
+                        .to_owned(),
                     user,
                 )
             };
@@ -154,16 +162,16 @@ async fn save(
     now: i64,
 ) -> Result<(), TableError> {
     let mut u = Update::new(state_key())
-        .set("list", p.list.clone())
-        .set("phase", p.phase.clone())
-        .set("screened", p.screened)
-        .set("potential_hits", p.potential_hits)
-        .set("confirmed_hits", p.confirmed_hits)
-        .set("started_ms", started_ms)
-        .set("updated_at", now);
+        .set(attr::LIST, p.list.clone())
+        .set(attr::PHASE, p.phase.clone())
+        .set(attr::SCREENED, p.screened)
+        .set(attr::POTENTIAL_HITS, p.potential_hits)
+        .set(attr::CONFIRMED_HITS, p.confirmed_hits)
+        .set(attr::STARTED_MS, started_ms)
+        .set(attr::UPDATED_AT, now);
     u = match cursor {
-        Some(c) => u.set("cursor", c),
-        None => u.remove("cursor"),
+        Some(c) => u.set(attr::CURSOR, c),
+        None => u.remove(attr::CURSOR),
     };
     // Two runs at once would only repeat pages: alert ids are deterministic.
     table.update(u).await.map(|_| ())
@@ -183,14 +191,14 @@ pub struct Status {
 pub async fn status(table: &dyn Table) -> Result<Option<Status>, TableError> {
     Ok(table.get(&state_key()).await?.map(|s| Status {
         progress: Progress {
-            list: s.s("list").unwrap_or_default().to_owned(),
-            phase: s.s("phase").unwrap_or_default().to_owned(),
-            screened: s.n("screened").unwrap_or(0),
-            potential_hits: s.n("potential_hits").unwrap_or(0),
-            confirmed_hits: s.n("confirmed_hits").unwrap_or(0),
+            list: s.s(attr::LIST).unwrap_or_default().to_owned(),
+            phase: s.s(attr::PHASE).unwrap_or_default().to_owned(),
+            screened: s.n(attr::SCREENED).unwrap_or(0),
+            potential_hits: s.n(attr::POTENTIAL_HITS).unwrap_or(0),
+            confirmed_hits: s.n(attr::CONFIRMED_HITS).unwrap_or(0),
             pages: 0,
         },
-        started_at: s.n("started_ms").unwrap_or(0) / 1000,
-        updated_at: s.n("updated_at").unwrap_or(0),
+        started_at: s.n(attr::STARTED_MS).unwrap_or(0) / 1000,
+        updated_at: s.n(attr::UPDATED_AT).unwrap_or(0),
     }))
 }

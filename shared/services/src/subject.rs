@@ -3,11 +3,12 @@
 
 use crate::table::{Item, Key, Query, Table, TableError};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 
 /// Puts an item that lives outside its owner's partition in the owner index.
 pub fn owned_by(item: Item, user_id: &str) -> Item {
-    let pk = item.s("pk").unwrap_or_default().to_owned();
-    item.with("user_id", user_id).with("gsi4pk", keys::owner_gsi(user_id)).with("gsi4sk", pk)
+    let pk = item.s(attr::PK).unwrap_or_default().to_owned();
+    item.with(attr::USER_ID, user_id).with(attr::GSI4PK, keys::owner_gsi(user_id)).with(attr::GSI4SK, pk)
 }
 
 /// The keys of every main-table item that belongs to the user.
@@ -20,7 +21,7 @@ pub async fn subject_items(table: &dyn Table, user_id: &str) -> Result<Vec<Key>,
         let mut cursor = None;
         loop {
             let page = table.query(query.clone().limit(100).after(cursor.take())).await?;
-            out.extend(page.items.iter().filter_map(|i| Some(Key::new(i.s("pk")?, i.s("sk")?))));
+            out.extend(page.items.iter().filter_map(|i| Some(Key::new(i.s(attr::PK)?, i.s(attr::SK)?))));
             match page.cursor {
                 Some(c) => cursor = Some(c),
                 None => break,

@@ -228,17 +228,18 @@ impl ItemKind {
 
     /// Attributes holding encrypted PII (envelopes of `drop_services::crypto`), when present.
     pub fn pii(self) -> &'static [&'static str] {
+        use super::attr as a;
         use ItemKind as K;
         match self {
-            K::Profile => &["nin", "pid", "name", "given_name", "family_name", "birthdate", "phone", "email"],
-            K::Otp => &["phone", "email"],
-            K::BankAccount => &["iban", "bban"],
-            K::Recipient => &["name", "iban", "account_number"],
-            K::Payment | K::QrPayment => &["debtor"],
-            K::LocalMessage => &["body"],
-            K::Merchant => &["settlement_account"],
+            K::Profile => &[a::NIN, a::PID, a::NAME, a::GIVEN_NAME, a::FAMILY_NAME, a::BIRTHDATE, a::PHONE, a::EMAIL],
+            K::Otp => &[a::PHONE, a::EMAIL],
+            K::BankAccount => &[a::IBAN, a::BBAN],
+            K::Recipient => &[a::NAME, a::IBAN, a::ACCOUNT_NUMBER],
+            K::Payment | K::QrPayment => &[a::DEBTOR],
+            K::LocalMessage => &[a::BODY],
+            K::Merchant => &[a::SETTLEMENT_ACCOUNT],
             // The payload names the requester.
-            K::PaymentRequest => &["payload", "message"],
+            K::PaymentRequest => &[a::PAYLOAD, a::MESSAGE],
             _ => &[],
         }
     }
@@ -246,7 +247,7 @@ impl ItemKind {
     /// Attributes holding blind indexes (keyed hashes) of PII.
     pub fn blind_indexes(self) -> &'static [&'static str] {
         match self {
-            ItemKind::Profile | ItemKind::Otp => &["phone_bi"],
+            ItemKind::Profile | ItemKind::Otp => &[super::attr::PHONE_BI],
             _ => &[],
         }
     }

@@ -2,6 +2,7 @@
 //! prefix is written anywhere else (a test greps the sources). [`kinds`] names each stored item
 //! kind, its owner and record class, and finds an item's kind from its key.
 
+pub mod attr;
 pub mod kinds;
 
 /// The sort key of an item that is alone in its partition (uniqueness claims).

@@ -13,6 +13,7 @@ use crate::table::{Condition, Item, Key, Table, TableError, TTL_ATTR};
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use drop_domain::keys::attr;
 use drop_domain::nin::{Nin, NinKind};
 use drop_domain::Secret;
 use sha2::{Digest, Sha256};
@@ -57,8 +58,8 @@ pub async fn start(table: &dyn Table, idp: &dyn IdentityProvider, now: i64) -> R
     let (state, nonce, verifier) = (random_token(32), random_token(32), random_token(32));
     let key = state_key(&state);
     let item = Item::new(key.pk, key.sk)
-        .with("nonce", nonce.clone())
-        .with("verifier", verifier.clone())
+        .with(attr::NONCE, nonce.clone())
+        .with(attr::VERIFIER, verifier.clone())
         .with(TTL_ATTR, now + STATE_TTL_SECS);
     table.put(item, Some(Condition::absent())).await?;
     let url = idp.authorize_url(&state, &nonce, &pkce_challenge(&verifier)).await?;
@@ -79,7 +80,7 @@ pub async fn finish(
         Err(TableError::ConditionFailed { .. }) => return Err(AuthError::LoginState),
         Err(e) => return Err(e.into()),
     }
-    let (Some(nonce), Some(verifier)) = (item.s("nonce"), item.s("verifier")) else {
+    let (Some(nonce), Some(verifier)) = (item.s(attr::NONCE), item.s(attr::VERIFIER)) else {
         return Err(AuthError::LoginState);
     };
     idp.exchange(code, verifier, nonce).await

@@ -9,6 +9,7 @@ use crate::crypto::Crypto;
 use crate::notify::{Channel, Notifier};
 use crate::table::{Cmp, Condition, Item, Key, Table, TableError, TxOp, Update, TTL_ATTR};
 use drop_domain::contact::{normalise_email, normalise_mobile};
+use drop_domain::keys::attr;
 use drop_domain::Secret;
 use rand::Rng;
 
@@ -54,12 +55,12 @@ async fn send_code(
     let code = new_code();
     let attr = if channel == Channel::Sms { "phone" } else { "email" };
     let mut item = Item::new(&pk, sk)
-        .with("code_hash", code_hash(crypto, user_id, channel, &code).await?)
-        .with("attempts", 0)
+        .with(attr::CODE_HASH, code_hash(crypto, user_id, channel, &code).await?)
+        .with(attr::ATTEMPTS, 0)
         .with(TTL_ATTR, now + CODE_TTL_SECS)
         .with(attr, crypto.encrypt(aad(&pk, sk, attr), value.as_bytes()).await?);
     if channel == Channel::Sms {
-        item.set("phone_bi", crypto.blind_index("phone", value).await?);
+        item.set(attr::PHONE_BI, crypto.blind_index("phone", value).await?);
     }
     table.put(item, None).await?;
     Ok(notifier.send(channel, &Secret::new(value.to_owned()), &code_message(&code)).await?)
@@ -88,12 +89,12 @@ pub async fn request(
     if let Some(p) = &phone {
         let bi = crypto.blind_index("phone", p).await?;
         let owner = table.get(&Key::new(drop_domain::keys::phone_pk(&bi), drop_domain::keys::UNIQUE_SK)).await?;
-        match owner.as_ref().and_then(|o| o.s("user_id")) {
+        match owner.as_ref().and_then(|o| o.s(attr::USER_ID)) {
             Some(other) if other != user_id => {
                 // Looks pending like any other change (profile, attempts), but no code can match.
                 let decoy = Item::new(user_pk(user_id), OTP_PHONE_SK)
-                    .with("code_hash", "none")
-                    .with("attempts", 0)
+                    .with(attr::CODE_HASH, "none")
+                    .with(attr::ATTEMPTS, 0)
                     .with(TTL_ATTR, now + CODE_TTL_SECS);
                 table.put(decoy, None).await?;
                 let note = "Someone tried to add this number to another Drop account. If it was you, log in with the account that has it; otherwise ignore this message.";
@@ -132,7 +133,7 @@ pub async fn verify(
     let otp_key = Key::new(&pk, sk);
     // Count the attempt first, so parallel guesses cannot exceed the limit.
     let item = match table
-        .update(Update::new(otp_key.clone()).add("attempts", 1).when(Condition::present().and(Condition::cmp(
+        .update(Update::new(otp_key.clone()).add(attr::ATTEMPTS, 1).when(Condition::present().and(Condition::cmp(
             "attempts",
             Cmp::Lt,
             MAX_ATTEMPTS,
@@ -144,9 +145,9 @@ pub async fn verify(
         Err(TableError::ConditionFailed { current: None }) => return Err(AuthError::Code),
         Err(e) => return Err(e.into()),
     };
-    let expected = item.s("code_hash").unwrap_or_default();
+    let expected = item.s(attr::CODE_HASH).unwrap_or_default();
     if !ct_eq(code_hash(crypto, user_id, channel, code).await?.as_bytes(), expected.as_bytes()) {
-        return Err(if item.n("attempts").unwrap_or(0) >= MAX_ATTEMPTS {
+        return Err(if item.n(attr::ATTEMPTS).unwrap_or(0) >= MAX_ATTEMPTS {
             AuthError::Attempts
         } else {
             AuthError::Code
@@ -156,30 +157,30 @@ pub async fn verify(
     let profile = table.get(&profile_key).await?.ok_or(AuthError::NotFound)?;
     let mut update = Update::new(profile_key.clone()).when(Condition::present());
     let mut ops = Vec::new();
-    match (channel, item.s("phone"), item.s("phone_bi"), item.s("email")) {
+    match (channel, item.s(attr::PHONE), item.s(attr::PHONE_BI), item.s(attr::EMAIL)) {
         (Channel::Sms, Some(ct), Some(bi), _) => {
-            let phone = crypto.decrypt(aad(&pk, sk, "phone"), ct).await?;
-            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "phone"), phone.expose()).await?;
-            update = update.set("phone", moved).set("phone_bi", bi).set("phone_verified", true);
+            let phone = crypto.decrypt(aad(&pk, sk, attr::PHONE), ct).await?;
+            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, attr::PHONE), phone.expose()).await?;
+            update = update.set(attr::PHONE, moved).set(attr::PHONE_BI, bi).set(attr::PHONE_VERIFIED, true);
             let unique = crate::subject::owned_by(
                 Item::new(drop_domain::keys::phone_pk(bi), drop_domain::keys::UNIQUE_SK),
                 user_id,
             );
             ops.push(TxOp::Put {
                 item: unique,
-                condition: Some(Condition::absent().or(Condition::eq("user_id", user_id))),
+                condition: Some(Condition::absent().or(Condition::eq(attr::USER_ID, user_id))),
             });
-            if let Some(old) = profile.s("phone_bi").filter(|old| *old != bi) {
+            if let Some(old) = profile.s(attr::PHONE_BI).filter(|old| *old != bi) {
                 ops.push(TxOp::Delete {
                     key: Key::new(drop_domain::keys::phone_pk(old), drop_domain::keys::UNIQUE_SK),
-                    condition: Some(Condition::eq("user_id", user_id)),
+                    condition: Some(Condition::eq(attr::USER_ID, user_id)),
                 });
             }
         }
         (Channel::Email, _, _, Some(ct)) => {
-            let email = crypto.decrypt(aad(&pk, sk, "email"), ct).await?;
-            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, "email"), email.expose()).await?;
-            update = update.set("email", moved).set("email_verified", true);
+            let email = crypto.decrypt(aad(&pk, sk, attr::EMAIL), ct).await?;
+            let moved = crypto.encrypt(aad(&pk, PROFILE_SK, attr::EMAIL), email.expose()).await?;
+            update = update.set(attr::EMAIL, moved).set(attr::EMAIL_VERIFIED, true);
         }
         _ => return Err(AuthError::Code),
     }
@@ -195,10 +196,10 @@ pub async fn verify(
     use drop_domain::lifecycle::user::{transition, Event, Status};
     let from = Status::Onboarding;
     let to = transition(from, Event::ContactsVerified).map_err(|_| AuthError::Code)?;
-    let both = Condition::eq("phone_verified", true)
-        .and(Condition::eq("email_verified", true))
-        .and(Condition::eq("status", from.as_str()));
-    match table.update(Update::new(profile_key).set("status", to.as_str()).when(both)).await {
+    let both = Condition::eq(attr::PHONE_VERIFIED, true)
+        .and(Condition::eq(attr::EMAIL_VERIFIED, true))
+        .and(Condition::eq(attr::STATUS, from.as_str()));
+    match table.update(Update::new(profile_key).set(attr::STATUS, to.as_str()).when(both)).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_condition_failed() => Ok(()),
         Err(e) => Err(e.into()),

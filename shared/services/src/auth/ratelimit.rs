@@ -2,6 +2,7 @@
 //! (`RL#<scope>#<subject>`), incremented atomically and gone by TTL after the window.
 
 use crate::table::{Key, Table, TableError, Update, TTL_ATTR};
+use drop_domain::keys::attr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -21,7 +22,7 @@ pub async fn hit(
     let start = now - now.rem_euclid(window);
     let end = start + window;
     let key = Key::new(drop_domain::keys::rate_limit_pk(scope, subject), start.to_string());
-    let item = table.update(Update::new(key).add("n", 1).set(TTL_ATTR, end + 60)).await?;
-    let n = item.n("n").unwrap_or(0);
+    let item = table.update(Update::new(key).add(attr::HITS, 1).set(TTL_ATTR, end + 60)).await?;
+    let n = item.n(attr::HITS).unwrap_or(0);
     Ok((n > i64::from(limit.max)).then_some((end - now).max(1)))
 }

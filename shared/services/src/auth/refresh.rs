@@ -4,6 +4,7 @@
 
 use super::{random_token, sha256_hex, AuthError};
 use crate::table::{Condition, Item, Key, Table, TableError, TxOp, Update, TTL_ATTR};
+use drop_domain::keys::attr;
 use drop_domain::role::Role;
 
 pub const IDLE_SECS: i64 = 7 * 24 * 3600;
@@ -27,10 +28,10 @@ pub struct Session {
 fn token_item(token: &str, s: &Session, now: i64, absolute_end: i64) -> Item {
     let idle_end = (now + IDLE_SECS).min(absolute_end);
     crate::subject::owned_by(Item::new(token_pk(token), "RT"), &s.user_id)
-        .with("family", s.family.clone())
-        .with("role", s.role.as_str())
-        .with("used", false)
-        .with("idle_until", idle_end)
+        .with(attr::FAMILY, s.family.clone())
+        .with(attr::ROLE, s.role.as_str())
+        .with(attr::USED, false)
+        .with(attr::IDLE_UNTIL, idle_end)
         .with(TTL_ATTR, absolute_end + 24 * 3600)
 }
 
@@ -41,8 +42,8 @@ pub async fn start(table: &dyn Table, user_id: &str, role: Role, now: i64) -> Re
     let token = random_token(32);
     let end = now + ABSOLUTE_SECS;
     let fam = crate::subject::owned_by(Item::new(family_pk(&family), "FAMILY"), user_id)
-        .with("status", "active")
-        .with("absolute_until", end)
+        .with(attr::STATUS, "active")
+        .with(attr::ABSOLUTE_UNTIL, end)
         .with(TTL_ATTR, end + 24 * 3600);
     table
         .transact(vec![
@@ -56,22 +57,22 @@ pub async fn start(table: &dyn Table, user_id: &str, role: Role, now: i64) -> Re
 /// Exchanges a refresh token for a new one. A spent token revokes its family.
 pub async fn rotate(table: &dyn Table, token: &str, now: i64) -> Result<(Session, String), AuthError> {
     let item = table.get(&Key::new(token_pk(token), "RT")).await?.ok_or(AuthError::Session)?;
-    let family = item.s("family").ok_or(AuthError::Session)?.to_owned();
+    let family = item.s(attr::FAMILY).ok_or(AuthError::Session)?.to_owned();
     let session = Session {
-        user_id: item.s("user_id").unwrap_or_default().to_owned(),
-        role: item.s("role").and_then(Role::parse).ok_or(AuthError::Session)?,
+        user_id: item.s(attr::USER_ID).unwrap_or_default().to_owned(),
+        role: item.s(attr::ROLE).and_then(Role::parse).ok_or(AuthError::Session)?,
         family: family.clone(),
     };
     let fam = table.get(&Key::new(family_pk(&family), "FAMILY")).await?.ok_or(AuthError::Session)?;
-    if fam.s("status") != Some("active") {
+    if fam.s(attr::STATUS) != Some("active") {
         return Err(AuthError::Session);
     }
     if item.get("used") == Some(&crate::table::Value::Bool(true)) {
         revoke_family(table, &family, "reuse").await?;
         return Err(AuthError::Reuse);
     }
-    let absolute_end = fam.n("absolute_until").unwrap_or(0);
-    if item.n("idle_until").unwrap_or(0) <= now || absolute_end <= now {
+    let absolute_end = fam.n(attr::ABSOLUTE_UNTIL).unwrap_or(0);
+    if item.n(attr::IDLE_UNTIL).unwrap_or(0) <= now || absolute_end <= now {
         return Err(AuthError::Session);
     }
     let next = random_token(32);
@@ -79,13 +80,13 @@ pub async fn rotate(table: &dyn Table, token: &str, now: i64) -> Result<(Session
         .transact(vec![
             TxOp::Update(
                 Update::new(Key::new(token_pk(token), "RT"))
-                    .set("used", true)
+                    .set(attr::USED, true)
                     .set("used_at", now)
-                    .when(Condition::eq("used", false)),
+                    .when(Condition::eq(attr::USED, false)),
             ),
             TxOp::ConditionCheck {
                 key: Key::new(family_pk(&family), "FAMILY"),
-                condition: Condition::eq("status", "active"),
+                condition: Condition::eq(attr::STATUS, "active"),
             },
             TxOp::Put { item: token_item(&next, &session, now, absolute_end), condition: Some(Condition::absent()) },
         ])
@@ -105,7 +106,7 @@ pub async fn revoke_family(table: &dyn Table, family: &str, reason: &str) -> Res
     table
         .update(
             Update::new(Key::new(family_pk(family), "FAMILY"))
-                .set("status", "revoked")
+                .set(attr::STATUS, "revoked")
                 .set("revoked_reason", reason)
                 .when(Condition::present()),
         )
@@ -118,19 +119,19 @@ pub async fn revoke_family(table: &dyn Table, family: &str, reason: &str) -> Res
 /// absolute lifetime). Checked on every authenticated request: an access token outlives neither.
 pub async fn is_active(table: &dyn Table, family: &str, now: i64) -> Result<bool, AuthError> {
     let item = table.get(&Key::new(family_pk(family), "FAMILY")).await?;
-    Ok(item.is_some_and(|f| f.s("status") == Some("active") && f.n("absolute_until").is_some_and(|t| t > now)))
+    Ok(item.is_some_and(|f| f.s(attr::STATUS) == Some("active") && f.n(attr::ABSOLUTE_UNTIL).is_some_and(|t| t > now)))
 }
 
 /// Logout: revokes the family of the presented token, if any.
 pub async fn revoke_by_token(table: &dyn Table, token: &str) -> Result<Option<String>, AuthError> {
     let Some(item) = table.get(&Key::new(token_pk(token), "RT")).await? else { return Ok(None) };
-    let Some(family) = item.s("family") else { return Ok(None) };
+    let Some(family) = item.s(attr::FAMILY) else { return Ok(None) };
     revoke_family(table, family, "logout").await?;
-    Ok(item.s("user_id").map(str::to_owned))
+    Ok(item.s(attr::USER_ID).map(str::to_owned))
 }
 
 /// The user and family a refresh token belongs to (for auditing a reuse).
 pub async fn owner(table: &dyn Table, token: &str) -> Result<Option<(String, String)>, AuthError> {
     let item = table.get(&Key::new(token_pk(token), "RT")).await?;
-    Ok(item.and_then(|i| Some((i.s("user_id")?.to_owned(), i.s("family")?.to_owned()))))
+    Ok(item.and_then(|i| Some((i.s(attr::USER_ID)?.to_owned(), i.s(attr::FAMILY)?.to_owned()))))
 }

@@ -14,6 +14,7 @@ use crate::table::{Cmp, Condition, Item, Key, Query, Table, TableError, Update};
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::signing_key::{transition, Event as KeyEvent, Status as KeyStatus};
 
 /// Claims: one per rotation period (`rotation#YYYY-MM`), and `bootstrap` for the first key.
@@ -71,20 +72,20 @@ pub fn signing_key(keys: &[SigningKey], now: i64) -> Option<&SigningKey> {
 
 fn key_of(i: &Item) -> Option<SigningKey> {
     // Active and superseded keys verify (and are in the JWKS); retired ones do not.
-    match KeyStatus::of(i.s("status")?, i.n("retire_after"))? {
+    match KeyStatus::of(i.s(attr::STATUS)?, i.n(attr::RETIRE_AFTER))? {
         KeyStatus::Active | KeyStatus::Superseded => {}
         KeyStatus::Retired => return None,
     }
-    let kid = i.s("sk")?.to_owned();
-    let n = B64.decode(i.s("n")?).ok()?;
-    let e = B64.decode(i.s("e")?).ok()?;
+    let kid = i.s(attr::SK)?.to_owned();
+    let n = B64.decode(i.s(attr::RSA_N)?).ok()?;
+    let e = B64.decode(i.s(attr::RSA_E)?).ok()?;
     Some(SigningKey {
         jwk: Jwk::rsa(&kid, &n, &e),
         kid,
-        handle: i.s("handle")?.to_owned(),
-        created_at: i.n("created_at")?,
-        usable_from: i.n("usable_from").or(i.n("created_at"))?,
-        retire_after: i.n("retire_after"),
+        handle: i.s(attr::HANDLE)?.to_owned(),
+        created_at: i.n(attr::CREATED_AT)?,
+        usable_from: i.n(attr::USABLE_FROM).or(i.n(attr::CREATED_AT))?,
+        retire_after: i.n(attr::RETIRE_AFTER),
     })
 }
 
@@ -130,7 +131,7 @@ pub async fn rotate(table: &dyn Table, signer: &dyn TokenSigner, now: i64, grace
             // It signs until the new key is usable; its tokens then live out their lifetime.
             debug_assert_eq!(to, KeyStatus::Superseded);
             let until = usable_from + grace;
-            table.update(Update::new(Key::new(PK, &k.kid)).set("retire_after", until)).await?;
+            table.update(Update::new(Key::new(PK, &k.kid)).set(attr::RETIRE_AFTER, until)).await?;
             out.superseded.push(k.kid.clone());
         }
     }
@@ -142,9 +143,9 @@ pub async fn rotate(table: &dyn Table, signer: &dyn TokenSigner, now: i64, grace
 async fn claim(table: &dyn Table, name: &str, now: i64, takeover_after: Option<i64>) -> Result<bool, AuthError> {
     let mut cond = Condition::absent();
     if let Some(age) = takeover_after {
-        cond = cond.or(Condition::cmp("claimed_at", Cmp::Lt, now - age));
+        cond = cond.or(Condition::cmp(attr::CLAIMED_AT, Cmp::Lt, now - age));
     }
-    match table.put(Item::new(CLAIM_PK, name).with("claimed_at", now), Some(cond)).await {
+    match table.put(Item::new(CLAIM_PK, name).with(attr::CLAIMED_AT, now), Some(cond)).await {
         Ok(()) => Ok(true),
         Err(TableError::ConditionFailed { .. }) => Ok(false),
         Err(e) => Err(e.into()),
@@ -170,7 +171,9 @@ pub async fn retire_expired(table: &dyn Table, signer: &dyn TokenSigner, now: i6
         if k.retire_after.is_some_and(|t| t <= now) {
             let Ok(to) = transition(k.status(), KeyEvent::Retire) else { continue };
             signer.retire(&k.handle).await?;
-            table.update(Update::new(Key::new(PK, &k.kid)).set("status", to.stored()).set("retired_at", now)).await?;
+            table
+                .update(Update::new(Key::new(PK, &k.kid)).set(attr::STATUS, to.stored()).set("retired_at", now))
+                .await?;
             retired.push(k.kid);
         }
     }
@@ -183,12 +186,12 @@ async fn create(table: &dyn Table, signer: &dyn TokenSigner, now: i64, usable_fr
     let handle = signer.create_key(&kid).await?;
     let public = signer.public_key(&kid, &handle).await?;
     let item = Item::new(PK, &kid)
-        .with("handle", handle)
-        .with("n", B64.encode(&public.n))
-        .with("e", B64.encode(&public.e))
-        .with("status", KeyStatus::Active.stored())
-        .with("created_at", now)
-        .with("usable_from", usable_from);
+        .with(attr::HANDLE, handle)
+        .with(attr::RSA_N, B64.encode(&public.n))
+        .with(attr::RSA_E, B64.encode(&public.e))
+        .with(attr::STATUS, KeyStatus::Active.stored())
+        .with(attr::CREATED_AT, now)
+        .with(attr::USABLE_FROM, usable_from);
     table.put(item, Some(crate::table::Condition::absent())).await?;
     Ok(kid)
 }

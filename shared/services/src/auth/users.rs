@@ -6,6 +6,7 @@ use super::login::IdClaims;
 use super::AuthError;
 use crate::crypto::Crypto;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::user::Status as UserStatus;
 use drop_domain::nin::Nin;
 use drop_domain::role::Role;
@@ -31,9 +32,9 @@ pub struct UserRecord {
 
 fn record(item: &Item, created: bool) -> Option<UserRecord> {
     Some(UserRecord {
-        user_id: item.s("user_id")?.to_owned(),
-        role: item.s("role").and_then(Role::parse)?,
-        status: item.s("status")?.to_owned(),
+        user_id: item.s(attr::USER_ID)?.to_owned(),
+        role: item.s(attr::ROLE).and_then(Role::parse)?,
+        status: item.s(attr::STATUS)?.to_owned(),
         created,
     })
 }
@@ -49,8 +50,8 @@ async fn put_enc(
     value: Option<&Secret<String>>,
 ) -> Result<(), AuthError> {
     if let Some(v) = value {
-        let pk = item.s("pk").unwrap_or_default().to_owned();
-        let sk = item.s("sk").unwrap_or_default().to_owned();
+        let pk = item.s(attr::PK).unwrap_or_default().to_owned();
+        let sk = item.s(attr::SK).unwrap_or_default().to_owned();
         let ct = crypto.encrypt_str(aad(&pk, &sk, attribute), v).await?;
         item.set(attribute, ct);
     }
@@ -69,29 +70,29 @@ pub async fn find_or_create(
     let unique = Key::new(drop_domain::keys::nin_pk(&nin_bi), drop_domain::keys::UNIQUE_SK);
     for _ in 0..2 {
         if let Some(u) = table.get(&unique).await? {
-            let id = u.s("user_id").unwrap_or_default().to_owned();
+            let id = u.s(attr::USER_ID).unwrap_or_default().to_owned();
             let item = table.get(&Key::new(user_pk(&id), PROFILE_SK)).await?.ok_or(AuthError::NotFound)?;
             return record(&item, false).ok_or(AuthError::NotFound);
         }
         let user_id = format!("usr_{}", ulid::Ulid::new());
         let pk = user_pk(&user_id);
         let mut profile = Item::new(&pk, PROFILE_SK)
-            .with("user_id", user_id.clone())
-            .with("role", Role::User.as_str())
-            .with("status", UserStatus::Onboarding.as_str())
+            .with(attr::USER_ID, user_id.clone())
+            .with(attr::ROLE, Role::User.as_str())
+            .with(attr::STATUS, UserStatus::Onboarding.as_str())
             .with("nin_kind", nin.kind().as_str())
-            .with("phone_verified", false)
-            .with("email_verified", false)
-            .with("created_at", now)
-            .with("gsi3pk", SCREEN_PARTITION)
-            .with("gsi3sk", user_id.clone());
-        put_enc(crypto, &mut profile, "nin", Some(&Secret::new(nin.digits()))).await?;
-        put_enc(crypto, &mut profile, "pid", claims.pid.as_ref()).await?;
-        put_enc(crypto, &mut profile, "name", claims.name.as_ref()).await?;
-        put_enc(crypto, &mut profile, "given_name", claims.given_name.as_ref()).await?;
-        put_enc(crypto, &mut profile, "family_name", claims.family_name.as_ref()).await?;
+            .with(attr::PHONE_VERIFIED, false)
+            .with(attr::EMAIL_VERIFIED, false)
+            .with(attr::CREATED_AT, now)
+            .with(attr::GSI3PK, SCREEN_PARTITION)
+            .with(attr::GSI3SK, user_id.clone());
+        put_enc(crypto, &mut profile, attr::NIN, Some(&Secret::new(nin.digits()))).await?;
+        put_enc(crypto, &mut profile, attr::PID, claims.pid.as_ref()).await?;
+        put_enc(crypto, &mut profile, attr::NAME, claims.name.as_ref()).await?;
+        put_enc(crypto, &mut profile, attr::GIVEN_NAME, claims.given_name.as_ref()).await?;
+        put_enc(crypto, &mut profile, attr::FAMILY_NAME, claims.family_name.as_ref()).await?;
         let birth = nin.birth_date().map(|d| d.to_string()).or(claims.birthdate.clone());
-        put_enc(crypto, &mut profile, "birthdate", birth.map(Secret::new).as_ref()).await?;
+        put_enc(crypto, &mut profile, attr::BIRTHDATE, birth.map(Secret::new).as_ref()).await?;
         let mut ops = vec![
             TxOp::Put {
                 item: crate::subject::owned_by(Item::new(&unique.pk, drop_domain::keys::UNIQUE_SK), &user_id),
@@ -159,15 +160,15 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
         !table.query(Query::partition(&pk).prefix(drop_domain::keys::OTP_PREFIX).limit(2)).await?.items.is_empty();
     Ok(Profile {
         user_id: user_id.to_owned(),
-        status: item.s("status").unwrap_or(UserStatus::Onboarding.as_str()).to_owned(),
-        role: item.s("role").and_then(Role::parse).unwrap_or(Role::User).as_str(),
-        name: dec("name").await?,
-        given_name: dec("given_name").await?,
-        family_name: dec("family_name").await?,
-        birthdate: dec("birthdate").await?,
-        phone: dec("phone").await?,
+        status: item.s(attr::STATUS).unwrap_or(UserStatus::Onboarding.as_str()).to_owned(),
+        role: item.s(attr::ROLE).and_then(Role::parse).unwrap_or(Role::User).as_str(),
+        name: dec(attr::NAME).await?,
+        given_name: dec(attr::GIVEN_NAME).await?,
+        family_name: dec(attr::FAMILY_NAME).await?,
+        birthdate: dec(attr::BIRTHDATE).await?,
+        phone: dec(attr::PHONE).await?,
         phone_verified: item.get("phone_verified") == Some(&crate::table::Value::Bool(true)),
-        email: dec("email").await?,
+        email: dec(attr::EMAIL).await?,
         email_verified: item.get("email_verified") == Some(&crate::table::Value::Bool(true)),
         pending_verification: pending,
     })
@@ -176,14 +177,16 @@ pub async fn profile(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Resul
 /// The user's status (`onboarding`, `active`), None for no such user.
 pub async fn status(table: &dyn Table, user_id: &str) -> Result<Option<String>, AuthError> {
     let item = table.get(&Key::new(user_pk(user_id), PROFILE_SK)).await?;
-    Ok(item.map(|i| i.s("status").unwrap_or(UserStatus::Onboarding.as_str()).to_owned()))
+    Ok(item.map(|i| i.s(attr::STATUS).unwrap_or(UserStatus::Onboarding.as_str()).to_owned()))
 }
 
 /// Changes a user's role (admin operation).
 pub async fn set_role(table: &dyn Table, user_id: &str, role: Role) -> Result<(), AuthError> {
     table
         .update(
-            Update::new(Key::new(user_pk(user_id), PROFILE_SK)).set("role", role.as_str()).when(Condition::present()),
+            Update::new(Key::new(user_pk(user_id), PROFILE_SK))
+                .set(attr::ROLE, role.as_str())
+                .when(Condition::present()),
         )
         .await?;
     Ok(())
@@ -226,11 +229,11 @@ impl Default for Settings {
 
 pub async fn settings(table: &dyn Table, user_id: &str) -> Result<Settings, AuthError> {
     let item = table.get(&Key::new(user_pk(user_id), drop_domain::keys::SETTINGS_SK)).await?;
-    Ok(item.and_then(|i| serde_json::from_str(i.s("doc")?).ok()).unwrap_or_default())
+    Ok(item.and_then(|i| serde_json::from_str(i.s(attr::DOC)?).ok()).unwrap_or_default())
 }
 
 pub async fn save_settings(table: &dyn Table, user_id: &str, s: &Settings) -> Result<(), AuthError> {
     let doc = serde_json::to_string(s).map_err(|_| AuthError::Invalid("settings"))?;
-    table.put(Item::new(user_pk(user_id), drop_domain::keys::SETTINGS_SK).with("doc", doc), None).await?;
+    table.put(Item::new(user_pk(user_id), drop_domain::keys::SETTINGS_SK).with(attr::DOC, doc), None).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::crypto::{aad, Crypto, CryptoError};
 use crate::screening::{self, Subject, Verdict};
 use crate::table::{Condition, Item, Key, Table, TableError, TxOp};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::merchant::{self as lifecycle, Status};
 use drop_domain::organisation::OrgNumber;
 use drop_domain::screening::matcher::Party;
@@ -240,7 +241,7 @@ pub async fn onboard(
     let member =
         crate::subject::owned_by(Item::new(keys::user_pk(&person.user_id), keys::member_sk(&id)), &person.user_id)
             .with(ATTR_ID, id.as_str())
-            .with("role", "owner")
+            .with(attr::ROLE, "owner")
             .with(ATTR_CREATED, now);
     ops.push(TxOp::Put { item: member, condition: Some(Condition::absent()) });
     // An active merchant's person becomes a merchant user in the same transaction (not an admin
@@ -249,8 +250,8 @@ pub async fn onboard(
         let profile = Key::new(keys::user_pk(&person.user_id), keys::PROFILE_SK);
         ops.push(TxOp::Update(
             crate::table::Update::new(profile)
-                .set("role", drop_domain::role::Role::Merchant.as_str())
-                .when(Condition::eq("role", drop_domain::role::Role::User.as_str())),
+                .set(attr::ROLE, drop_domain::role::Role::Merchant.as_str())
+                .when(Condition::eq(attr::ROLE, drop_domain::role::Role::User.as_str())),
         ));
     }
     match table.transact(ops).await {

@@ -5,6 +5,7 @@
 use super::{Merchant, MerchantError};
 use crate::table::{Condition, Item, Key, Query, Table, TxOp};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::merchant::Status as MerchantStatus;
 use drop_domain::qr::drop::{self as profile, Code, Payee};
 
@@ -49,16 +50,16 @@ pub struct QrCode {
 impl QrCode {
     pub fn from_item(i: &Item) -> Option<QrCode> {
         Some(QrCode {
-            id: i.s("qr_id")?.to_owned(),
-            merchant_id: i.s("merchant_id")?.to_owned(),
-            kind: if i.s("kind")? == "dynamic" { Kind::Dynamic } else { Kind::Static },
-            payload: i.s("payload")?.to_owned(),
-            amount: i.n("amount"),
+            id: i.s(attr::QR_ID)?.to_owned(),
+            merchant_id: i.s(attr::MERCHANT_ID)?.to_owned(),
+            kind: if i.s(attr::KIND)? == "dynamic" { Kind::Dynamic } else { Kind::Static },
+            payload: i.s(attr::PAYLOAD)?.to_owned(),
+            amount: i.n(attr::AMOUNT),
             // Codes made before 2026-12-02 kept it in `expires_at`.
-            expires_at: i.n("valid_until").or_else(|| i.n("expires_at")),
-            status: i.s("status")?.to_owned(),
-            claimed_by: i.s("claimed_by").map(str::to_owned),
-            created_at: i.n("created_at")?,
+            expires_at: i.n(attr::VALID_UNTIL).or_else(|| i.n("expires_at")),
+            status: i.s(attr::STATUS)?.to_owned(),
+            claimed_by: i.s(attr::CLAIMED_BY).map(str::to_owned),
+            created_at: i.n(attr::CREATED_AT)?,
         })
     }
 }
@@ -108,24 +109,24 @@ pub async fn create(
     })?;
     let kind = if amount.is_some() { Kind::Dynamic } else { Kind::Static };
     let mut item = Item::new(keys::merchant_pk(&merchant.id), keys::qr_sk(&id))
-        .with("qr_id", id.as_str())
-        .with("merchant_id", merchant.id.as_str())
-        .with("kind", kind.as_str())
-        .with("payload", payload.as_str())
-        .with("status", "active")
-        .with("created_at", now);
+        .with(attr::QR_ID, id.as_str())
+        .with(attr::MERCHANT_ID, merchant.id.as_str())
+        .with(attr::KIND, kind.as_str())
+        .with(attr::PAYLOAD, payload.as_str())
+        .with(attr::STATUS, "active")
+        .with(attr::CREATED_AT, now);
     if let Some(a) = amount {
-        item = item.with("amount", a);
+        item = item.with(attr::AMOUNT, a);
     }
     if let Some(e) = expires_at {
         // Not `expires_at`: that is the table's TTL attribute, and an expired code must stay
         // (its payments refer to it; a scan of it is answered `qr-expired`).
-        item = item.with("valid_until", e);
+        item = item.with(attr::VALID_UNTIL, e);
     }
     // Written only while the merchant is still active (a suspension meanwhile wins).
     let still_active = TxOp::ConditionCheck {
         key: Key::new(keys::merchant_pk(&merchant.id), keys::MERCHANT_SK),
-        condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+        condition: Condition::eq(attr::STATUS, MerchantStatus::Active.as_str()),
     };
     match table.transact(vec![still_active, TxOp::Put { item, condition: Some(Condition::absent()) }]).await {
         Ok(()) => {}

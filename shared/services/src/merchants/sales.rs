@@ -7,6 +7,7 @@
 use super::MerchantError;
 use crate::table::{Item, Query, Table};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::merchant_refund::Status as RefundStatus;
 use drop_domain::lifecycle::qr_payment::Status;
 
@@ -35,16 +36,16 @@ pub struct Sale {
 impl Sale {
     fn from_item(i: &Item) -> Option<Sale> {
         Some(Sale {
-            payment_id: i.s("payment_id")?.to_owned(),
-            qr_id: i.s("qr_id")?.to_owned(),
-            code_kind: i.s("code_kind")?.to_owned(),
-            amount: i.n("amount")?,
-            currency: i.s("currency")?.to_owned(),
-            status: Status::parse(i.s("status")?)?,
-            created_at: i.n("created_at")?,
-            updated_at: i.n("updated_at")?,
-            refunded: i.n("refunded_amount").unwrap_or(0),
-            position: i.s("gsi3sk")?.to_owned(),
+            payment_id: i.s(attr::PAYMENT_ID)?.to_owned(),
+            qr_id: i.s(attr::QR_ID)?.to_owned(),
+            code_kind: i.s(attr::CODE_KIND)?.to_owned(),
+            amount: i.n(attr::AMOUNT)?,
+            currency: i.s(attr::CURRENCY)?.to_owned(),
+            status: Status::parse(i.s(attr::STATUS)?)?,
+            created_at: i.n(attr::CREATED_AT)?,
+            updated_at: i.n(attr::UPDATED_AT)?,
+            refunded: i.n(attr::REFUNDED_AMOUNT).unwrap_or(0),
+            position: i.s(attr::GSI3SK)?.to_owned(),
         })
     }
 
@@ -241,8 +242,8 @@ async fn refunds(table: &dyn Table, merchant_id: &str, from: i64, to: i64) -> Re
             .after(cursor);
         let page = table.query(q).await?;
         for i in &page.items {
-            let holds = i.s("status").and_then(RefundStatus::parse).is_some_and(|s| s.holds_amount());
-            if let (true, Some(amount), Some(at)) = (holds, i.n("amount"), i.n("created_at")) {
+            let holds = i.s(attr::STATUS).and_then(RefundStatus::parse).is_some_and(|s| s.holds_amount());
+            if let (true, Some(amount), Some(at)) = (holds, i.n(attr::AMOUNT), i.n(attr::CREATED_AT)) {
                 out.push((amount, at));
             }
         }

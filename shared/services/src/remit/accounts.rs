@@ -8,6 +8,7 @@ use crate::crypto::aad;
 use crate::crypto::Crypto;
 use crate::digest::{random_token, sha256_hex};
 use crate::table::{Condition, Item, Key, Query, Table, TableError, TTL_ATTR};
+use drop_domain::keys::attr;
 use drop_domain::Secret;
 
 pub const LINK_TTL_SECS: i64 = 900;
@@ -37,7 +38,7 @@ pub async fn start(
     let consent = bank.create_consent(psu_ip, &redirect).await.map_err(provider_err)?;
     let key = link_key(&state);
     let item = crate::subject::owned_by(Item::new(key.pk, key.sk), user_id)
-        .with("consent_id", consent.id)
+        .with(attr::CONSENT_ID, consent.id)
         .with(TTL_ATTR, now + LINK_TTL_SECS);
     table.put(item, Some(Condition::absent())).await?;
     Ok((consent.sca_url, state))
@@ -70,8 +71,8 @@ pub async fn finish(
         Err(TableError::ConditionFailed { .. }) => return Err(RemitError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    let user_id = link.s("user_id").unwrap_or_default().to_owned();
-    let consent_id = link.s("consent_id").unwrap_or_default().to_owned();
+    let user_id = link.s(attr::USER_ID).unwrap_or_default().to_owned();
+    let consent_id = link.s(attr::CONSENT_ID).unwrap_or_default().to_owned();
     let (status, valid_until) = bank.consent(&consent_id).await.map_err(provider_err)?;
     if status != "valid" {
         return Err(RemitError::BankRefused(format!("consent {status}")));
@@ -85,17 +86,17 @@ pub async fn finish(
             format!("acc_{}", &crypto.blind_index("account", &format!("{user_id}:{}", bban.expose())).await?[..26]);
         let sk = drop_domain::keys::account_sk(&id);
         let mut item = Item::new(&pk, &sk)
-            .with("account_id", id.clone())
-            .with("name", a.name.clone())
-            .with("currency", a.currency.clone())
-            .with("consent_id", consent_id.clone())
-            .with("consent_valid_until", valid_until.clone())
+            .with(attr::ACCOUNT_ID, id.clone())
+            .with(attr::NAME, a.name.clone())
+            .with(attr::CURRENCY, a.currency.clone())
+            .with(attr::CONSENT_ID, consent_id.clone())
+            .with(attr::CONSENT_VALID_UNTIL, valid_until.clone())
             .with("linked_at", now);
         if let Some(i) = &a.iban {
-            item.set("iban", crypto.encrypt(aad(&pk, &sk, "iban"), i.expose().as_bytes()).await?);
+            item.set(attr::IBAN, crypto.encrypt(aad(&pk, &sk, attr::IBAN), i.expose().as_bytes()).await?);
         }
         if let Some(b) = &a.bban {
-            item.set("bban", crypto.encrypt(aad(&pk, &sk, "bban"), b.expose().as_bytes()).await?);
+            item.set(attr::BBAN, crypto.encrypt(aad(&pk, &sk, attr::BBAN), b.expose().as_bytes()).await?);
         }
         table.put(item, None).await?;
     }
@@ -112,20 +113,20 @@ pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<V
     let page = table.query(Query::partition(&pk).prefix(drop_domain::keys::ACCOUNT_PREFIX).limit(100)).await?;
     let mut out = Vec::new();
     for i in &page.items {
-        let sk = i.s("sk").unwrap_or_default();
-        let shown = match i.s("iban").or(i.s("bban")) {
+        let sk = i.s(attr::SK).unwrap_or_default();
+        let shown = match i.s(attr::IBAN).or(i.s(attr::BBAN)) {
             Some(ct) => {
-                let attr = if i.s("iban").is_some() { "iban" } else { "bban" };
+                let attr = if i.s(attr::IBAN).is_some() { "iban" } else { "bban" };
                 crypto.decrypt_str(aad(&pk, sk, attr), ct).await?.expose().clone()
             }
             None => String::new(),
         };
         out.push(AccountView {
-            id: i.s("account_id").unwrap_or_default().to_owned(),
-            name: i.s("name").unwrap_or_default().to_owned(),
-            currency: i.s("currency").unwrap_or_default().to_owned(),
+            id: i.s(attr::ACCOUNT_ID).unwrap_or_default().to_owned(),
+            name: i.s(attr::NAME).unwrap_or_default().to_owned(),
+            currency: i.s(attr::CURRENCY).unwrap_or_default().to_owned(),
             account: masked(&shown),
-            consent_valid_until: i.s("consent_valid_until").unwrap_or_default().to_owned(),
+            consent_valid_until: i.s(attr::CONSENT_VALID_UNTIL).unwrap_or_default().to_owned(),
         });
     }
     Ok(out)
@@ -141,7 +142,7 @@ pub async fn debtor(
     let pk = drop_domain::keys::user_pk(user_id);
     let sk = drop_domain::keys::account_sk(account_id);
     let item = table.get(&Key::new(&pk, &sk)).await?.ok_or(RemitError::NotFound)?;
-    let (attr, ct) = match (item.s("bban"), item.s("iban")) {
+    let (attr, ct) = match (item.s(attr::BBAN), item.s(attr::IBAN)) {
         (Some(b), _) => ("bban", b),
         (None, Some(i)) => ("iban", i),
         _ => return Err(RemitError::NotFound),
@@ -154,7 +155,7 @@ pub async fn remove(table: &dyn Table, bank: &dyn Bank, user_id: &str, account_i
     let pk = drop_domain::keys::user_pk(user_id);
     let key = Key::new(&pk, drop_domain::keys::account_sk(account_id));
     let item = table.get(&key).await?.ok_or(RemitError::NotFound)?;
-    let consent = item.s("consent_id").unwrap_or_default().to_owned();
+    let consent = item.s(attr::CONSENT_ID).unwrap_or_default().to_owned();
     table.delete(&key, Some(Condition::present())).await.map_err(|e| {
         if e.is_condition_failed() {
             RemitError::NotFound
@@ -163,7 +164,7 @@ pub async fn remove(table: &dyn Table, bank: &dyn Bank, user_id: &str, account_i
         }
     })?;
     let others = table.query(Query::partition(&pk).prefix(drop_domain::keys::ACCOUNT_PREFIX).limit(100)).await?;
-    if !others.items.iter().any(|i| i.s("consent_id") == Some(consent.as_str())) {
+    if !others.items.iter().any(|i| i.s(attr::CONSENT_ID) == Some(consent.as_str())) {
         bank.delete_consent(&consent).await.map_err(provider_err)?;
     }
     Ok(())

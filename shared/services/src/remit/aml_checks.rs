@@ -14,6 +14,7 @@ use crate::holds;
 use crate::screening::{self, Subject};
 use crate::table::{CancelReason, Key, TableError, TxOp};
 use drop_domain::aml::{self, Movement, Outcome};
+use drop_domain::keys::attr;
 use drop_domain::keys::PROFILE_SK;
 use drop_domain::screening::Party;
 
@@ -42,7 +43,7 @@ impl Remit {
             .await?
             .ok_or(RemitError::NotFound)?;
         Ok(aml::Profile {
-            account_opened_at: item.n("created_at").unwrap_or(now),
+            account_opened_at: item.n(attr::CREATED_AT).unwrap_or(now),
             held: holds::held_by(&item).is_some(),
         })
     }

@@ -10,6 +10,7 @@ use super::qr::QrPayment;
 use super::RemitError;
 use crate::table::{Item, Query};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::qr_payment::Status as QrStatus;
 use drop_domain::payment::{Kind, Status};
 
@@ -158,15 +159,15 @@ impl Remit {
             let page = self.table.query(query(table_cursor.take())).await?;
             for item in &page.items {
                 let position = match i {
-                    2 => item.s("gsi3sk"),
-                    _ => item.s("sk"),
+                    2 => item.s(attr::GSI3SK),
+                    _ => item.s(attr::SK),
                 };
                 let Some(position) = position.map(str::to_owned) else { continue };
                 if Some(&position) == before.as_ref() {
                     continue;
                 }
                 if let Some(entry) = listed(i, item, filter) {
-                    out.push(Listed { created: item.n("created_at").unwrap_or(0), position, entry });
+                    out.push(Listed { created: item.n(attr::CREATED_AT).unwrap_or(0), position, entry });
                 }
             }
             table_cursor = page.cursor;

@@ -9,6 +9,7 @@
 //! `acquirer:<name>:NOK` (handed to the acquirer to settle to merchants, `qr_settle`).
 
 use crate::table::{Cmp, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
+use drop_domain::keys::attr;
 use drop_domain::Currency;
 use std::collections::BTreeMap;
 
@@ -58,11 +59,11 @@ pub fn ops(postings: &[Posting], at: &str) -> Vec<TxOp> {
     let mut deltas: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     for p in postings.iter().filter(|p| p.amount != 0) {
         let item = Item::new(journal_pk(&p.reference), format!("{}#{}", p.kind, p.debit))
-            .with("debit", p.debit.clone())
-            .with("credit", p.credit.clone())
-            .with("amount", p.amount)
-            .with("currency", p.currency.as_str())
-            .with("at", at);
+            .with(attr::DEBIT, p.debit.clone())
+            .with(attr::CREDIT, p.credit.clone())
+            .with(attr::AMOUNT, p.amount)
+            .with(attr::CURRENCY, p.currency.as_str())
+            .with(attr::AT, at);
         out.push(TxOp::Put { item, condition: Some(Condition::absent()) });
         deltas.entry(&p.debit).or_default().0 += p.amount;
         deltas.entry(&p.credit).or_default().1 += p.amount;
@@ -72,10 +73,10 @@ pub fn ops(postings: &[Posting], at: &str) -> Vec<TxOp> {
         let mut u = Update::new(balance_key(account))
             .add("debits", debits)
             .add("credits", credits)
-            .add("balance", credits - debits);
+            .add(attr::BALANCE, credits - debits);
         if has_floor(account) && debits > credits {
             let need = debits - credits;
-            u = u.when(Condition::cmp("balance", Cmp::Ge, need));
+            u = u.when(Condition::cmp(attr::BALANCE, Cmp::Ge, need));
         }
         out.push(TxOp::Update(u));
     }
@@ -89,12 +90,12 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
         .items
         .iter()
         .filter_map(|i| {
-            let kind = i.s("sk")?.split('#').next()?;
+            let kind = i.s(attr::SK)?.split('#').next()?;
             Some(Posting {
-                debit: i.s("debit")?.to_owned(),
-                credit: i.s("credit")?.to_owned(),
-                amount: i.n("amount")?,
-                currency: Currency::parse(i.s("currency")?).ok()?,
+                debit: i.s(attr::DEBIT)?.to_owned(),
+                credit: i.s(attr::CREDIT)?.to_owned(),
+                amount: i.n(attr::AMOUNT)?,
+                currency: Currency::parse(i.s(attr::CURRENCY)?).ok()?,
                 reference: reference.to_owned(),
                 kind: match kind {
                     "funds_received" => "funds_received",
@@ -117,5 +118,5 @@ pub async fn journal(table: &dyn Table, reference: &str) -> Result<Vec<Posting>,
 
 /// An account's balance (credit-normal), 0 if never touched.
 pub async fn balance(table: &dyn Table, account: &str) -> Result<i64, TableError> {
-    Ok(table.get(&balance_key(account)).await?.and_then(|i| i.n("balance")).unwrap_or(0))
+    Ok(table.get(&balance_key(account)).await?.and_then(|i| i.n(attr::BALANCE)).unwrap_or(0))
 }

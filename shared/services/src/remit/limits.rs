@@ -3,6 +3,7 @@
 //! conditions that refuse an overdraft — however many requests race.
 
 use crate::table::{Cmp, Condition, Key, TxOp, Update};
+use drop_domain::keys::attr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -29,18 +30,19 @@ fn counter(user_id: &str, period: &str) -> Key {
 
 /// Reserve `amount` on both counters; the transaction fails if either would exceed its limit.
 pub fn reserve(user_id: &str, amount: i64, day: &str, month: &str, l: Limits) -> Vec<TxOp> {
-    let within =
-        |max: i64| Condition::NotExists("reserved".into()).or(Condition::cmp("reserved", Cmp::Le, max - amount));
+    let within = |max: i64| {
+        Condition::NotExists(attr::RESERVED.into()).or(Condition::cmp(attr::RESERVED, Cmp::Le, max - amount))
+    };
     vec![
-        TxOp::Update(Update::new(counter(user_id, day)).add("reserved", amount).when(within(l.per_day))),
-        TxOp::Update(Update::new(counter(user_id, month)).add("reserved", amount).when(within(l.per_month))),
+        TxOp::Update(Update::new(counter(user_id, day)).add(attr::RESERVED, amount).when(within(l.per_day))),
+        TxOp::Update(Update::new(counter(user_id, month)).add(attr::RESERVED, amount).when(within(l.per_month))),
     ]
 }
 
 /// Give a reservation back (a cancelled or failed payment).
 pub fn release(user_id: &str, amount: i64, day: &str, month: &str) -> Vec<TxOp> {
     vec![
-        TxOp::Update(Update::new(counter(user_id, day)).add("reserved", -amount).when(Condition::present())),
-        TxOp::Update(Update::new(counter(user_id, month)).add("reserved", -amount).when(Condition::present())),
+        TxOp::Update(Update::new(counter(user_id, day)).add(attr::RESERVED, -amount).when(Condition::present())),
+        TxOp::Update(Update::new(counter(user_id, month)).add(attr::RESERVED, -amount).when(Condition::present())),
     ]
 }

@@ -11,16 +11,18 @@
 use super::invariants::Violation;
 use super::ledger::{self, Posting};
 use super::payments::{provider_err, Completion, Remit};
-use super::ports::{refund_state, BankPaymentState, ProviderError, RefundOrder};
+use super::ports::ProviderError;
 use super::qr::QrPayment;
 use super::qr_settle::acquirer_account;
-use super::refund::{refund_key, MAX_REFUND_ATTEMPTS};
+use super::refund::MAX_REFUND_ATTEMPTS;
+use super::refund_transfer::{paid_back, Progress, Transfer};
+use super::status_index::{self, StatusStep};
 use super::RemitError;
-use crate::crypto::aad;
 use crate::idempotency;
 use crate::table::{Condition, Item, Key, Query, TxOp, Update};
 use drop_domain::event::catalogue::{DomainEvent, QrRefundChanged};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::merchant_refund::{transition, Event, Status};
 use drop_domain::lifecycle::qr_payment::Status as PaymentStatus;
 use drop_domain::payment::Kind;
@@ -74,57 +76,58 @@ impl MerchantRefund {
 
     fn from_item(i: &Item) -> Option<MerchantRefund> {
         Some(MerchantRefund {
-            id: i.s("refund_id")?.to_owned(),
-            payment_id: i.s("payment_id")?.to_owned(),
-            payer_id: i.s("user_id")?.to_owned(),
-            merchant_id: i.s("merchant_id")?.to_owned(),
-            amount: i.n("amount")?,
-            currency: Currency::parse(i.s("currency")?).ok()?,
-            status: Status::parse(i.s("status")?)?,
-            created_at: i.n("created_at")?,
-            updated_at: i.n("updated_at")?,
-            version: i.n("version")?,
-            charge_id: i.s("charge_id")?.to_owned(),
-            acquirer: i.s("acquirer")?.to_owned(),
-            acquirer_refund_id: i.s("acquirer_refund_id").map(str::to_owned),
-            attempt: i.n("refund_attempt").unwrap_or(1),
-            bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
+            id: i.s(attr::REFUND_ID)?.to_owned(),
+            payment_id: i.s(attr::PAYMENT_ID)?.to_owned(),
+            payer_id: i.s(attr::USER_ID)?.to_owned(),
+            merchant_id: i.s(attr::MERCHANT_ID)?.to_owned(),
+            amount: i.n(attr::AMOUNT)?,
+            currency: Currency::parse(i.s(attr::CURRENCY)?).ok()?,
+            status: Status::parse(i.s(attr::STATUS)?)?,
+            created_at: i.n(attr::CREATED_AT)?,
+            updated_at: i.n(attr::UPDATED_AT)?,
+            version: i.n(attr::VERSION)?,
+            charge_id: i.s(attr::CHARGE_ID)?.to_owned(),
+            acquirer: i.s(attr::ACQUIRER)?.to_owned(),
+            acquirer_refund_id: i.s(attr::ACQUIRER_REFUND_ID).map(str::to_owned),
+            attempt: i.n(attr::REFUND_ATTEMPT).unwrap_or(1),
+            bank_id: i.n(attr::REFUND_BANK_ATTEMPT).zip(i.s(attr::REFUND_BANK_ID).map(str::to_owned)),
         })
     }
 
     fn to_item(&self) -> Item {
         Item::new(self.key().pk, self.key().sk)
-            .with("refund_id", self.id.as_str())
-            .with("payment_id", self.payment_id.as_str())
-            .with("user_id", self.payer_id.as_str())
-            .with("merchant_id", self.merchant_id.as_str())
-            .with("amount", self.amount)
-            .with("currency", self.currency.as_str())
-            .with("status", self.status.as_str())
-            .with("created_at", self.created_at)
-            .with("updated_at", self.updated_at)
-            .with("version", self.version)
-            .with("charge_id", self.charge_id.as_str())
-            .with("acquirer", self.acquirer.as_str())
-            .with("refund_attempt", self.attempt)
-            .with("gsi1pk", keys::payment_id_gsi(&self.id))
-            .with("gsi1sk", keys::payment_id_gsi(&self.id))
-            .with("gsi2pk", keys::qr_refund_status_gsi(self.status.as_str()))
-            .with("gsi2sk", format!("{:012}#{}", self.updated_at, self.id))
-            .with("gsi3pk", keys::merchant_refunds_gsi(&self.merchant_id))
-            .with("gsi3sk", format!("{:012}#{}", self.created_at, self.id))
+            .with(attr::REFUND_ID, self.id.as_str())
+            .with(attr::PAYMENT_ID, self.payment_id.as_str())
+            .with(attr::USER_ID, self.payer_id.as_str())
+            .with(attr::MERCHANT_ID, self.merchant_id.as_str())
+            .with(attr::AMOUNT, self.amount)
+            .with(attr::CURRENCY, self.currency.as_str())
+            .with(attr::STATUS, self.status.as_str())
+            .with(attr::CREATED_AT, self.created_at)
+            .with(attr::UPDATED_AT, self.updated_at)
+            .with(attr::VERSION, self.version)
+            .with(attr::CHARGE_ID, self.charge_id.as_str())
+            .with(attr::ACQUIRER, self.acquirer.as_str())
+            .with(attr::REFUND_ATTEMPT, self.attempt)
+            .with(attr::GSI1PK, keys::payment_id_gsi(&self.id))
+            .with(attr::GSI1SK, keys::payment_id_gsi(&self.id))
+            .with(attr::GSI2PK, keys::qr_refund_status_gsi(self.status.as_str()))
+            .with(attr::GSI2SK, status_index::status_sort(self.updated_at, &self.id))
+            .with(attr::GSI3PK, keys::merchant_refunds_gsi(&self.merchant_id))
+            .with(attr::GSI3SK, format!("{:012}#{}", self.created_at, self.id))
     }
 }
 
-/// What a refund's ledger entries are filed under.
-fn postings(r: &MerchantRefund, kind: &'static str) -> Posting {
-    let (debit, credit) = match kind {
-        // The acquirer took the charge back: Drop owes the payer.
-        "merchant_refund" => (acquirer_account(&r.acquirer), ledger::customer(&r.payer_id)),
-        // The bank paid the payer from the client-funds account.
-        _ => (ledger::customer(&r.payer_id), ledger::safeguarding()),
-    };
-    Posting { debit, credit, amount: r.amount, currency: Currency::NOK, reference: r.id.clone(), kind }
+/// The acquirer took the charge back: Drop owes the payer.
+fn owed_to_payer(r: &MerchantRefund) -> Posting {
+    Posting {
+        debit: acquirer_account(&r.acquirer),
+        credit: ledger::customer(&r.payer_id),
+        amount: r.amount,
+        currency: Currency::NOK,
+        reference: r.id.clone(),
+        kind: "merchant_refund",
+    }
 }
 
 impl Remit {
@@ -149,17 +152,16 @@ impl Remit {
         set: Vec<(&str, crate::table::Value)>,
     ) -> Result<Vec<TxOp>, RemitError> {
         let to = transition(r.status, event).map_err(|_| RemitError::IllegalState(r.status.as_str()))?;
-        let now = self.now();
-        let mut u = Update::new(r.key())
-            .set("status", to.as_str())
-            .set("updated_at", now)
-            .set("version", r.version + 1)
-            .set("gsi2pk", keys::qr_refund_status_gsi(to.as_str()))
-            .set("gsi2sk", format!("{now:012}#{}", r.id))
-            .when(Condition::eq("version", r.version));
-        for (k, v) in set {
-            u.set.insert(k.to_owned(), v);
-        }
+        let step = StatusStep {
+            key: r.key(),
+            id: &r.id,
+            index: keys::qr_refund_status_gsi(to.as_str()),
+            from: r.status.as_str(),
+            to: to.as_str(),
+            version: r.version,
+            now: self.now(),
+        };
+        let u = step.update(set);
         Ok(vec![TxOp::Update(u), self.refund_event(r, to)])
     }
 
@@ -209,13 +211,13 @@ impl Remit {
             bank_id: None,
         };
         let seen = if refunded == 0 {
-            Condition::NotExists("refunded_amount".into())
+            Condition::NotExists(attr::REFUNDED_AMOUNT.into())
         } else {
-            Condition::eq("refunded_amount", refunded)
+            Condition::eq(attr::REFUNDED_AMOUNT, refunded)
         };
         let reserve = Update::new(p.key())
-            .set("refunded_amount", refunded + amount)
-            .when(seen.and(Condition::Exists("charge_id".into())));
+            .set(attr::REFUNDED_AMOUNT, refunded + amount)
+            .when(seen.and(Condition::Exists(attr::CHARGE_ID.into())));
         let mut ops = vec![
             TxOp::Put { item: r.to_item(), condition: Some(Condition::absent()) },
             TxOp::Update(reserve),
@@ -298,11 +300,8 @@ impl Remit {
         let (ops, event) = match acquirer.refund(&r.charge_id, r.amount, &r.id).await {
             Ok(refund_id) => {
                 let mut ops =
-                    self.refund_step(r, Event::AcquirerRefunded, vec![("acquirer_refund_id", refund_id.into())])?;
-                ops.extend(ledger::ops(
-                    &[postings(r, "merchant_refund")],
-                    &drop_domain::time::rfc3339(self.clock.now()),
-                ));
+                    self.refund_step(r, Event::AcquirerRefunded, vec![(attr::ACQUIRER_REFUND_ID, refund_id.into())])?;
+                ops.extend(ledger::ops(&[owed_to_payer(r)], &drop_domain::time::rfc3339(self.clock.now())));
                 (ops, Event::AcquirerRefunded)
             }
             Err(ProviderError::Rejected(why)) => {
@@ -310,7 +309,7 @@ impl Remit {
                 let mut ops = self.refund_step(r, Event::AcquirerRefused, vec![])?;
                 // The amount is free again (added back: other refunds may have moved it since).
                 let payment_key = Key::new(keys::user_pk(&r.payer_id), keys::qr_payment_sk(&r.payment_id));
-                ops.push(TxOp::Update(Update::new(payment_key).add("refunded_amount", -r.amount)));
+                ops.push(TxOp::Update(Update::new(payment_key).add(attr::REFUNDED_AMOUNT, -r.amount)));
                 (ops, Event::AcquirerRefused)
             }
             Err(e) => return Err(provider_err(e)),
@@ -319,91 +318,53 @@ impl Remit {
         Ok(Some(self.stepped(r, event)))
     }
 
+    fn refund_transfer<'a>(&self, r: &'a MerchantRefund) -> Transfer<'a> {
+        Transfer {
+            key: r.key(),
+            id: &r.id,
+            sending: Status::Sending.as_str(),
+            attempt: r.attempt,
+            bank_id: r.bank_id.as_ref(),
+            amount: r.amount,
+            end_to_end_id: format!("M{}{}", r.attempt, r.id.trim_start_matches("qrr_")),
+            remittance: format!("Refund {} {}", r.payment_id, r.id),
+        }
+    }
+
     /// Sends the current attempt's transfer to the payer, or reads the bank's word on it.
     async fn refund_to_payer(&self, r: &MerchantRefund) -> Result<Option<MerchantRefund>, RemitError> {
-        let bank = self.bank()?.clone();
-        let Some(bank_id) = r.bank_id.as_ref().filter(|(a, _)| *a == r.attempt).map(|(_, id)| id.clone()) else {
-            return self.refund_send(r).await;
-        };
-        let status = bank.refunds.refund_status(&bank_id).await.map_err(provider_err)?;
-        match refund_state(&status) {
-            BankPaymentState::Pending => Ok(None),
-            BankPaymentState::Authorised => {
-                let mut ops = self.refund_step(r, Event::BankSettled, vec![("refund_status", status.into())])?;
-                ops.extend(ledger::ops(&[postings(r, "refund")], &drop_domain::time::rfc3339(self.clock.now())));
+        let t = self.refund_transfer(r);
+        match self.transfer_progress(&t).await? {
+            Progress::Unsent => {
+                let payment_key = Key::new(keys::user_pk(&r.payer_id), keys::qr_payment_sk(&r.payment_id));
+                let creditor = self
+                    .stored_debtor(&payment_key)
+                    .await?
+                    .ok_or_else(|| RemitError::Bank("no account to refund to".into()))?;
+                match self.transfer_send(&t, creditor).await? {
+                    Ok(bank_id) => Ok(Some(MerchantRefund { bank_id: Some((r.attempt, bank_id)), ..r.clone() })),
+                    Err(why) => self.transfer_next_attempt(&t, &why).await.map(|_| None),
+                }
+            }
+            Progress::Pending => Ok(None),
+            Progress::Settled(status) => {
+                let mut ops = self.refund_step(r, Event::BankSettled, vec![(attr::REFUND_STATUS, status.into())])?;
+                ops.extend(ledger::ops(
+                    &[paid_back(&r.payer_id, r.amount, &r.id)],
+                    &drop_domain::time::rfc3339(self.clock.now()),
+                ));
                 self.apply(ops).await?;
                 Ok(Some(self.stepped(r, Event::BankSettled)))
             }
-            BankPaymentState::Failed => self.refund_next_attempt(r, &status).await.map(|_| None),
-        }
-    }
-
-    async fn refund_send(&self, r: &MerchantRefund) -> Result<Option<MerchantRefund>, RemitError> {
-        let bank = self.bank()?.clone();
-        let payment_key = Key::new(keys::user_pk(&r.payer_id), keys::qr_payment_sk(&r.payment_id));
-        let item = self.table.get(&payment_key).await?.ok_or(RemitError::NotFound)?;
-        let ct = item.s("debtor").ok_or_else(|| RemitError::Bank("no account to refund to".into()))?;
-        let creditor = self.crypto.decrypt_str(aad(&payment_key.pk, &payment_key.sk, "debtor"), ct).await?;
-        let order = RefundOrder {
-            end_to_end_id: format!("M{}{}", r.attempt, r.id.trim_start_matches("qrr_")).chars().take(35).collect(),
-            debtor_bban: bank.safeguarding.clone(),
-            creditor,
-            creditor_name: "Drop customer".into(),
-            amount: r.amount,
-            currency: Currency::NOK,
-            remittance: format!("Refund {} {}", r.payment_id, r.id),
-        };
-        let bank_id = match bank.refunds.refund(&order, &refund_key(&r.id, r.attempt)).await {
-            Ok(id) => id,
-            Err(ProviderError::Rejected(why)) => return self.refund_next_attempt(r, &why).await.map(|_| None),
-            Err(e) => return Err(provider_err(e)),
-        };
-        let u = Update::new(r.key())
-            .set("refund_bank_id", bank_id.as_str())
-            .set("refund_bank_attempt", r.attempt)
-            .when(Condition::eq("status", Status::Sending.as_str()).and(Condition::eq("refund_attempt", r.attempt)));
-        match self.table.update(u).await {
-            Ok(_) => Ok(Some(MerchantRefund { bank_id: Some((r.attempt, bank_id)), ..r.clone() })),
-            Err(e) if e.is_condition_failed() => Err(RemitError::IllegalState("changed meanwhile")),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The bank refused this attempt: the next one goes at the next run, up to the most (then the
-    /// invariant checker reports the refund).
-    async fn refund_next_attempt(&self, r: &MerchantRefund, why: &str) -> Result<(), RemitError> {
-        tracing::warn!(refund = %r.id, attempt = r.attempt, why, "merchant refund transfer rejected");
-        if r.attempt >= MAX_REFUND_ATTEMPTS {
-            return Err(RemitError::Bank(format!("{} refund attempts rejected", r.attempt)));
-        }
-        let u = Update::new(r.key())
-            .set("refund_attempt", r.attempt + 1)
-            .set("refund_status", why.to_owned())
-            .when(Condition::eq("status", Status::Sending.as_str()).and(Condition::eq("refund_attempt", r.attempt)));
-        match self.table.update(u).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_condition_failed() => Err(RemitError::IllegalState("changed meanwhile")),
-            Err(e) => Err(e.into()),
+            Progress::Rejected(status) => self.transfer_next_attempt(&t, &status).await.map(|_| None),
         }
     }
 
     /// Refunds in a status, oldest change first, at most `max`.
     pub(super) async fn refunds_in(&self, status: Status, max: usize) -> Result<Vec<MerchantRefund>, RemitError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let q =
-                Query::partition(keys::qr_refund_status_gsi(status.as_str())).on_index("gsi2").limit(100).after(cursor);
-            let page = self.table.query(q).await?;
-            out.extend(page.items.iter().filter_map(MerchantRefund::from_item));
-            match page.cursor {
-                Some(c) if out.len() < max => cursor = Some(c),
-                _ => {
-                    out.truncate(max);
-                    return Ok(out);
-                }
-            }
-        }
+        let index = keys::qr_refund_status_gsi(status.as_str());
+        let end = status_index::END_OF_TIME;
+        status_index::in_range(self.table.as_ref(), index, 0, end, max, MerchantRefund::from_item).await
     }
 
     /// Reconciliation's part: every refund in flight is moved on. Answers (examined, errors).

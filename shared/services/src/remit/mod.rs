@@ -18,8 +18,10 @@ pub mod qr_settle;
 pub mod recipients;
 pub mod reconcile;
 pub mod refund;
+mod refund_transfer;
 pub mod requests;
 pub mod settle;
+mod status_index;
 
 use crate::table::TableError;
 

@@ -6,6 +6,7 @@
 
 use super::limits::{self, Limits};
 use super::ports::*;
+use super::status_index::{self, StatusStep};
 use super::{accounts, recipients, RemitError};
 use crate::crypto::aad;
 use crate::events::outbox_put;
@@ -13,6 +14,7 @@ use crate::idempotency;
 use crate::table::{CancelReason, Condition, Item, Key, Query, Table, TableError, TxOp, Update};
 use crate::Clock;
 use drop_domain::event::catalogue::{DomainEvent, PaymentChanged};
+use drop_domain::keys::attr;
 use drop_domain::payment::Kind;
 use drop_domain::payment::{transition, Event, Status};
 use drop_domain::Currency;
@@ -117,34 +119,34 @@ impl Payment {
             i.n(k).and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339)
         };
         Some(Payment {
-            id: i.s("payment_id")?.to_owned(),
-            user_id: i.s("user_id")?.to_owned(),
-            kind: i.s("kind").and_then(Kind::parse).unwrap_or(Kind::Remittance),
-            status: Status::parse(i.s("status")?)?,
-            provider: ProviderName::parse(i.s("provider")?)?,
-            quote_id: i.s("quote_id")?.to_owned(),
-            rate: i.s("rate")?.to_owned(),
-            fee: i.n("fee")?,
-            source_amount: i.n("source")?,
-            target_amount: i.n("target")?,
-            total_debit: i.n("source")?,
-            source_currency: i.s("source_currency")?.to_owned(),
-            target_currency: i.s("target_currency")?.to_owned(),
-            recipient_id: i.s("recipient_id")?.to_owned(),
+            id: i.s(attr::PAYMENT_ID)?.to_owned(),
+            user_id: i.s(attr::USER_ID)?.to_owned(),
+            kind: i.s(attr::KIND).and_then(Kind::parse).unwrap_or(Kind::Remittance),
+            status: Status::parse(i.s(attr::STATUS)?)?,
+            provider: ProviderName::parse(i.s(attr::PROVIDER)?)?,
+            quote_id: i.s(attr::QUOTE_ID)?.to_owned(),
+            rate: i.s(attr::RATE)?.to_owned(),
+            fee: i.n(attr::FEE)?,
+            source_amount: i.n(attr::SOURCE)?,
+            target_amount: i.n(attr::TARGET)?,
+            total_debit: i.n(attr::SOURCE)?,
+            source_currency: i.s(attr::SOURCE_CURRENCY)?.to_owned(),
+            target_currency: i.s(attr::TARGET_CURRENCY)?.to_owned(),
+            recipient_id: i.s(attr::RECIPIENT_ID)?.to_owned(),
             expires_at: epoch("quote_expires")?,
             created_at: epoch("created_at")?,
             updated_at: epoch("updated_at")?,
-            version: i.n("version")?,
-            day: i.s("limit_day")?.to_owned(),
-            month: i.s("limit_month")?.to_owned(),
-            account_id: i.s("account_id").map(str::to_owned),
-            bank_payment_id: i.s("bank_payment_id").map(str::to_owned),
-            transfer_id: i.s("transfer_id").map(str::to_owned),
-            failure_reason: i.s("failure_reason").map(str::to_owned),
-            expires_epoch: i.n("quote_expires")?,
-            bank_status: i.s("bank_status").map(str::to_owned),
-            refund_attempt: i.n("refund_attempt").unwrap_or(0),
-            refund_bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
+            version: i.n(attr::VERSION)?,
+            day: i.s(attr::LIMIT_DAY)?.to_owned(),
+            month: i.s(attr::LIMIT_MONTH)?.to_owned(),
+            account_id: i.s(attr::ACCOUNT_ID).map(str::to_owned),
+            bank_payment_id: i.s(attr::BANK_PAYMENT_ID).map(str::to_owned),
+            transfer_id: i.s(attr::TRANSFER_ID).map(str::to_owned),
+            failure_reason: i.s(attr::FAILURE_REASON).map(str::to_owned),
+            expires_epoch: i.n(attr::QUOTE_EXPIRES)?,
+            bank_status: i.s(attr::BANK_STATUS).map(str::to_owned),
+            refund_attempt: i.n(attr::REFUND_ATTEMPT).unwrap_or(0),
+            refund_bank_id: i.n(attr::REFUND_BANK_ATTEMPT).zip(i.s(attr::REFUND_BANK_ID).map(str::to_owned)),
         })
     }
 }
@@ -291,29 +293,29 @@ impl Remit {
         let pk = drop_domain::keys::user_pk(user_id);
         let expires = q.expires_at.min(now + QUOTE_TTL_SECS);
         let item = Item::new(&pk, sk_of(&id))
-            .with("payment_id", id.clone())
-            .with("user_id", user_id)
-            .with("kind", Kind::Remittance.as_str())
-            .with("status", Status::Quoted.as_str())
-            .with("provider", q.provider.as_str())
-            .with("quote_id", q.quote_id.clone())
-            .with("rate", q.rate.to_decimal_string())
-            .with("fee", q.fee)
-            .with("source", q.source)
-            .with("target", q.target)
-            .with("source_currency", "NOK")
-            .with("target_currency", target.as_str())
-            .with("recipient_id", recipient_id)
-            .with("quote_expires", expires)
-            .with("created_at", now)
-            .with("updated_at", now)
-            .with("version", 1)
-            .with("limit_day", day.clone())
-            .with("limit_month", month.clone())
-            .with("gsi1pk", drop_domain::keys::payment_id_gsi(&id))
-            .with("gsi1sk", "PAY")
-            .with("gsi2pk", drop_domain::keys::payment_status_gsi(Status::Quoted.as_str()))
-            .with("gsi2sk", format!("{now:012}#{id}"));
+            .with(attr::PAYMENT_ID, id.clone())
+            .with(attr::USER_ID, user_id)
+            .with(attr::KIND, Kind::Remittance.as_str())
+            .with(attr::STATUS, Status::Quoted.as_str())
+            .with(attr::PROVIDER, q.provider.as_str())
+            .with(attr::QUOTE_ID, q.quote_id.clone())
+            .with(attr::RATE, q.rate.to_decimal_string())
+            .with(attr::FEE, q.fee)
+            .with(attr::SOURCE, q.source)
+            .with(attr::TARGET, q.target)
+            .with(attr::SOURCE_CURRENCY, "NOK")
+            .with(attr::TARGET_CURRENCY, target.as_str())
+            .with(attr::RECIPIENT_ID, recipient_id)
+            .with(attr::QUOTE_EXPIRES, expires)
+            .with(attr::CREATED_AT, now)
+            .with(attr::UPDATED_AT, now)
+            .with(attr::VERSION, 1)
+            .with(attr::LIMIT_DAY, day.clone())
+            .with(attr::LIMIT_MONTH, month.clone())
+            .with(attr::GSI1PK, drop_domain::keys::payment_id_gsi(&id))
+            .with(attr::GSI1SK, "PAY")
+            .with(attr::GSI2PK, drop_domain::keys::payment_status_gsi(Status::Quoted.as_str()))
+            .with(attr::GSI2SK, status_index::status_sort(now, &id));
         let mut ops = limits::reserve(user_id, q.source, &day, &month, self.limits);
         ops.push(TxOp::Put { item: item.clone(), condition: Some(Condition::absent()) });
         match self.table.transact(ops).await {
@@ -335,17 +337,16 @@ impl Remit {
         extra: Vec<(&str, crate::table::Value)>,
     ) -> Result<(Update, Status), RemitError> {
         let to = transition(p.status, event).map_err(|_| RemitError::IllegalState(p.status.as_str()))?;
-        let now = self.now();
-        let mut u = Update::new(p.key())
-            .set("status", to.as_str())
-            .set("updated_at", now)
-            .set("gsi2pk", drop_domain::keys::payment_status_gsi(to.as_str()))
-            .set("gsi2sk", format!("{now:012}#{}", p.id))
-            .add("version", 1)
-            .when(Condition::eq("status", p.status.as_str()).and(Condition::eq("version", p.version)));
-        for (k, v) in extra {
-            u.set.insert(k.to_owned(), v);
-        }
+        let step = StatusStep {
+            key: p.key(),
+            id: &p.id,
+            index: drop_domain::keys::payment_status_gsi(to.as_str()),
+            from: p.status.as_str(),
+            to: to.as_str(),
+            version: p.version,
+            now: self.now(),
+        };
+        let u = step.update(extra);
         Ok((u, to))
     }
 
@@ -389,9 +390,10 @@ impl Remit {
         let debtor = accounts::debtor(self.table.as_ref(), &self.crypto, user_id, account_id).await?;
         // Claim the payment for this confirmation, so two keys cannot both start a bank payment.
         let claim = idem.as_ref().map(|c| c.record.pk.clone()).unwrap_or_else(|| "direct".into());
-        let claimed = Update::new(p.key()).set("confirm_claim", claim.clone()).when(
-            Condition::eq("status", "quoted")
-                .and(Condition::NotExists("confirm_claim".into()).or(Condition::eq("confirm_claim", claim.as_str()))),
+        let claimed = Update::new(p.key()).set(attr::CONFIRM_CLAIM, claim.clone()).when(
+            Condition::eq(attr::STATUS, "quoted").and(
+                Condition::NotExists(attr::CONFIRM_CLAIM.into()).or(Condition::eq(attr::CONFIRM_CLAIM, claim.as_str())),
+            ),
         );
         let claimed = match self.table.update(claimed).await {
             Ok(item) => Payment::from_item(&item).ok_or(RemitError::NotFound)?,
@@ -401,7 +403,7 @@ impl Remit {
         // Screening and the cheap rules, before the bank is asked.
         let check = self.precheck(&claimed).await?;
         if check.outcome >= drop_domain::aml::Outcome::BlockAndReview {
-            let (u, _) = self.step(&claimed, Event::Cancel, vec![("failure_reason", "declined".into())])?;
+            let (u, _) = self.step(&claimed, Event::Cancel, vec![(attr::FAILURE_REASON, "declined".into())])?;
             let mut ops = vec![TxOp::Update(u)];
             ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
             ops.extend(check.ops);
@@ -429,7 +431,7 @@ impl Remit {
         let p = claimed;
         // Where the money comes from is where a refund goes, even if the account is unlinked.
         let key = p.key();
-        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, "debtor"), &order.debtor_bban).await?;
+        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, attr::DEBTOR), &order.debtor_bban).await?;
         let (u, to) = self.step(
             &p,
             Event::Confirm,

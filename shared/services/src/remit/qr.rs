@@ -7,6 +7,7 @@
 use super::limits;
 use super::payments::{provider_err, Completion, Remit};
 use super::ports::PaymentOrder;
+use super::status_index::{self, StatusStep};
 use super::{accounts, RemitError};
 use crate::crypto::aad;
 use crate::idempotency;
@@ -14,6 +15,7 @@ use crate::merchants::qr::{self as codes, Kind as CodeKind};
 use crate::merchants::Merchant;
 use crate::table::{CancelReason, Condition, Item, Key, Query, TableError, TxOp, Update};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::merchant::Status as MerchantStatus;
 use drop_domain::lifecycle::qr_payment::{transition, Event, Status};
 use drop_domain::payment::Kind;
@@ -92,28 +94,28 @@ impl QrPayment {
 
     pub(super) fn from_item(i: &Item) -> Option<QrPayment> {
         Some(QrPayment {
-            id: i.s("payment_id")?.to_owned(),
-            user_id: i.s("user_id")?.to_owned(),
-            kind: i.s("kind").and_then(Kind::parse).unwrap_or(Kind::Qr),
-            merchant_id: i.s("merchant_id")?.to_owned(),
-            merchant_name: i.s("merchant_name")?.to_owned(),
-            qr_id: i.s("qr_id")?.to_owned(),
-            code_kind: if i.s("code_kind")? == "dynamic" { CodeKind::Dynamic } else { CodeKind::Static },
-            amount: i.n("amount")?,
-            currency: Currency::parse(i.s("currency")?).ok()?,
-            status: Status::parse(i.s("status")?)?,
-            expires_at: i.n("valid_until")?,
-            created_at: i.n("created_at")?,
-            updated_at: i.n("updated_at")?,
-            version: i.n("version")?,
-            bank_payment_id: i.s("bank_payment_id").map(str::to_owned),
-            reserved: i.s("limit_day").map(str::to_owned).zip(i.s("limit_month").map(str::to_owned)),
-            confirm_claim: i.s("confirm_claim").map(str::to_owned),
-            acquirer_payment_id: i.s("acquirer_payment_id").map(str::to_owned),
-            charge_id: i.s("charge_id").map(str::to_owned),
-            refund_attempt: i.n("refund_attempt").unwrap_or(0),
-            refund_bank_id: i.n("refund_bank_attempt").zip(i.s("refund_bank_id").map(str::to_owned)),
-            refunded: i.n("refunded_amount").unwrap_or(0),
+            id: i.s(attr::PAYMENT_ID)?.to_owned(),
+            user_id: i.s(attr::USER_ID)?.to_owned(),
+            kind: i.s(attr::KIND).and_then(Kind::parse).unwrap_or(Kind::Qr),
+            merchant_id: i.s(attr::MERCHANT_ID)?.to_owned(),
+            merchant_name: i.s(attr::MERCHANT_NAME)?.to_owned(),
+            qr_id: i.s(attr::QR_ID)?.to_owned(),
+            code_kind: if i.s(attr::CODE_KIND)? == "dynamic" { CodeKind::Dynamic } else { CodeKind::Static },
+            amount: i.n(attr::AMOUNT)?,
+            currency: Currency::parse(i.s(attr::CURRENCY)?).ok()?,
+            status: Status::parse(i.s(attr::STATUS)?)?,
+            expires_at: i.n(attr::VALID_UNTIL)?,
+            created_at: i.n(attr::CREATED_AT)?,
+            updated_at: i.n(attr::UPDATED_AT)?,
+            version: i.n(attr::VERSION)?,
+            bank_payment_id: i.s(attr::BANK_PAYMENT_ID).map(str::to_owned),
+            reserved: i.s(attr::LIMIT_DAY).map(str::to_owned).zip(i.s(attr::LIMIT_MONTH).map(str::to_owned)),
+            confirm_claim: i.s(attr::CONFIRM_CLAIM).map(str::to_owned),
+            acquirer_payment_id: i.s(attr::ACQUIRER_PAYMENT_ID).map(str::to_owned),
+            charge_id: i.s(attr::CHARGE_ID).map(str::to_owned),
+            refund_attempt: i.n(attr::REFUND_ATTEMPT).unwrap_or(0),
+            refund_bank_id: i.n(attr::REFUND_BANK_ATTEMPT).zip(i.s(attr::REFUND_BANK_ID).map(str::to_owned)),
+            refunded: i.n(attr::REFUNDED_AMOUNT).unwrap_or(0),
         })
     }
 }
@@ -279,25 +281,25 @@ impl Remit {
         let id = format!("qrp_{}", crate::ids::ulid());
         let status = Status::Created;
         let item = Item::new(keys::user_pk(user_id), keys::qr_payment_sk(&id))
-            .with("payment_id", id.as_str())
-            .with("user_id", user_id)
-            .with("kind", scan.kind.as_str())
-            .with("merchant_id", scan.payee_id)
-            .with("merchant_name", scan.payee_name)
-            .with("qr_id", scan.code_id)
-            .with("code_kind", scan.code_kind.as_str())
-            .with("amount", amount)
-            .with("currency", Currency::NOK.as_str())
-            .with("status", status.as_str())
+            .with(attr::PAYMENT_ID, id.as_str())
+            .with(attr::USER_ID, user_id)
+            .with(attr::KIND, scan.kind.as_str())
+            .with(attr::MERCHANT_ID, scan.payee_id)
+            .with(attr::MERCHANT_NAME, scan.payee_name)
+            .with(attr::QR_ID, scan.code_id)
+            .with(attr::CODE_KIND, scan.code_kind.as_str())
+            .with(attr::AMOUNT, amount)
+            .with(attr::CURRENCY, Currency::NOK.as_str())
+            .with(attr::STATUS, status.as_str())
             // Not `expires_at` (the table's TTL attribute): a payment is never deleted by time.
-            .with("valid_until", expires_at)
-            .with("created_at", now)
-            .with("updated_at", now)
-            .with("version", 1)
-            .with("gsi1pk", keys::payment_id_gsi(&id))
-            .with("gsi1sk", "QRPAY")
-            .with("gsi2pk", keys::qr_payment_status_gsi(status.as_str()))
-            .with("gsi2sk", format!("{now:012}#{id}"));
+            .with(attr::VALID_UNTIL, expires_at)
+            .with(attr::CREATED_AT, now)
+            .with(attr::UPDATED_AT, now)
+            .with(attr::VERSION, 1)
+            .with(attr::GSI1PK, keys::payment_id_gsi(&id))
+            .with(attr::GSI1SK, "QRPAY")
+            .with(attr::GSI2PK, keys::qr_payment_status_gsi(status.as_str()))
+            .with(attr::GSI2SK, status_index::status_sort(now, &id));
         self.table.put(item.clone(), Some(Condition::absent())).await?;
         QrPayment::from_item(&item).ok_or(RemitError::NotFound)
     }
@@ -331,17 +333,16 @@ impl Remit {
         extra: Vec<(&str, crate::table::Value)>,
     ) -> Result<(Update, Status), RemitError> {
         let to = transition(p.status, event).map_err(|_| RemitError::IllegalState(p.status.as_str()))?;
-        let now = self.now();
-        let mut u = Update::new(p.key())
-            .set("status", to.as_str())
-            .set("updated_at", now)
-            .set("gsi2pk", keys::qr_payment_status_gsi(to.as_str()))
-            .set("gsi2sk", format!("{now:012}#{}", p.id))
-            .add("version", 1)
-            .when(Condition::eq("status", p.status.as_str()).and(Condition::eq("version", p.version)));
-        for (k, v) in extra {
-            u.set.insert(k.to_owned(), v);
-        }
+        let step = StatusStep {
+            key: p.key(),
+            id: &p.id,
+            index: keys::qr_payment_status_gsi(to.as_str()),
+            from: p.status.as_str(),
+            to: to.as_str(),
+            version: p.version,
+            now: self.now(),
+        };
+        let u = step.update(extra);
         Ok((u, to))
     }
 
@@ -375,8 +376,8 @@ impl Remit {
         // (the payer is not told why: tipping-off). A decline releases what this claim took.
         let check = self.qr_precheck(&p).await?;
         if check.outcome >= drop_domain::aml::Outcome::BlockAndReview {
-            let (mut u, _) = self.qr_step(&p, Event::Cancel, vec![("failure_reason", "declined".into())])?;
-            u.condition = u.condition.map(|c| c.and(Condition::eq("confirm_claim", claim.as_str())));
+            let (mut u, _) = self.qr_step(&p, Event::Cancel, vec![(attr::FAILURE_REASON, "declined".into())])?;
+            u.condition = u.condition.map(|c| c.and(Condition::eq(attr::CONFIRM_CLAIM, claim.as_str())));
             let mut ops = vec![TxOp::Update(u)];
             ops.extend(self.qr_unclaim(&p));
             ops.extend(check.ops);
@@ -429,7 +430,7 @@ impl Remit {
             Err(e) => return Err(provider_err(e)),
         };
         let key = p.key();
-        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, "debtor"), &order.debtor_bban).await?;
+        let debtor = self.crypto.encrypt_str(aad(&key.pk, &key.sk, attr::DEBTOR), &order.debtor_bban).await?;
         let (u, to) = self.qr_step(
             &p,
             Event::Confirm,
@@ -460,13 +461,13 @@ impl Remit {
         let key = p.key();
         let (day, month) = limits::periods(self.clock.now());
         let mut claimed = Update::new(key.clone())
-            .set("confirm_claim", claim)
-            .set("limit_day", day.as_str())
-            .set("limit_month", month.as_str())
+            .set(attr::CONFIRM_CLAIM, claim)
+            .set(attr::LIMIT_DAY, day.as_str())
+            .set(attr::LIMIT_MONTH, month.as_str())
             .when(
-                Condition::eq("status", Status::Created.as_str())
-                    .and(Condition::eq("version", p.version))
-                    .and(Condition::NotExists("confirm_claim".into())),
+                Condition::eq(attr::STATUS, Status::Created.as_str())
+                    .and(Condition::eq(attr::VERSION, p.version))
+                    .and(Condition::NotExists(attr::CONFIRM_CLAIM.into())),
             );
         // In the merchant's sales from its confirmation (a scan alone shows nowhere: anyone can
         // scan a static code).
@@ -475,7 +476,7 @@ impl Remit {
             Kind::P2p => keys::payments_received_gsi(&p.merchant_id),
             _ => keys::merchant_payments_gsi(&p.merchant_id),
         };
-        claimed = claimed.set("gsi3pk", listed_at).set("gsi3sk", format!("{:012}#{}", p.created_at, p.id));
+        claimed = claimed.set(attr::GSI3PK, listed_at).set(attr::GSI3SK, format!("{:012}#{}", p.created_at, p.id));
         let mut ops = vec![TxOp::Update(claimed)];
         // The payee still takes payments: an active merchant, or (p2p) an active person.
         ops.push(match p.kind {
@@ -483,18 +484,19 @@ impl Remit {
             // payee cannot be paid).
             Kind::P2p => TxOp::ConditionCheck {
                 key: Key::new(keys::user_pk(&p.merchant_id), keys::PROFILE_SK),
-                condition: Condition::eq("status", "active").and(Condition::NotExists(crate::holds::HOLD_ATTR.into())),
+                condition: Condition::eq(attr::STATUS, "active")
+                    .and(Condition::NotExists(crate::holds::HOLD_ATTR.into())),
             },
             _ => TxOp::ConditionCheck {
                 key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),
-                condition: Condition::eq("status", MerchantStatus::Active.as_str()),
+                condition: Condition::eq(attr::STATUS, MerchantStatus::Active.as_str()),
             },
         });
         if let Some(single) = single_use(p) {
             ops.push(TxOp::Update(
                 Update::new(single)
-                    .set("claimed_by", p.id.as_str())
-                    .when(Condition::eq("status", "active").and(Condition::NotExists("claimed_by".into()))),
+                    .set(attr::CLAIMED_BY, p.id.as_str())
+                    .when(Condition::eq(attr::STATUS, "active").and(Condition::NotExists(attr::CLAIMED_BY.into()))),
             ));
         }
         ops.extend(limits::reserve(&p.user_id, p.amount, &day, &month, self.limits));
@@ -531,7 +533,7 @@ impl Remit {
         }
         if let Some(single) = single_use(p).filter(|_| p.reserved.is_some()) {
             ops.push(TxOp::Update(
-                Update::new(single).remove("claimed_by").when(Condition::eq("claimed_by", p.id.as_str())),
+                Update::new(single).remove(attr::CLAIMED_BY).when(Condition::eq(attr::CLAIMED_BY, p.id.as_str())),
             ));
         }
         ops
@@ -541,12 +543,12 @@ impl Remit {
     /// `created` and unclaimed again, the limits and the code released.
     async fn qr_release(&self, p: &QrPayment, claim: &str) -> Result<(), RemitError> {
         let u = Update::new(p.key())
-            .remove("confirm_claim")
-            .remove("limit_day")
-            .remove("limit_month")
-            .remove("gsi3pk")
-            .remove("gsi3sk")
-            .when(Condition::eq("status", Status::Created.as_str()).and(Condition::eq("confirm_claim", claim)));
+            .remove(attr::CONFIRM_CLAIM)
+            .remove(attr::LIMIT_DAY)
+            .remove(attr::LIMIT_MONTH)
+            .remove(attr::GSI3PK)
+            .remove(attr::GSI3SK)
+            .when(Condition::eq(attr::STATUS, Status::Created.as_str()).and(Condition::eq(attr::CONFIRM_CLAIM, claim)));
         let mut ops = vec![TxOp::Update(u)];
         ops.extend(self.qr_unclaim(p));
         self.apply(ops).await
@@ -557,8 +559,8 @@ impl Remit {
         let (mut u, _) = self.qr_step(p, Event::Expire, vec![])?;
         // Claiming does not change the version: the claim this copy saw must still be the one.
         let claimed = match &p.confirm_claim {
-            Some(c) => Condition::eq("confirm_claim", c.as_str()),
-            None => Condition::NotExists("confirm_claim".into()),
+            Some(c) => Condition::eq(attr::CONFIRM_CLAIM, c.as_str()),
+            None => Condition::NotExists(attr::CONFIRM_CLAIM.into()),
         };
         u.condition = u.condition.map(|c| c.and(claimed));
         let mut ops = vec![TxOp::Update(u)];

@@ -22,10 +22,12 @@ use super::payments::{provider_err, Remit};
 use super::ports::{classify, BankPaymentState};
 use super::qr::QrPayment;
 use super::reconcile::QrReconciled;
+use super::status_index;
 use super::RemitError;
-use crate::table::{Condition, Query, TxOp, Update};
+use crate::table::{Condition, TxOp, Update};
 use drop_domain::event::catalogue::{DomainEvent, QrPaymentChanged};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::qr_payment::{Event, Status};
 use drop_domain::payment::Kind;
 use drop_domain::Currency;
@@ -76,7 +78,7 @@ impl Remit {
         let mut ops = Vec::new();
         match (p.status, state) {
             (Status::PendingAuthorisation | Status::Authorised, BankPaymentState::Authorised) if settled(status) => {
-                let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                let (u, to) = self.qr_step(p, Event::BankSettled, vec![(attr::BANK_STATUS, status.into())])?;
                 let mut postings = Vec::new();
                 if p.status == Status::PendingAuthorisation {
                     postings.push(received());
@@ -95,16 +97,16 @@ impl Remit {
                 if let Some(single) = super::qr::single_use(p) {
                     ops.push(TxOp::Update(
                         Update::new(single)
-                            .set("status", "paid")
-                            .set("paid_by", p.id.as_str())
-                            .set("paid_amount", p.amount)
-                            .set("paid_at", self.now())
-                            .when(Condition::eq("claimed_by", p.id.as_str())),
+                            .set(attr::STATUS, "paid")
+                            .set(attr::PAID_BY, p.id.as_str())
+                            .set(attr::PAID_AMOUNT, p.amount)
+                            .set(attr::PAID_AT, self.now())
+                            .when(Condition::eq(attr::CLAIMED_BY, p.id.as_str())),
                     ));
                 }
             }
             (Status::PendingAuthorisation, BankPaymentState::Authorised) => {
-                let (u, to) = self.qr_step(p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
+                let (u, to) = self.qr_step(p, Event::BankAuthorised, vec![(attr::BANK_STATUS, status.into())])?;
                 ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
                 if through_drop {
                     ops.extend(ledger::ops(&[received()], &at));
@@ -114,7 +116,7 @@ impl Remit {
                 let (u, to) = self.qr_step(
                     p,
                     Event::BankRejected,
-                    vec![("bank_status", status.into()), ("failure_reason", format!("bank {status}").into())],
+                    vec![(attr::BANK_STATUS, status.into()), (attr::FAILURE_REASON, format!("bank {status}").into())],
                 )?;
                 ops.extend([TxOp::Update(u), self.qr_event(p, to)]);
                 if p.status == Status::Authorised && through_drop {
@@ -131,22 +133,25 @@ impl Remit {
                 // The requester got the money after all (it never passed through Drop): the payment
                 // is completed and the request paid, unless another payment took it meanwhile
                 // (then it was paid twice: operations settle it between the two people).
-                let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                let (u, to) = self.qr_step(p, Event::BankSettled, vec![(attr::BANK_STATUS, status.into())])?;
                 let mut ops = vec![TxOp::Update(u), self.qr_event(p, to)];
                 if let Some(single) = super::qr::single_use(p) {
                     ops.push(TxOp::Update(
                         Update::new(single)
-                            .set("status", "paid")
-                            .set("claimed_by", p.id.as_str())
-                            .set("paid_by", p.id.as_str())
-                            .set("paid_amount", p.amount)
-                            .set("paid_at", self.now())
-                            .when(Condition::eq("status", "active").and(Condition::NotExists("claimed_by".into()))),
+                            .set(attr::STATUS, "paid")
+                            .set(attr::CLAIMED_BY, p.id.as_str())
+                            .set(attr::PAID_BY, p.id.as_str())
+                            .set(attr::PAID_AMOUNT, p.amount)
+                            .set(attr::PAID_AT, self.now())
+                            .when(
+                                Condition::eq(attr::STATUS, "active")
+                                    .and(Condition::NotExists(attr::CLAIMED_BY.into())),
+                            ),
                     ));
                 }
                 if self.apply(ops).await.is_err() {
                     tracing::error!(payment = %p.id, "a request settled late was paid by another payment meanwhile: paid twice");
-                    let (u, to) = self.qr_step(p, Event::BankSettled, vec![("bank_status", status.into())])?;
+                    let (u, to) = self.qr_step(p, Event::BankSettled, vec![(attr::BANK_STATUS, status.into())])?;
                     self.apply(vec![TxOp::Update(u), self.qr_event(p, to)]).await?;
                 }
                 return Ok(());
@@ -181,25 +186,8 @@ impl Remit {
         to: i64,
         max: usize,
     ) -> Result<Vec<QrPayment>, RemitError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .table
-                .query(
-                    Query::partition(keys::qr_payment_status_gsi(status.as_str()))
-                        .on_index("gsi2")
-                        .between(format!("{:012}", from.max(0)), format!("{to:012}~"))
-                        .limit(100)
-                        .after(cursor),
-                )
-                .await?;
-            out.extend(page.items.iter().filter_map(QrPayment::from_item));
-            match page.cursor {
-                Some(c) if out.len() < max => cursor = Some(c),
-                _ => return Ok(out),
-            }
-        }
+        let index = keys::qr_payment_status_gsi(status.as_str());
+        status_index::in_range(self.table.as_ref(), index, from, to, max, QrPayment::from_item).await
     }
 
     /// Scans never confirmed expire; payments at the bank are re-read; one still waiting for

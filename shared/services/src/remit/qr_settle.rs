@@ -15,6 +15,7 @@ use super::qr_bank::merchant_account;
 use super::RemitError;
 use crate::digest::{ct_eq, sha256_hex};
 use crate::table::{Condition, TableError, TxOp, Update};
+use drop_domain::keys::attr;
 use drop_domain::lifecycle::qr_payment::Status;
 use drop_domain::{Currency, Secret};
 use std::sync::Arc;
@@ -71,10 +72,10 @@ impl Remit {
                 };
                 let id = acquirer.create_payment(&order).await.map_err(provider_err)?;
                 let kept = Update::new(p.key())
-                    .set("acquirer", acquirer.name())
-                    .set("acquirer_payment_id", id.as_str())
-                    .set("webhook_secret_hash", sha256_hex(secret.expose().as_bytes()))
-                    .when(Condition::NotExists("acquirer_payment_id".into()));
+                    .set(attr::ACQUIRER, acquirer.name())
+                    .set(attr::ACQUIRER_PAYMENT_ID, id.as_str())
+                    .set(attr::WEBHOOK_SECRET_HASH, sha256_hex(secret.expose().as_bytes()))
+                    .when(Condition::NotExists(attr::ACQUIRER_PAYMENT_ID.into()));
                 match self.table.update(kept).await {
                     Ok(_) => id,
                     // Another delivery created one first: charge that one (this one is never charged).
@@ -98,10 +99,9 @@ impl Remit {
 
     /// The charge recorded on the payment, with its posting (once: both are conditional).
     fn qr_charge_ops(&self, p: &QrPayment, acquirer: &str, charge_id: &str) -> Vec<TxOp> {
-        let u = Update::new(p.key())
-            .set("charge_id", charge_id)
-            .set("charged_at", self.now())
-            .when(Condition::eq("status", Status::Completed.as_str()).and(Condition::NotExists("charge_id".into())));
+        let u = Update::new(p.key()).set(attr::CHARGE_ID, charge_id).set("charged_at", self.now()).when(
+            Condition::eq(attr::STATUS, Status::Completed.as_str()).and(Condition::NotExists(attr::CHARGE_ID.into())),
+        );
         let posting = Posting {
             debit: merchant_account(&p.merchant_id),
             credit: acquirer_account(acquirer),
@@ -129,7 +129,7 @@ impl Remit {
 
     /// Whether the payment's charge is recorded (read from the item itself, not an index).
     async fn qr_charge_recorded(&self, p: &QrPayment) -> Result<bool, RemitError> {
-        Ok(self.table.get(&p.key()).await?.is_some_and(|i| i.s("charge_id").is_some()))
+        Ok(self.table.get(&p.key()).await?.is_some_and(|i| i.s(attr::CHARGE_ID).is_some()))
     }
 
     /// The acquirer's webhook for a charge of the QR payment `payment_ref` (from the webhook's
@@ -147,7 +147,7 @@ impl Remit {
             true => self.table.query(super::qr::by_id(payment_ref)).await?.items.into_iter().next(),
             false => None,
         };
-        let expected = item.as_ref().and_then(|i| i.s("webhook_secret_hash")).map(str::to_owned);
+        let expected = item.as_ref().and_then(|i| i.s(attr::WEBHOOK_SECRET_HASH)).map(str::to_owned);
         let given = sha256_hex(authorization.as_bytes());
         let p = item.as_ref().and_then(QrPayment::from_item);
         let (Some(p), Some(expected)) = (p, expected) else { return Err(RemitError::NotFound) };

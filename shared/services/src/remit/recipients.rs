@@ -8,6 +8,7 @@ use crate::crypto::aad;
 use crate::crypto::Crypto;
 use crate::table::{Condition, Item, Key, Query, Table};
 use drop_domain::bank_account;
+use drop_domain::keys::attr;
 use drop_domain::{Currency, Secret};
 
 pub const SUPPORTED: [&str; 8] = ["EUR", "USD", "GBP", "SEK", "DKK", "PLN", "PHP", "INR"];
@@ -120,25 +121,25 @@ pub async fn create(
     let pk = drop_domain::keys::user_pk(user_id);
     let sk = sk(&id);
     let mut item = Item::new(&pk, &sk)
-        .with("country", country.clone())
-        .with("currency", currency.as_str())
-        .with("created_at", now)
-        .with("gsi3pk", SCREEN_PARTITION)
-        .with("gsi3sk", format!("{user_id}#{id}"));
-    item.set("name", crypto.encrypt(aad(&pk, &sk, "name"), name.as_bytes()).await?);
+        .with(attr::COUNTRY, country.clone())
+        .with(attr::CURRENCY, currency.as_str())
+        .with(attr::CREATED_AT, now)
+        .with(attr::GSI3PK, SCREEN_PARTITION)
+        .with(attr::GSI3SK, format!("{user_id}#{id}"));
+    item.set(attr::NAME, crypto.encrypt(aad(&pk, &sk, attr::NAME), name.as_bytes()).await?);
     let shown = iban.clone().or(account.clone()).unwrap_or_default();
     if let Some(i) = &iban {
-        item.set("iban", crypto.encrypt(aad(&pk, &sk, "iban"), i.as_bytes()).await?);
+        item.set(attr::IBAN, crypto.encrypt(aad(&pk, &sk, attr::IBAN), i.as_bytes()).await?);
     }
     if let Some(a) = &account {
-        item.set("account_number", crypto.encrypt(aad(&pk, &sk, "account_number"), a.as_bytes()).await?);
+        item.set(attr::ACCOUNT_NUMBER, crypto.encrypt(aad(&pk, &sk, attr::ACCOUNT_NUMBER), a.as_bytes()).await?);
     }
     table.put(item, Some(Condition::absent())).await?;
     Ok(RecipientView { id, name, country, currency: currency.as_str().to_owned(), account: mask(&shown) })
 }
 
 async fn dec(crypto: &Crypto, item: &Item, attr: &str) -> Result<Option<Secret<String>>, RemitError> {
-    let (pk, sk) = (item.s("pk").unwrap_or_default(), item.s("sk").unwrap_or_default());
+    let (pk, sk) = (item.s(attr::PK).unwrap_or_default(), item.s(attr::SK).unwrap_or_default());
     match item.s(attr) {
         Some(ct) => Ok(Some(crypto.decrypt_str(aad(pk, sk, attr), ct).await?)),
         None => Ok(None),
@@ -148,8 +149,8 @@ async fn dec(crypto: &Crypto, item: &Item, attr: &str) -> Result<Option<Secret<S
 async fn beneficiary_of(crypto: &Crypto, item: &Item) -> Result<Beneficiary, RemitError> {
     Ok(Beneficiary {
         name: dec(crypto, item, "name").await?.ok_or(RemitError::NotFound)?,
-        country: item.s("country").unwrap_or_default().to_owned(),
-        currency: Currency::parse(item.s("currency").unwrap_or_default()).map_err(|_| RemitError::NotFound)?,
+        country: item.s(attr::COUNTRY).unwrap_or_default().to_owned(),
+        currency: Currency::parse(item.s(attr::CURRENCY).unwrap_or_default()).map_err(|_| RemitError::NotFound)?,
         iban: dec(crypto, item, "iban").await?,
         account_number: dec(crypto, item, "account_number").await?,
     })
@@ -178,7 +179,7 @@ pub async fn list(table: &dyn Table, crypto: &Crypto, user_id: &str) -> Result<V
         let b = beneficiary_of(crypto, item).await?;
         let shown = b.iban.as_ref().or(b.account_number.as_ref()).map(|s| s.expose().clone()).unwrap_or_default();
         out.push(RecipientView {
-            id: item.s("sk").unwrap_or_default().trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX).to_owned(),
+            id: item.s(attr::SK).unwrap_or_default().trim_start_matches(drop_domain::keys::RECIPIENT_PREFIX).to_owned(),
             name: b.name.expose().clone(),
             country: b.country,
             currency: b.currency.as_str().to_owned(),
@@ -211,7 +212,7 @@ pub async fn delete(table: &dyn Table, user_id: &str, id: &str) -> Result<(), Re
         let busy = page
             .items
             .iter()
-            .any(|i| i.s("recipient_id") == Some(id) && i.s("status").is_some_and(|s| IN_FLIGHT.contains(&s)));
+            .any(|i| i.s(attr::RECIPIENT_ID) == Some(id) && i.s(attr::STATUS).is_some_and(|s| IN_FLIGHT.contains(&s)));
         if busy {
             return Err(RemitError::RecipientInUse);
         }

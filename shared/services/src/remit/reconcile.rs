@@ -4,8 +4,8 @@
 //! without a refund.
 
 use super::payments::{Payment, Remit};
+use super::status_index;
 use super::RemitError;
-use crate::table::Query;
 use drop_domain::payment::Status;
 
 /// How long cancelled payments are re-checked at the bank.
@@ -60,26 +60,8 @@ impl Remit {
         to: i64,
         max: usize,
     ) -> Result<Vec<Payment>, RemitError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            // Sort keys are `<updated_at>#<id>`: `~` sorts after `#`, so the last second is included.
-            let page = self
-                .table
-                .query(
-                    Query::partition(drop_domain::keys::payment_status_gsi(status.as_str()))
-                        .on_index("gsi2")
-                        .between(format!("{:012}", from.max(0)), format!("{to:012}~"))
-                        .limit(100)
-                        .after(cursor),
-                )
-                .await?;
-            out.extend(page.items.iter().filter_map(Payment::from_item));
-            match page.cursor {
-                Some(c) if out.len() < max => cursor = Some(c),
-                _ => return Ok(out),
-            }
-        }
+        let index = drop_domain::keys::payment_status_gsi(status.as_str());
+        status_index::in_range(self.table.as_ref(), index, from, to, max, Payment::from_item).await
     }
 
     /// Payments resting longer than `stale_secs` in a state with a next step are moved on;

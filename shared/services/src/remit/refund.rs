@@ -7,14 +7,15 @@
 //! (customer → safeguarding) is written when the bank settles the transfer; a rejected transfer
 //! puts the payment back to `failed` and reconciliation starts the next attempt.
 
-use super::ledger::{self, Posting};
-use super::payments::{provider_err, Payment, Remit};
-use super::ports::{refund_state, BankPaymentState, RefundOrder};
+use super::ledger;
+use super::payments::{Payment, Remit};
+use super::ports::BankPaymentState;
+use super::refund_transfer::{paid_back, Progress, Transfer};
 use super::{accounts, RemitError};
-use crate::crypto::aad;
-use crate::table::{Condition, TxOp, Update};
+use crate::table::TxOp;
+use drop_domain::keys::attr;
 use drop_domain::payment::{Event, Status};
-use drop_domain::{Currency, Secret};
+use drop_domain::Secret;
 
 /// After this many rejected refunds the payment stays `failed` for operations (the invariant
 /// checker reports it).
@@ -44,7 +45,7 @@ impl Remit {
         if attempt > MAX_REFUND_ATTEMPTS {
             return Err(RemitError::Bank(format!("{} refund attempts rejected", p.refund_attempt)));
         }
-        let (u, to) = self.step(&p, Event::RefundStarted, vec![("refund_attempt", attempt.into())])?;
+        let (u, to) = self.step(&p, Event::RefundStarted, vec![(attr::REFUND_ATTEMPT, attempt.into())])?;
         self.apply(vec![TxOp::Update(u), self.event(&p, to)]).await?;
         // The payment as just written (not re-read: an index read may still show the old one,
         // and an old attempt number would send a second transfer under another key).
@@ -53,47 +54,38 @@ impl Remit {
         self.find(payment_id).await
     }
 
+    fn transfer<'a>(&self, p: &'a Payment) -> Transfer<'a> {
+        Transfer {
+            key: p.key(),
+            id: &p.id,
+            sending: Status::Refunding.as_str(),
+            attempt: p.refund_attempt,
+            bank_id: p.refund_bank_id.as_ref(),
+            amount: p.source_amount,
+            end_to_end_id: format!("R{}{}", p.refund_attempt, p.id.trim_start_matches("pay_")),
+            remittance: format!("Drop refund {}", p.id),
+        }
+    }
+
     /// Sends the transfer of the current attempt (again, after a crash: the key makes it once).
     /// A refusal (or no account to refund to) ends the attempt: back to `failed`, counted.
     async fn submit_refund(&self, p: &Payment) -> Result<(), RemitError> {
-        let attempt = p.refund_attempt;
         let creditor = match self.refund_account(p).await {
             Ok(c) => c,
             Err(RemitError::NotFound) => return self.refund_rejected(p, "no account to refund to").await,
             Err(e) => return Err(e),
         };
-        let order = RefundOrder {
-            end_to_end_id: format!("R{attempt}{}", p.id.trim_start_matches("pay_")).chars().take(35).collect(),
-            debtor_bban: self.bank()?.safeguarding.clone(),
-            creditor,
-            creditor_name: "Drop customer".into(),
-            amount: p.source_amount,
-            currency: Currency::NOK,
-            remittance: format!("Drop refund {}", p.id),
-        };
-        let bank_id = match self.bank()?.refunds.refund(&order, &refund_key(&p.id, attempt)).await {
-            Ok(id) => id,
-            Err(super::ports::ProviderError::Rejected(reason)) => return self.refund_rejected(p, &reason).await,
-            Err(e) => return Err(provider_err(e)),
-        };
-        let u = Update::new(p.key())
-            .set("refund_bank_id", bank_id)
-            .set("refund_bank_attempt", attempt)
-            .when(Condition::eq("status", Status::Refunding.as_str()).and(Condition::eq("refund_attempt", attempt)));
-        match self.table.update(u).await {
+        match self.transfer_send(&self.transfer(p), creditor).await? {
             Ok(_) => Ok(()),
-            Err(e) if e.is_condition_failed() => Err(RemitError::IllegalState("changed meanwhile")),
-            Err(e) => Err(e.into()),
+            Err(reason) => self.refund_rejected(p, &reason).await,
         }
     }
 
     /// The account the payment was paid from (stored with the payment at confirm; the linked
     /// account for payments from before that).
     async fn refund_account(&self, p: &Payment) -> Result<Secret<String>, RemitError> {
-        let item = self.table.get(&p.key()).await?.ok_or(RemitError::NotFound)?;
-        if let Some(ct) = item.s("debtor") {
-            let key = p.key();
-            return Ok(self.crypto.decrypt_str(aad(&key.pk, &key.sk, "debtor"), ct).await?);
+        if let Some(debtor) = self.stored_debtor(&p.key()).await? {
+            return Ok(debtor);
         }
         let account = p.account_id.as_deref().ok_or(RemitError::NotFound)?;
         accounts::debtor(self.table.as_ref(), &self.crypto, &p.user_id, account).await
@@ -105,28 +97,17 @@ impl Remit {
         if p.status != Status::Refunding {
             return Ok(());
         }
-        let bank_id = match &p.refund_bank_id {
-            Some((attempt, id)) if *attempt == p.refund_attempt => id.clone(),
-            _ => return self.submit_refund(p).await,
-        };
-        let status = self.bank()?.refunds.refund_status(&bank_id).await.map_err(provider_err)?;
-        match refund_state(&status) {
-            BankPaymentState::Pending => Ok(()),
-            BankPaymentState::Authorised => {
-                let (u, to) = self.step(p, Event::RefundSettled, vec![("refund_status", status.into())])?;
-                let posting = Posting {
-                    debit: ledger::customer(&p.user_id),
-                    credit: ledger::safeguarding(),
-                    amount: p.source_amount,
-                    currency: Currency::NOK,
-                    reference: p.id.clone(),
-                    kind: "refund",
-                };
+        match self.transfer_progress(&self.transfer(p)).await? {
+            Progress::Unsent => self.submit_refund(p).await,
+            Progress::Pending => Ok(()),
+            Progress::Settled(status) => {
+                let (u, to) = self.step(p, Event::RefundSettled, vec![(attr::REFUND_STATUS, status.into())])?;
                 let mut ops = vec![TxOp::Update(u), self.event(p, to)];
+                let posting = paid_back(&p.user_id, p.source_amount, &p.id);
                 ops.extend(ledger::ops(&[posting], &drop_domain::time::rfc3339(self.clock.now())));
                 self.apply(ops).await
             }
-            BankPaymentState::Failed => self.refund_rejected(p, &status).await,
+            Progress::Rejected(status) => self.refund_rejected(p, &status).await,
         }
     }
 
@@ -134,7 +115,7 @@ impl Remit {
     /// (up to [`MAX_REFUND_ATTEMPTS`]; after that the invariant checker reports the payment).
     async fn refund_rejected(&self, p: &Payment, why: &str) -> Result<(), RemitError> {
         tracing::warn!(payment = %p.id, attempt = p.refund_attempt, why, "refund rejected");
-        let (u, to) = self.step(p, Event::RefundRejected, vec![("refund_status", why.to_owned().into())])?;
+        let (u, to) = self.step(p, Event::RefundRejected, vec![(attr::REFUND_STATUS, why.to_owned().into())])?;
         self.apply(vec![TxOp::Update(u), self.event(p, to)]).await
     }
 }

@@ -9,6 +9,7 @@ use super::{accounts, RemitError};
 use crate::crypto::{aad, Crypto};
 use crate::table::{Condition, Item, Key, Query, Table};
 use drop_domain::keys;
+use drop_domain::keys::attr;
 use drop_domain::qr::drop::{self as profile, Code, Payee};
 use drop_domain::Secret;
 
@@ -51,28 +52,30 @@ pub fn key(user_id: &str, request_id: &str) -> Key {
 
 /// A stored request, its payload and message decrypted.
 pub async fn read(crypto: &Crypto, i: &Item) -> Result<Option<PaymentRequest>, RemitError> {
-    let (Some(pk), Some(sk)) = (i.s("pk"), i.s("sk")) else { return Ok(None) };
+    let (Some(pk), Some(sk)) = (i.s(attr::PK), i.s(attr::SK)) else { return Ok(None) };
     let (Some(id), Some(user_id), Some(account_id), Some(ct)) =
-        (i.s("request_id"), i.s("user_id"), i.s("account_id"), i.s("payload"))
+        (i.s(attr::REQUEST_ID), i.s(attr::USER_ID), i.s(attr::ACCOUNT_ID), i.s(attr::PAYLOAD))
     else {
         return Ok(None);
     };
-    let payload = crypto.decrypt_str(aad(pk, sk, "payload"), ct).await?.expose().clone();
-    let message = match i.s("message") {
-        Some(ct) => Some(crypto.decrypt_str(aad(pk, sk, "message"), ct).await?.expose().clone()),
+    let payload = crypto.decrypt_str(aad(pk, sk, attr::PAYLOAD), ct).await?.expose().clone();
+    let message = match i.s(attr::MESSAGE) {
+        Some(ct) => Some(crypto.decrypt_str(aad(pk, sk, attr::MESSAGE), ct).await?.expose().clone()),
         None => None,
     };
-    let (Some(valid_until), Some(created_at)) = (i.n("valid_until"), i.n("created_at")) else { return Ok(None) };
+    let (Some(valid_until), Some(created_at)) = (i.n(attr::VALID_UNTIL), i.n(attr::CREATED_AT)) else {
+        return Ok(None);
+    };
     Ok(Some(PaymentRequest {
         id: id.to_owned(),
         user_id: user_id.to_owned(),
         account_id: account_id.to_owned(),
-        amount: i.n("amount"),
+        amount: i.n(attr::AMOUNT),
         message,
         payload,
-        status: i.s("status").unwrap_or("active").to_owned(),
-        claimed_by: i.s("claimed_by").map(str::to_owned),
-        paid: i.s("paid_by").map(str::to_owned).zip(i.n("paid_amount")),
+        status: i.s(attr::STATUS).unwrap_or("active").to_owned(),
+        claimed_by: i.s(attr::CLAIMED_BY).map(str::to_owned),
+        paid: i.s(attr::PAID_BY).map(str::to_owned).zip(i.n(attr::PAID_AMOUNT)),
         valid_until,
         created_at,
     }))
@@ -127,22 +130,24 @@ pub async fn create(
     let payload = profile::encode(&code).map_err(|_| RemitError::Invalid("name"))?;
     let k = key(ask.user_id, &id);
     let mut item = Item::new(&k.pk, &k.sk)
-        .with("request_id", id.as_str())
-        .with("user_id", ask.user_id)
-        .with("account_id", ask.account_id)
-        .with("status", "active")
-        .with("valid_until", now + ttl)
-        .with("created_at", now)
-        .with("gsi1pk", keys::payment_id_gsi(&id))
-        .with("gsi1sk", "PAYREQ");
-    let sealed = crypto.encrypt_str(aad(&k.pk, &k.sk, "payload"), &Secret::new(payload.clone())).await?;
-    item = item.with("payload", sealed);
+        .with(attr::REQUEST_ID, id.as_str())
+        .with(attr::USER_ID, ask.user_id)
+        .with(attr::ACCOUNT_ID, ask.account_id)
+        .with(attr::STATUS, "active")
+        .with(attr::VALID_UNTIL, now + ttl)
+        .with(attr::CREATED_AT, now)
+        .with(attr::GSI1PK, keys::payment_id_gsi(&id))
+        .with(attr::GSI1SK, "PAYREQ");
+    let sealed = crypto.encrypt_str(aad(&k.pk, &k.sk, attr::PAYLOAD), &Secret::new(payload.clone())).await?;
+    item = item.with(attr::PAYLOAD, sealed);
     if let Some(m) = message {
-        item =
-            item.with("message", crypto.encrypt_str(aad(&k.pk, &k.sk, "message"), &Secret::new(m.to_owned())).await?);
+        item = item.with(
+            attr::MESSAGE,
+            crypto.encrypt_str(aad(&k.pk, &k.sk, attr::MESSAGE), &Secret::new(m.to_owned())).await?,
+        );
     }
     if let Some(a) = ask.amount {
-        item = item.with("amount", a);
+        item = item.with(attr::AMOUNT, a);
     }
     table.put(item.clone(), Some(Condition::absent())).await?;
     read(crypto, &item).await?.ok_or(RemitError::NotFound)

@@ -18,6 +18,7 @@ use super::ports::*;
 use super::{recipients, RemitError};
 use crate::table::TxOp;
 use drop_domain::fx::Rate;
+use drop_domain::keys::attr;
 use drop_domain::payment::{Event, Status};
 use drop_domain::Currency;
 
@@ -49,7 +50,7 @@ impl Remit {
                 self.late_funds(p, status, "authorised after the quote expired").await
             }
             (Status::PendingAuthorisation, BankPaymentState::Authorised) => {
-                let (u, to) = self.step(p, Event::BankAuthorised, vec![("bank_status", status.into())])?;
+                let (u, to) = self.step(p, Event::BankAuthorised, vec![(attr::BANK_STATUS, status.into())])?;
                 let received = self.posting(
                     p,
                     ledger::safeguarding(),
@@ -65,7 +66,7 @@ impl Remit {
                 let (u, _) = self.step(
                     p,
                     Event::BankRejected,
-                    vec![("bank_status", status.into()), ("failure_reason", format!("bank {status}").into())],
+                    vec![(attr::BANK_STATUS, status.into()), (attr::FAILURE_REASON, format!("bank {status}").into())],
                 )?;
                 let mut ops = vec![TxOp::Update(u)];
                 ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
@@ -85,7 +86,7 @@ impl Remit {
         let (u, to) = self.step(
             p,
             Event::LateFunds,
-            vec![("bank_status", status.into()), ("failure_reason", reason.to_owned().into())],
+            vec![(attr::BANK_STATUS, status.into()), (attr::FAILURE_REASON, reason.to_owned().into())],
         )?;
         // A payment whose funds were reversed once records them again under their own kind (one
         // posting per kind and reference).
@@ -121,7 +122,7 @@ impl Remit {
         let p = self.load(user_id, payment_id).await?;
         match p.status {
             Status::Quoted => {
-                let (u, _) = self.step(&p, Event::Cancel, vec![("failure_reason", "cancelled".into())])?;
+                let (u, _) = self.step(&p, Event::Cancel, vec![(attr::FAILURE_REASON, "cancelled".into())])?;
                 let mut ops = vec![TxOp::Update(u)];
                 ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
                 self.apply(ops).await?;
@@ -148,7 +149,7 @@ impl Remit {
                 let (u, _) = self.step(
                     p,
                     Event::Cancel,
-                    vec![("bank_status", after.into()), ("failure_reason", reason.to_owned().into())],
+                    vec![(attr::BANK_STATUS, after.into()), (attr::FAILURE_REASON, reason.to_owned().into())],
                 )?;
                 let mut ops = vec![TxOp::Update(u)];
                 ops.extend(limits::release(&p.user_id, p.source_amount, &p.day, &p.month));
@@ -205,7 +206,11 @@ impl Remit {
                 let (u, to) = self.step(
                     &p,
                     Event::PayoutSubmitted,
-                    vec![("transfer_id", transfer_id.into()), ("gsi3pk", xfer.into()), ("gsi3sk", "PAY".into())],
+                    vec![
+                        (attr::TRANSFER_ID, transfer_id.into()),
+                        (attr::GSI3PK, xfer.into()),
+                        (attr::GSI3SK, "PAY".into()),
+                    ],
                 )?;
                 let customer = ledger::customer(&p.user_id);
                 let postings = [
@@ -258,7 +263,7 @@ impl Remit {
         let (u, _) = self.step(
             p,
             Event::BankRejected,
-            vec![("failure_reason", "rejected by the bank before settlement".into())],
+            vec![(attr::FAILURE_REASON, "rejected by the bank before settlement".into())],
         )?;
         let reversed =
             self.posting(p, ledger::customer(&p.user_id), ledger::safeguarding(), p.source_amount, "funds_reversed");
@@ -272,7 +277,8 @@ impl Remit {
     }
 
     async fn submission_rejected(&self, p: &Payment, reason: &str) -> Result<Payment, RemitError> {
-        let (u, to) = self.step(p, Event::SubmissionRejected, vec![("failure_reason", reason.to_owned().into())])?;
+        let (u, to) =
+            self.step(p, Event::SubmissionRejected, vec![(attr::FAILURE_REASON, reason.to_owned().into())])?;
         let mut ops = vec![TxOp::Update(u), self.event(p, to)];
         // Nothing will be sent: the limits are the user's again (every way into `failed` releases
         // them once).
@@ -300,7 +306,7 @@ impl Remit {
             (Status::Completed, PayoutState::Failed) => (Event::PayoutReturned, Some("payout returned")),
             _ => return Ok(Some(p)),
         };
-        let extra = reason.map(|r| vec![("failure_reason", r.into())]).unwrap_or_default();
+        let extra = reason.map(|r| vec![(attr::FAILURE_REASON, r.into())]).unwrap_or_default();
         let (u, to) = self.step(&p, event, extra)?;
         let mut ops = vec![TxOp::Update(u), self.event(&p, to)];
         if to == Status::Failed {
