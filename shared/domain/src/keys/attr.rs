@@ -1,5 +1,5 @@
 //! Attribute names of stored items, written once: a record's mapping to and from its item, its
-//! conditional updates and the PII lists of [`super::kinds::ItemKind::pii`] all name attributes
+//! conditional updates and the PII lists of the item kinds all name attributes
 //! through these constants, so a write and its read cannot drift apart.
 
 // --- on most records -----------------------------------------------------------------------

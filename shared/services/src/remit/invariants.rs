@@ -15,7 +15,7 @@
 
 use super::ledger::{self, Posting};
 use super::payments::{Payment, Remit};
-use super::refund::MAX_REFUND_ATTEMPTS;
+use super::refund_transfer::MAX_REFUND_ATTEMPTS;
 use super::RemitError;
 use drop_domain::payment::{Status, ALL};
 use std::collections::BTreeMap;

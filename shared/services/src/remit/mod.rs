@@ -18,7 +18,7 @@ pub mod qr_settle;
 pub mod recipients;
 pub mod reconcile;
 pub mod refund;
-mod refund_transfer;
+pub mod refund_transfer;
 pub mod requests;
 pub mod settle;
 mod status_index;

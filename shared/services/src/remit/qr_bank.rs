@@ -328,7 +328,7 @@ impl Remit {
                         format!("{} holds {held}, expected {expected}", p.status.as_str()),
                     ));
                 }
-                if p.status == Status::Refunding && p.refund_attempt >= super::refund::MAX_REFUND_ATTEMPTS {
+                if p.status == Status::Refunding && p.refund_attempt >= super::refund_transfer::MAX_REFUND_ATTEMPTS {
                     v.push(violation("funds-have-a-way-out", format!("{} refunds rejected", p.refund_attempt)));
                 }
                 let received =

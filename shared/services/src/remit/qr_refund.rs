@@ -5,7 +5,7 @@
 //! client-funds account to the account they came from, under a key per attempt (a retry after a
 //! crash cannot pay twice). The refund posting (payer → safeguarding) is written when the bank
 //! settles it (`refunded`); a rejected transfer is retried under the next attempt's key, up to
-//! [`super::refund::MAX_REFUND_ATTEMPTS`] (then the invariant checker reports the payment).
+//! [`super::refund_transfer::MAX_REFUND_ATTEMPTS`] (then the invariant checker reports the payment).
 
 use super::ledger::{self, Posting};
 use super::payments::Remit;

@@ -10,23 +10,12 @@
 use super::ledger;
 use super::payments::{Payment, Remit};
 use super::ports::BankPaymentState;
-use super::refund_transfer::{paid_back, Progress, Transfer};
+use super::refund_transfer::{paid_back, Progress, Transfer, MAX_REFUND_ATTEMPTS};
 use super::{accounts, RemitError};
 use crate::table::TxOp;
 use drop_domain::keys::attr;
 use drop_domain::payment::{Event, Status};
 use drop_domain::Secret;
-
-/// After this many rejected refunds the payment stays `failed` for operations (the invariant
-/// checker reports it).
-pub const MAX_REFUND_ATTEMPTS: i64 = 5;
-
-/// The idempotency key of one refund attempt: a UUID (Berlin Group's `X-Request-ID` form) that
-/// depends only on the payment and the attempt.
-pub fn refund_key(payment_id: &str, attempt: i64) -> String {
-    let h = crate::digest::sha256_hex(format!("refund#{payment_id}#{attempt}").as_bytes());
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
-}
 
 impl Remit {
     /// Starts the refund of a failed payment (a no-op for any other status).
@@ -117,17 +106,5 @@ impl Remit {
         tracing::warn!(payment = %p.id, attempt = p.refund_attempt, why, "refund rejected");
         let (u, to) = self.step(p, Event::RefundRejected, vec![(attr::REFUND_STATUS, why.to_owned().into())])?;
         self.apply(vec![TxOp::Update(u), self.event(p, to)]).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn refund_keys_are_uuids_per_attempt() {
-        let a = super::refund_key("pay_01J", 1);
-        assert_eq!(a.len(), 36);
-        assert_eq!(a.matches('-').count(), 4);
-        assert_eq!(a, super::refund_key("pay_01J", 1));
-        assert_ne!(a, super::refund_key("pay_01J", 2));
     }
 }

@@ -2,19 +2,29 @@
 //! payment came from: what remittance refunds, QR late-funds refunds and merchant refunds share.
 //!
 //! Each attempt goes under a key derived from the record and the attempt
-//! ([`super::refund::refund_key`]), so a retry after a crash cannot pay twice; the bank's id is
+//! ([`refund_key`]), so a retry after a crash cannot pay twice; the bank's id is
 //! recorded on the condition that the record is still sending that attempt. The record's own
 //! state machine decides what a settled or rejected transfer means.
 
 use super::ledger::{self, Posting};
 use super::payments::{provider_err, Remit};
 use super::ports::{refund_state, BankPaymentState, ProviderError, RefundOrder};
-use super::refund::{refund_key, MAX_REFUND_ATTEMPTS};
 use super::RemitError;
 use crate::crypto::aad;
 use crate::table::{Condition, Key, Update};
 use drop_domain::keys::attr;
 use drop_domain::{Currency, Secret};
+
+/// After this many rejected refunds the payment stays `failed` for operations (the invariant
+/// checker reports it).
+pub const MAX_REFUND_ATTEMPTS: i64 = 5;
+
+/// The idempotency key of one refund attempt: a UUID (Berlin Group's `X-Request-ID` form) that
+/// depends only on the payment and the attempt.
+pub fn refund_key(payment_id: &str, attempt: i64) -> String {
+    let h = crate::digest::sha256_hex(format!("refund#{payment_id}#{attempt}").as_bytes());
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
 
 /// The record carrying the transfer, as just read.
 pub(super) struct Transfer<'a> {
@@ -134,5 +144,17 @@ pub(super) fn paid_back(user_id: &str, amount: i64, reference: &str) -> Posting 
         currency: Currency::NOK,
         reference: reference.to_owned(),
         kind: "refund",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn refund_keys_are_uuids_per_attempt() {
+        let a = super::refund_key("pay_01J", 1);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+        assert_eq!(a, super::refund_key("pay_01J", 1));
+        assert_ne!(a, super::refund_key("pay_01J", 2));
     }
 }
