@@ -1,5 +1,5 @@
 //! Provider simulators that speak the real wire formats (BankID OIDC, Wise, Thunes, a Berlin Group
-//! PSD2 bank, Nexi Checkout, the sanctions list delivery, Brønnøysund's Enhetsregisteret), each on its own port, started by `drop-local`
+//! PSD2 bank, Nexi Checkout, the sanctions list delivery, Brønnøysund's Enhetsregisteret, Swan), each on its own port, started by `drop-local`
 //! and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
@@ -9,6 +9,7 @@ pub mod brreg;
 pub mod common;
 pub mod lists;
 pub mod nexi;
+pub mod swan;
 pub mod thunes;
 pub mod wise;
 
@@ -91,6 +92,8 @@ pub fn all() -> Vec<Simulator> {
             port: 3107,
             start: |_| (nexi::router(), vec![p("NexiBaseUrl", "http://{addr}/nexi")]),
         },
+        // No function calls Swan yet (issue 13): served so its wire can be tried by hand.
+        Simulator { name: "swan", port: 3108, start: |api| (swan::start(api), vec![]) },
     ]
 }
 

@@ -26,6 +26,7 @@ pub mod screening_list;
 pub mod secrets;
 pub mod subject;
 pub mod table;
+pub mod wallet;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use table::{Table, TableError};

@@ -3,6 +3,7 @@
 //! from the JWKS (re-fetched once on an unknown `kid`), `iss`, `aud`, `azp`, `exp`/`iat` with 60 s
 //! skew, `nonce`, `typ`. Facts: `reference/identity.md` §1.
 
+use super::http::form_encode;
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as B64STD;
 use base64::Engine;
@@ -42,15 +43,6 @@ pub struct BankIdClient {
 
 fn provider(e: impl std::fmt::Display) -> AuthError {
     AuthError::Provider(e.to_string())
-}
-
-/// Characters kept as they are in a form-encoded value (RFC 3986 unreserved).
-const FORM: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, FORM).to_string()
 }
 
 impl BankIdClient {

@@ -78,3 +78,17 @@ pub fn decimal(minor: i64, exponent: u32) -> String {
 pub fn epoch(v: &serde_json::Value) -> Option<i64> {
     v.as_str().and_then(drop_domain::time::parse_rfc3339).map(|t| t.unix_timestamp())
 }
+
+/// Characters kept as they are in a form-encoded value (RFC 3986 unreserved).
+const FORM: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, FORM).to_string()
+}
+
+/// A form body of name/value pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&")
+}

@@ -7,5 +7,6 @@ pub mod brreg;
 pub mod http;
 pub mod lists;
 pub mod nexi;
+pub mod swan;
 pub mod thunes;
 pub mod wise;

@@ -9,12 +9,12 @@
 pub mod documents;
 mod wire;
 
-use super::http::{decimal, shared};
+use super::http::{decimal, form, shared};
 use async_trait::async_trait;
 use drop_domain::Secret;
 use drop_services::remit::ports::ProviderError;
 use drop_services::wallet::ports::{
-    BankingProvider, OpenAccount, Onboarding, SepaOrder, TransactionPage, WalletAccount, WalletPayment,
+    BankingProvider, Onboarding, OpenAccount, SepaOrder, TransactionPage, WalletAccount, WalletPayment,
     WalletTransaction,
 };
 use serde_json::{json, Value};
@@ -54,13 +54,14 @@ impl SwanClient {
                 return Ok(t.clone());
             }
         }
-        let form = [
+        let body = form(&[
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose().as_str()),
-        ];
+        ]);
         let client = shared().map_err(ProviderError::Transient)?;
-        let resp = client.post(&self.token_url).form(&form).send().await.map_err(|_| transient("token"))?;
+        let req = client.post(&self.token_url).header("content-type", "application/x-www-form-urlencoded").body(body);
+        let resp = req.send().await.map_err(|_| transient("token"))?;
         let status = resp.status();
         if !status.is_success() {
             // Drop's credentials: never a refusal of what the user asked.

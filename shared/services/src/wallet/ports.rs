@@ -114,7 +114,10 @@ pub struct SepaOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentState {
     /// The user must consent (SCA) at this URL.
-    ConsentPending { consent_id: String, consent_url: String },
+    ConsentPending {
+        consent_id: String,
+        consent_url: String,
+    },
     Initiated,
     Rejected(String),
 }

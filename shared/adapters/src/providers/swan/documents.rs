@@ -33,7 +33,8 @@ macro_rules! transaction {
     };
 }
 
-pub const TRANSACTION: &str = concat!("query Transaction($id: ID!) {\n  transaction(id: $id) {\n    ", transaction!(), "\n  }\n}");
+pub const TRANSACTION: &str =
+    concat!("query Transaction($id: ID!) {\n  transaction(id: $id) {\n    ", transaction!(), "\n  }\n}");
 
 pub const TRANSACTIONS: &str = concat!(
     "query Transactions($accountId: ID!, $first: Int!, $after: String, $since: String) {\n",

@@ -85,7 +85,9 @@ pub struct Rejected {
 #[derive(Deserialize)]
 #[serde(tag = "__typename")]
 pub enum OnboardingPayload {
-    CreateIndividualAccountHolderOnboardingSuccessPayload { onboarding: Onboarding },
+    CreateIndividualAccountHolderOnboardingSuccessPayload {
+        onboarding: Onboarding,
+    },
     ValidationRejection(Rejected),
     ForbiddenRejection(Rejected),
     #[serde(other)]
@@ -244,9 +246,13 @@ pub struct Consent {
 #[derive(Deserialize)]
 #[serde(tag = "__typename")]
 pub enum PaymentStatusInfo {
-    PaymentConsentPending { consent: Consent },
+    PaymentConsentPending {
+        consent: Consent,
+    },
     PaymentInitiated {},
-    PaymentRejected { reason: String },
+    PaymentRejected {
+        reason: String,
+    },
     #[serde(other)]
     Unknown,
 }
@@ -277,7 +283,9 @@ impl Payment {
 #[derive(Deserialize)]
 #[serde(tag = "__typename")]
 pub enum InitiatePayload {
-    InitiateCreditTransfersSuccessPayload { payment: Payment },
+    InitiateCreditTransfersSuccessPayload {
+        payment: Payment,
+    },
     ValidationRejection(Rejected),
     AccountNotFoundRejection(Rejected),
     ForbiddenRejection(Rejected),

@@ -1,0 +1,3 @@
+//! The euro account (wallet) a user holds at a banking-as-a-service provider.
+
+pub mod ports;
