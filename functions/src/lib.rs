@@ -19,3 +19,4 @@ pub mod remit;
 pub mod rescreen;
 pub mod screening_list;
 pub mod user;
+pub mod wallet;

@@ -56,6 +56,9 @@ use utoipa::OpenApi;
         crate::merchant_sales::payments,
         crate::merchant_sales::payments_csv,
         crate::merchant_refund::refund,
+        crate::wallet::open,
+        crate::wallet::get,
+        crate::wallet::webhook,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),
@@ -64,6 +67,7 @@ use utoipa::OpenApi;
          (name = "recipients", description = "Who money is sent to"),
          (name = "payments", description = "Quotes, confirmation with SCA, history; paying merchants by QR code"),
          (name = "webhooks", description = "Provider callbacks"),
+         (name = "wallet", description = "The euro account (Swan): open it, see its IBAN and balance"),
          (name = "merchants", description = "Businesses taking payments: onboarding from Enhetsregisteret"),
          (name = "admin", description = "Compliance staff"))
 )]

@@ -262,6 +262,36 @@ http!(
     &[Need::Acquirer]
 );
 http!(
+    WEBHOOK_SWAN,
+    "webhook-swan",
+    "POST",
+    "/api/webhooks/swan",
+    Access::Public,
+    Default,
+    crate::wallet::webhook_handler,
+    &[Need::Banking, Need::BankingWebhook, Need::Screening]
+);
+http!(
+    WALLET_OPEN,
+    "wallet-open",
+    "POST",
+    "/api/user/wallet",
+    ANY_ROLE,
+    Default,
+    crate::wallet::open_handler,
+    &[Need::Banking]
+);
+http!(
+    WALLET_GET,
+    "wallet-get",
+    "GET",
+    "/api/user/wallet",
+    ANY_ROLE,
+    Default,
+    crate::wallet::get_handler,
+    &[Need::Banking]
+);
+http!(
     ADMIN_ALERTS,
     "admin-alerts",
     "GET",
@@ -405,6 +435,12 @@ pub static MERCHANT_SETTLEMENT_REPORT: FunctionDef = FunctionDef {
     uses: &[Need::Acquirer],
 };
 
+pub static WALLET_RECONCILIATION: FunctionDef = FunctionDef {
+    name: "wallet-reconciliation",
+    kind: Kind::Schedule { handler: crate::wallet::reconcile_handler },
+    uses: &[Need::Banking, Need::Screening],
+};
+
 pub static LEDGER_INVARIANTS: FunctionDef =
     FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler }, uses: &[] };
 
@@ -462,6 +498,9 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &WEBHOOK_WISE,
     &WEBHOOK_THUNES,
     &WEBHOOK_NEXI,
+    &WEBHOOK_SWAN,
+    &WALLET_OPEN,
+    &WALLET_GET,
     &ADMIN_ALERTS,
     &ADMIN_ALERT_CLOSE,
     &PAYOUT_WORKER,
@@ -470,6 +509,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &PAYMENT_RECONCILIATION,
     &LEDGER_INVARIANTS,
     &MERCHANT_SETTLEMENT_REPORT,
+    &WALLET_RECONCILIATION,
     &SCREENING_RESCREEN,
     &SCREENING_LIST_REFRESH,
     &ADMIN_SCREENING_LIST,

@@ -12,6 +12,8 @@ pub fn values() -> BTreeMap<&'static str, String> {
         ("WiseApiTokenValue", drop_simulators::wise::TOKEN.to_owned()),
         ("ThunesCredentials", thunes.to_string()),
         ("NexiSecretKey", drop_simulators::nexi::SECRET_KEY.to_owned()),
+        ("SwanClientSecret", drop_simulators::swan::CLIENT_SECRET.to_owned()),
+        ("SwanWebhookSecret", drop_simulators::swan::WEBHOOK_SECRET.to_owned()),
         ("ScreeningListAuthorization", format!("Token {}", drop_simulators::lists::TOKEN)),
         // Drop-made: a fresh random value (kept once written; rotated like in AWS).
         ("CursorKey", drop_services::secrets::rotation::generate().expose().clone()),

@@ -221,6 +221,10 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ("ScreeningListResource".to_owned(), drop_simulators::lists::RESOURCE.to_owned()),
         ("BrregBaseUrl".to_owned(), "http://127.0.0.1:3106".to_owned()),
         ("NexiBaseUrl".to_owned(), "http://127.0.0.1:3107/nexi".to_owned()),
+        ("SwanApiUrl".to_owned(), "http://127.0.0.1:3108/swan/sandbox-partner/graphql".to_owned()),
+        ("SwanTokenUrl".to_owned(), "http://127.0.0.1:3108/swan/oauth2/token".to_owned()),
+        ("SwanClientId".to_owned(), drop_simulators::swan::CLIENT_ID.to_owned()),
+        ("WalletEnabled".to_owned(), "true".to_owned()),
     ])
 }
 

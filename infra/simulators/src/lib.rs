@@ -92,8 +92,20 @@ pub fn all() -> Vec<Simulator> {
             port: 3107,
             start: |_| (nexi::router(), vec![p("NexiBaseUrl", "http://{addr}/nexi")]),
         },
-        // No function calls Swan yet (issue 13): served so its wire can be tried by hand.
-        Simulator { name: "swan", port: 3108, start: |api| (swan::start(api), vec![]) },
+        Simulator {
+            name: "swan",
+            port: 3108,
+            start: |api| {
+                let params = vec![
+                    p("SwanApiUrl", "http://{addr}/swan/sandbox-partner/graphql"),
+                    p("SwanTokenUrl", "http://{addr}/swan/oauth2/token"),
+                    p("SwanClientId", swan::CLIENT_ID),
+                    // The local stack offers euro accounts.
+                    p("WalletEnabled", "true"),
+                ];
+                (swan::start(api), params)
+            },
+        },
     ]
 }
 

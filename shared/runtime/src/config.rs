@@ -48,6 +48,10 @@ pub struct Config {
     pub thunes: Option<Thunes>,
     /// [`Need::Acquirer`].
     pub nexi: Option<Nexi>,
+    /// [`Need::Banking`].
+    pub swan: Option<Swan>,
+    /// [`Need::BankingWebhook`]: the secret Swan sends as `x-swan-secret`.
+    pub swan_webhook_secret_id: Option<String>,
     /// NOK minor units (defaults unless [`Need::PaymentLimits`] reads them).
     pub limits_remit: drop_services::remit::limits::Limits,
     /// AML scorecard thresholds ([`Need::Aml`]; AML_DECLINE_AT 0 = never decline).
@@ -120,6 +124,21 @@ pub struct Nexi {
     pub base_url: String,
     /// The secret key (`Authorization` value) in Secrets Manager.
     pub secret_key_id: String,
+}
+
+/// [`Need::Banking`]: Swan, and whether euro accounts are offered here.
+#[derive(Debug, Clone)]
+pub struct Swan {
+    pub api_url: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret_id: String,
+    /// Where the browser comes back to after Swan's onboarding (`<FRONTEND_ORIGIN>/wallet`).
+    pub frontend_origin: String,
+    /// `WALLET_ENABLED` (default false): the per-environment flag.
+    pub enabled: bool,
+    /// ISO 3166 alpha-3 of the accounts' IBANs (`WALLET_COUNTRY`).
+    pub country: &'static str,
 }
 
 /// [`Need::Screening`].
@@ -270,6 +289,25 @@ impl Config {
             false => None,
             true => Some(Nexi { base_url: need("NEXI_BASE_URL")?, secret_key_id: need("NEXI_SECRET_KEY_SECRET_ID")? }),
         };
+        let swan = match has(Need::Banking) {
+            false => None,
+            true => {
+                let country = need("WALLET_COUNTRY")?;
+                let country = drop_services::wallet::COUNTRIES
+                    .into_iter()
+                    .find(|c| *c == country)
+                    .ok_or(ConfigError::Invalid("WALLET_COUNTRY", format!("{country} (FRA|DEU|ESP|NLD|ITA)")))?;
+                Some(Swan {
+                    api_url: need("SWAN_API_URL")?,
+                    token_url: need("SWAN_OAUTH_URL")?,
+                    client_id: need("SWAN_CLIENT_ID")?,
+                    client_secret_id: need("SWAN_CLIENT_SECRET_ID")?,
+                    frontend_origin: origin("FRONTEND_ORIGIN")?,
+                    enabled: flag("WALLET_ENABLED", false)?,
+                    country,
+                })
+            }
+        };
         let screening = match has(Need::Screening) {
             false => None,
             true => Some(Screening {
@@ -306,6 +344,12 @@ impl Config {
             wise_webhook_public_key: if has(Need::WiseWebhook) { Some(need("WISE_WEBHOOK_PUBLIC_KEY")?) } else { None },
             thunes,
             nexi,
+            swan,
+            swan_webhook_secret_id: if has(Need::BankingWebhook) {
+                Some(need("SWAN_WEBHOOK_SECRET_ID")?)
+            } else {
+                None
+            },
             notify_from: if has(Need::Notify) { Some(need("NOTIFY_FROM")?) } else { None },
             screening,
             publishing,

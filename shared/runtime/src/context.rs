@@ -44,6 +44,10 @@ pub struct Ctx {
     register: Option<Arc<dyn drop_services::merchants::register::BusinessRegister>>,
     /// The user's bank, for linking accounts ([`Need::Bank`]).
     bank: Option<Arc<dyn drop_services::remit::ports::Bank>>,
+    /// Euro accounts at the banking provider ([`Need::Banking`]).
+    wallets: Option<Arc<drop_services::wallet::Wallets>>,
+    /// The secret Swan's webhooks carry ([`Need::BankingWebhook`]).
+    pub swan_webhook_secret: Option<drop_domain::Secret<String>>,
     /// Set when embedded: the SQLite store the tables and queues share.
     pub store: Option<SqliteStore>,
     /// Set when embedded: the kept messages (`GET /_local/messages`).
@@ -176,11 +180,13 @@ impl Ctx {
     pub async fn assemble(base: &Base, config: Config, metrics: Metrics) -> Result<Self, InitError> {
         let b = base.clone();
         let clock = b.clock.clone();
-        let (bankid_secret, wise_token, thunes, nexi_key) = futures::try_join!(
+        let (bankid_secret, wise_token, thunes, nexi_key, swan_secret, swan_webhook_secret) = futures::try_join!(
             read_secret(b.secrets.as_ref(), config.bankid_exchange.as_ref().map(|c| &c.client_secret_id)),
             read_secret(b.secrets.as_ref(), config.wise.as_ref().map(|c| &c.api_token_id)),
             read_secret(b.secrets.as_ref(), config.thunes.as_ref().map(|c| &c.credentials_id)),
             read_secret(b.secrets.as_ref(), config.nexi.as_ref().map(|c| &c.secret_key_id)),
+            read_secret(b.secrets.as_ref(), config.swan.as_ref().map(|c| &c.client_secret_id)),
+            read_secret(b.secrets.as_ref(), config.swan_webhook_secret_id.as_ref()),
         )?;
         let init = |e: String| InitError::Keys(e);
         let needs = |n: Need| config.needs.contains(&n);
@@ -270,6 +276,22 @@ impl Ctx {
             lists: lists.clone(),
             monitor: drop_services::aml_records::Monitor { params: config.aml.clone(), lists: Default::default() },
         });
+        let wallets = match (&config.swan, swan_secret) {
+            (Some(c), Some(secret)) => Some(Arc::new(drop_services::wallet::Wallets {
+                table: b.table.clone(),
+                crypto: b.crypto.clone(),
+                clock: clock.clone(),
+                banking: Arc::new(drop_adapters::providers::swan::SwanClient::new(
+                    &c.api_url,
+                    &c.token_url,
+                    &c.client_id,
+                    secret,
+                )),
+                settings: drop_services::wallet::Settings { enabled: c.enabled, country: c.country },
+                lists: lists.clone(),
+            })),
+            _ => None,
+        };
         let notifier: Option<Arc<dyn Notifier>> = match (&b.messages, &config.notify_from, &b.sdk) {
             (_, None, _) | (Messages::Sent, _, None) => None,
             (Messages::Kept(local), Some(_), _) => Some(local.clone()),
@@ -299,6 +321,8 @@ impl Ctx {
             idp,
             notifier,
             bank: bank.map(|b| b as Arc<dyn drop_services::remit::ports::Bank>),
+            wallets,
+            swan_webhook_secret,
             register: config.brreg_base_url.as_deref().map(|base| {
                 Arc::new(drop_adapters::providers::brreg::Enhetsregisteret::new(base))
                     as Arc<dyn drop_services::merchants::register::BusinessRegister>
@@ -330,6 +354,10 @@ impl Ctx {
 
     pub fn bank(&self) -> Result<&dyn drop_services::remit::ports::Bank, Unwired> {
         self.bank.as_deref().ok_or(Unwired("Bank"))
+    }
+
+    pub fn wallets(&self) -> Result<&drop_services::wallet::Wallets, Unwired> {
+        self.wallets.as_deref().ok_or(Unwired("Banking"))
     }
 }
 

@@ -26,6 +26,10 @@ pub enum Need {
     Thunes,
     /// The merchant acquirer (Nexi Checkout) that settles QR payments to merchants.
     Acquirer,
+    /// The banking provider (Swan) that holds users' euro accounts.
+    Banking,
+    /// Checks the banking provider's webhook secret.
+    BankingWebhook,
     /// Payment limits (per payment, day, month).
     PaymentLimits,
     /// AML monitoring thresholds.
@@ -70,6 +74,8 @@ impl Need {
         Need::WiseWebhook,
         Need::Thunes,
         Need::Acquirer,
+        Need::Banking,
+        Need::BankingWebhook,
         Need::PaymentLimits,
         Need::Aml,
         Need::Notify,
@@ -92,6 +98,15 @@ impl Need {
             Need::WiseWebhook => &["WISE_WEBHOOK_PUBLIC_KEY"],
             Need::Thunes => &["API_BASE_URL", "THUNES_BASE_URL", "THUNES_CREDENTIALS_SECRET_ID"],
             Need::Acquirer => &["API_BASE_URL", "NEXI_BASE_URL", "NEXI_SECRET_KEY_SECRET_ID"],
+            Need::Banking => &[
+                "FRONTEND_ORIGIN",
+                "SWAN_API_URL",
+                "SWAN_OAUTH_URL",
+                "SWAN_CLIENT_ID",
+                "SWAN_CLIENT_SECRET_ID",
+                "WALLET_COUNTRY",
+            ],
+            Need::BankingWebhook => &["SWAN_WEBHOOK_SECRET_ID"],
             Need::PaymentLimits => &[],
             Need::Aml => &["AML_REVIEW_AT", "AML_BLOCK_AT", "AML_DECLINE_AT"],
             Need::Notify => &["NOTIFY_FROM"],
@@ -120,6 +135,7 @@ impl Need {
                 "RATE_LIMIT_PER_USER",
             ],
             Need::BankIdExchange => &["ALLOW_D_NUMBER", "ALLOW_SYNTHETIC_NIN"],
+            Need::Banking => &["WALLET_ENABLED"],
             Need::PaymentLimits => &["LIMIT_PER_PAYMENT", "LIMIT_PER_DAY", "LIMIT_PER_MONTH"],
             Need::Screening => &["SCREENING_LIST_PRELOAD", "SCREENING_LIST_CHECK_SECS", "SCREENING_LIST_MAX_AGE_HOURS"],
             _ => &[],

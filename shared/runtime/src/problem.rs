@@ -398,3 +398,37 @@ impl From<QueueError> for ApiError {
         ApiError::unavailable("queue is busy; try again")
     }
 }
+
+impl From<drop_services::wallet::WalletError> for ApiError {
+    fn from(e: drop_services::wallet::WalletError) -> Self {
+        use drop_services::wallet::WalletError as W;
+        use StatusCode as S;
+        match e {
+            W::Disabled => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "wallet-unavailable",
+                "Euro account unavailable",
+                "euro accounts are not offered yet",
+            ),
+            W::Unserved(what) => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "wallet-unavailable",
+                "Euro account unavailable",
+                format!("a euro account needs {what}"),
+            ),
+            W::AlreadyOpen => {
+                ApiError::new(S::CONFLICT, "wallet-exists", "Euro account exists", "your euro account is already open")
+            }
+            W::NotFound => ApiError::new(S::NOT_FOUND, "no-wallet", "No euro account", "you have no euro account"),
+            W::IllegalState(state) => {
+                ApiError::new(S::CONFLICT, "illegal-state", "Not possible now", format!("the euro account is {state}"))
+            }
+            W::Provider(_) => ApiError::unavailable("the bank did not answer; try again"),
+            W::Refused(_) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "bank-refused", "Refused", "the bank refused this request")
+            }
+            W::Storage(t) => t.into(),
+            W::Crypto(c) => c.into(),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 use super::EventDetail;
 use crate::lifecycle::merchant_refund::Status as RefundStatus;
 use crate::lifecycle::qr_payment::Status as QrStatus;
+use crate::lifecycle::wallet::TxStatus as WalletTxStatus;
 use crate::payment::Status;
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,21 @@ pub struct QrRefundChanged {
     pub currency: String,
 }
 
+/// A transaction on a user's euro account was recorded or moved on (`wallet_tx.<status>`):
+/// ids, direction, status and amount only, no PII (the sender's name stays in the table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalletTxChanged {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub user_id: String,
+    /// `true`: money in.
+    pub credit: bool,
+    /// A `lifecycle::wallet::TxStatus` name.
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+}
+
 fn qr_kind() -> crate::payment::Kind {
     crate::payment::Kind::Qr
 }
@@ -74,6 +90,7 @@ pub enum DomainEvent {
     Payment { payment_id: String, changed: PaymentChanged },
     QrPayment { payment_id: String, changed: QrPaymentChanged },
     QrRefund { refund_id: String, changed: QrRefundChanged },
+    WalletTx { tx_id: String, changed: WalletTxChanged },
     Canary(CanarySent),
 }
 
@@ -91,6 +108,8 @@ pub const CANARY: &str = "platform.canary";
 pub const QR_PAYMENT: &str = "qr_payment";
 /// The aggregate type and event type prefix of merchant refunds.
 pub const QR_REFUND: &str = "qr_refund";
+/// The aggregate type and event type prefix of euro account transactions.
+pub const WALLET_TX: &str = "wallet_tx";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EventError {
@@ -108,6 +127,7 @@ impl DomainEvent {
             DomainEvent::Payment { changed, .. } => format!("payment.{}", changed.status.as_str()),
             DomainEvent::QrPayment { changed, .. } => format!("{QR_PAYMENT}.{}", changed.status),
             DomainEvent::QrRefund { changed, .. } => format!("{QR_REFUND}.{}", changed.status),
+            DomainEvent::WalletTx { changed, .. } => format!("{WALLET_TX}.{}", changed.status),
             DomainEvent::Canary(_) => CANARY.to_owned(),
         }
     }
@@ -118,6 +138,7 @@ impl DomainEvent {
             DomainEvent::Payment { payment_id, .. } => ("payment", payment_id.clone()),
             DomainEvent::QrPayment { payment_id, .. } => (QR_PAYMENT, payment_id.clone()),
             DomainEvent::QrRefund { refund_id, .. } => (QR_REFUND, refund_id.clone()),
+            DomainEvent::WalletTx { tx_id, .. } => (WALLET_TX, tx_id.clone()),
             DomainEvent::Canary(_) => ("platform", "canary".to_owned()),
         }
     }
@@ -127,6 +148,7 @@ impl DomainEvent {
             DomainEvent::Payment { changed, .. } => serde_json::to_value(changed),
             DomainEvent::QrPayment { changed, .. } => serde_json::to_value(changed),
             DomainEvent::QrRefund { changed, .. } => serde_json::to_value(changed),
+            DomainEvent::WalletTx { changed, .. } => serde_json::to_value(changed),
             DomainEvent::Canary(c) => serde_json::to_value(c),
         };
         v.unwrap_or(serde_json::Value::Null)
@@ -155,6 +177,12 @@ impl DomainEvent {
                 return Err(bad());
             }
             DomainEvent::QrRefund { refund_id: d.aggregate_id.clone(), changed }
+        } else if let Some(status) = d.event_type.strip_prefix(WALLET_TX).and_then(|s| s.strip_prefix('.')) {
+            let changed: WalletTxChanged = serde_json::from_str(&d.payload).map_err(|_| bad())?;
+            if changed.status != status || WalletTxStatus::parse(status).is_none() {
+                return Err(bad());
+            }
+            DomainEvent::WalletTx { tx_id: d.aggregate_id.clone(), changed }
         } else {
             return Err(EventError::Unknown(d.event_type.clone()));
         };
@@ -169,6 +197,7 @@ impl DomainEvent {
             DomainEvent::Payment { changed, .. } => changed.v,
             DomainEvent::QrPayment { changed, .. } => changed.v,
             DomainEvent::QrRefund { changed, .. } => changed.v,
+            DomainEvent::WalletTx { changed, .. } => changed.v,
             DomainEvent::Canary(c) => c.v,
         }
     }
@@ -194,6 +223,9 @@ pub fn catalogue() -> Vec<(String, Audience)> {
     }
     for s in RefundStatus::ALL {
         out.push((format!("{QR_REFUND}.{}", s.as_str()), Audience::Published));
+    }
+    for s in WalletTxStatus::ALL {
+        out.push((format!("{WALLET_TX}.{}", s.as_str()), Audience::Published));
     }
     out
 }

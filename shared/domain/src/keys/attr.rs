@@ -31,6 +31,10 @@ pub const CONFIRM_CLAIM: &str = "confirm_claim";
 pub const BANK_PAYMENT_ID: &str = "bank_payment_id";
 pub const BANK_STATUS: &str = "bank_status";
 pub const FAILURE_REASON: &str = "failure_reason";
+/// `credit` (money in) or `debit`.
+pub const SIDE: &str = "side";
+/// A transfer's end-to-end reference.
+pub const REFERENCE: &str = "reference";
 /// The account a payment was paid from (encrypted): where its money goes back to.
 pub const DEBTOR: &str = "debtor";
 /// A transfer back to the payer: the attempt in flight, the attempt the bank's id belongs to,
@@ -57,6 +61,8 @@ pub const SETTLEMENT_ACCOUNT: &str = "settlement_account";
 pub const PAYLOAD: &str = "payload";
 pub const MESSAGE: &str = "message";
 pub const PHONE_BI: &str = "phone_bi";
+pub const COUNTERPARTY_NAME: &str = "counterparty_name";
+pub const COUNTERPARTY_IBAN: &str = "counterparty_iban";
 
 // --- the other attributes more than one place names (alphabetical) --------------------------
 pub const ABSOLUTE_UNTIL: &str = "absolute_until";

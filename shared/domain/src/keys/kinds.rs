@@ -69,10 +69,12 @@ pub enum ItemKind {
     QrPayment,
     QrRefund,
     PaymentRequest,
+    Wallet,
+    WalletTx,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 36] = [
+    pub const ALL: [ItemKind; 38] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -109,6 +111,8 @@ impl ItemKind {
         ItemKind::QrPayment,
         ItemKind::QrRefund,
         ItemKind::PaymentRequest,
+        ItemKind::Wallet,
+        ItemKind::WalletTx,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -129,6 +133,8 @@ impl ItemKind {
                 _ if sk.starts_with(super::QR_PAYMENT_PREFIX) => K::QrPayment,
                 _ if sk.starts_with(super::QR_REFUND_PREFIX) => K::QrRefund,
                 _ if sk.starts_with(super::PAYMENT_REQUEST_PREFIX) => K::PaymentRequest,
+                super::WALLET_SK => K::Wallet,
+                _ if sk.starts_with(super::WALLET_TX_PREFIX) => K::WalletTx,
                 _ => return None,
             });
         }
@@ -185,7 +191,9 @@ impl ItemKind {
             | K::MerchantMember
             | K::QrPayment
             | K::QrRefund
-            | K::PaymentRequest => Owner::User,
+            | K::PaymentRequest
+            | K::Wallet
+            | K::WalletTx => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
@@ -210,6 +218,9 @@ impl ItemKind {
             K::Profile | K::NinClaim | K::PidClaim | K::PhoneClaim | K::BankAccount => R::KycIdentity,
             // Know-your-business: kept like a customer's identity.
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
+            // The account and its IBAN identify the person; its transactions are payments.
+            K::Wallet => R::KycIdentity,
+            K::WalletTx => R::Payment,
             K::Settings => R::Consent,
             K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment | K::QrRefund | K::PaymentRequest => {
                 R::Payment
@@ -240,6 +251,8 @@ impl ItemKind {
             K::Merchant => &[a::SETTLEMENT_ACCOUNT],
             // The payload names the requester.
             K::PaymentRequest => &[a::PAYLOAD, a::MESSAGE],
+            K::Wallet => &[a::IBAN],
+            K::WalletTx => &[a::COUNTERPARTY_NAME, a::COUNTERPARTY_IBAN],
             _ => &[],
         }
     }
@@ -279,6 +292,8 @@ mod tests {
             (u.clone(), super::super::qr_payment_sk("qrp_01J"), ItemKind::QrPayment),
             (u.clone(), super::super::payment_request_sk("req_01J"), ItemKind::PaymentRequest),
             (u.clone(), super::super::qr_refund_sk("qrp_01J", "qrr_01K"), ItemKind::QrRefund),
+            (u.clone(), super::super::WALLET_SK.to_owned(), ItemKind::Wallet),
+            (u.clone(), super::super::wallet_tx_sk("bosci_1"), ItemKind::WalletTx),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -247,6 +247,30 @@ pub fn member_sk(merchant_id: &str) -> String {
     format!("{MEMBER_PREFIX}{merchant_id}")
 }
 
+// --- the euro account (wallet) ----------------------------------------------------------------
+
+/// A user's euro account at the banking provider (one per user).
+pub const WALLET_SK: &str = "WALLET";
+
+/// gsi1: the wallet of a provider account (webhooks name the account, not the user).
+pub fn wallet_account_gsi(account_id: &str) -> String {
+    format!("WALLETACC#{account_id}")
+}
+
+/// gsi2: wallets by status (reconciliation goes through the active ones).
+pub fn wallet_status_gsi(status: &str) -> String {
+    format!("WALLETSTATUS#{status}")
+}
+
+/// A wallet's transactions sort under this prefix of the user's partition.
+pub const WALLET_TX_PREFIX: &str = "WTX#";
+
+/// A transaction's sort key: the provider's id (one item per provider transaction, whichever
+/// of webhook and reconciliation sees it first).
+pub fn wallet_tx_sk(provider_tx_id: &str) -> String {
+    format!("{WALLET_TX_PREFIX}{provider_tx_id}")
+}
+
 // --- compliance -----------------------------------------------------------------------------
 
 pub fn alert_pk(alert_id: &str) -> String {

@@ -9,6 +9,7 @@ pub mod merchant_refund;
 pub mod qr_payment;
 pub mod signing_key;
 pub mod user;
+pub mod wallet;
 
 /// A status that cannot take an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
