@@ -20,3 +20,4 @@ pub mod rescreen;
 pub mod screening_list;
 pub mod user;
 pub mod wallet;
+pub mod wallet_transfer;

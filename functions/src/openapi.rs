@@ -59,6 +59,8 @@ use utoipa::OpenApi;
         crate::wallet::open,
         crate::wallet::get,
         crate::wallet::webhook,
+        crate::wallet_transfer::create,
+        crate::wallet_transfer::get,
     ),
     tags((name = "platform", description = "Health and API description"),
          (name = "auth", description = "BankID login and sessions"),

@@ -292,6 +292,26 @@ http!(
     &[Need::Banking]
 );
 http!(
+    WALLET_TRANSFER,
+    "wallet-transfer",
+    "POST",
+    "/api/wallet/transfers",
+    ANY_ROLE,
+    Default,
+    crate::wallet_transfer::create_handler,
+    &[Need::Banking, Need::Screening]
+);
+http!(
+    WALLET_TRANSFER_GET,
+    "wallet-transfer-get",
+    "GET",
+    "/api/wallet/transfers/{id}",
+    ANY_ROLE,
+    Default,
+    crate::wallet_transfer::get_handler,
+    &[Need::Banking]
+);
+http!(
     ADMIN_ALERTS,
     "admin-alerts",
     "GET",
@@ -501,6 +521,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &WEBHOOK_SWAN,
     &WALLET_OPEN,
     &WALLET_GET,
+    &WALLET_TRANSFER,
+    &WALLET_TRANSFER_GET,
     &ADMIN_ALERTS,
     &ADMIN_ALERT_CLOSE,
     &PAYOUT_WORKER,

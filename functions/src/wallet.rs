@@ -6,7 +6,6 @@
 use drop_domain::Secret;
 use drop_runtime::{ApiError, ApiRequest, ApiResponse, Ctx};
 use drop_services::wallet::account::WalletView;
-use drop_services::wallet::receive::Recorded;
 use http::StatusCode;
 use std::sync::Arc;
 
@@ -53,8 +52,7 @@ impl From<WalletView> for WalletResponse {
 pub async fn open(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let user = req.principal()?.user_id.clone();
     let wallets = ctx.wallets()?;
-    let back = format!("{}/wallet", ctx.config.swan.as_ref().map(|s| s.frontend_origin.as_str()).unwrap_or_default());
-    let view = wallets.open(&user, &back).await?;
+    let view = wallets.open(&user).await?;
     ApiResponse::json(StatusCode::ACCEPTED, &WalletResponse::from(view))
 }
 
@@ -106,14 +104,20 @@ pub async fn webhook(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
     if seen.is_some() {
         return Ok(ApiResponse::empty(StatusCode::OK));
     }
-    let recorded = match e.event_type.split_once('.') {
-        Some(("Transaction", _)) => ctx.wallets()?.on_transaction(&e.resource_id).await?,
+    match e.event_type.split_once('.') {
+        Some(("Transaction", _)) => {
+            let recorded = ctx.wallets()?.on_transaction(&e.resource_id).await?;
+            tracing::info!(event = %e.event_type, outcome = ?recorded, "swan webhook");
+        }
+        Some(("Consent", _)) => {
+            let moved = ctx.wallets()?.on_consent(&e.resource_id).await?;
+            tracing::info!(event = %e.event_type, transfer = ?moved, "swan webhook");
+        }
         // Onboarding and account events: the owner's next look, and reconciliation, open the
-        // wallet; consents belong to transfers out (not yet offered).
-        _ => Recorded::Ignored,
-    };
+        // wallet.
+        _ => tracing::info!(event = %e.event_type, "swan webhook ignored"),
+    }
     drop_services::dedupe::once(ctx.table.as_ref(), "webhook-swan", &e.event_id, now, vec![]).await?;
-    tracing::info!(event = %e.event_type, outcome = ?recorded, "swan webhook");
     Ok(ApiResponse::empty(StatusCode::OK))
 }
 
@@ -132,7 +136,9 @@ async fn reconcile(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_jso
             ("WalletErrors", f64::from(r.errors), "Count"),
         ],
     );
-    Ok(serde_json::json!({"wallets": r.wallets, "opened": r.opened, "recorded": r.recorded, "errors": r.errors}))
+    Ok(
+        serde_json::json!({"wallets": r.wallets, "opened": r.opened, "recorded": r.recorded, "transfers": r.transfers, "errors": r.errors}),
+    )
 }
 
 pub fn reconcile_handler(

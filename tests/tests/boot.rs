@@ -17,8 +17,17 @@ fn expected_status(function: &str) -> u16 {
         "accounts-callback" => 403,
         "payment-sca-callback" => 303,
         "webhook-wise" | "webhook-nexi" => 401,
-        "auth-register" | "auth-verify" | "auth-refresh" | "profile-get" | "profile-update" | "settings-get"
-        | "settings-put" => 401,
+        "auth-register"
+        | "auth-verify"
+        | "auth-refresh"
+        | "profile-get"
+        | "profile-update"
+        | "settings-get"
+        | "settings-put"
+        | "wallet-open"
+        | "wallet-get"
+        | "wallet-transfer"
+        | "wallet-transfer-get" => 401,
         f if f.starts_with("accounts-")
             || f.starts_with("recipients-")
             || f.starts_with("payment-")

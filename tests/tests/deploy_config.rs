@@ -212,7 +212,10 @@ fn the_screening_list_bucket_is_private_encrypted_versioned_and_watched() {
             "MerchantOnboardFunction",
             "PaymentConfirmFunction",
             "RecipientsCreateFunction",
-            "ScreeningRescreenFunction"
+            "ScreeningRescreenFunction",
+            "WalletReconciliationFunction",
+            "WalletTransferFunction",
+            "WebhookSwanFunction"
         ]
     );
 }

@@ -397,6 +397,7 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
             "/api/webhooks/thunes",
             // Authenticated by the secret Drop made for the payment (`qr_settle`).
             "/api/webhooks/nexi",
+            "/api/webhooks/swan",
         ]
     );
     stack.stop().await;

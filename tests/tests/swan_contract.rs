@@ -125,6 +125,9 @@ async fn every_document_is_valid_in_the_simulator_schema() {
 async fn an_account_receives_and_sends_on_the_wire() {
     let (base, hooks) = start().await;
     let swan = client(&base);
+    // Transfers wait for the Testing API to book them.
+    let knob = json!({"answer": "accept", "outgoing": "pending"});
+    http().post(format!("{base}/swan/_sim/consent")).json(&knob).send().await.unwrap();
     let open = OpenAccount {
         country: "FRA",
         account_name: "Kari Nordmann EUR".into(),

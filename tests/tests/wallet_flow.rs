@@ -6,7 +6,7 @@
 //! alert and holds the user's transfers, and the user sees nothing of it.
 
 use drop_tests::flow::{client, stored_items, with_access};
-use drop_tests::pay::{get_json, post, problem, ready};
+use drop_tests::pay::{add_recipient, get_json, post, problem, ready};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -59,6 +59,20 @@ impl Swan {
             .to_owned()
     }
 
+    /// What the consent page answers next, and what becomes of accepted transfers.
+    async fn consent(&self, answer: &str, outgoing: &str) {
+        let knob = json!({"answer": answer, "outgoing": outgoing});
+        let r = client().post(format!("{}/swan/_sim/consent", self.base)).json(&knob).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+
+    /// Swan's payments that carry this external reference.
+    async fn payments_for(&self, reference: &str) -> usize {
+        let v: Value =
+            client().get(format!("{}/swan/_sim/payments", self.base)).send().await.unwrap().json().await.unwrap();
+        v["payments"].as_array().unwrap().iter().filter(|p| p["externalReferences"][0] == reference).count()
+    }
+
     async fn webhooks(&self, knobs: Value) {
         let r = client().post(format!("{}/swan/_sim/webhooks", self.base)).json(&knobs).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
@@ -79,13 +93,39 @@ async fn recorded(stack: &drop_local::Stack, aws: bool) -> Vec<drop_tests::flow:
 async fn recorded_becomes(stack: &drop_local::Stack, aws: bool, n: usize) {
     for _ in 0..50 {
         let txs = recorded(stack, aws).await;
-        if txs.iter().filter(|t| t.strings.get("status").map(String::as_str) == Some("booked")).count() >= n {
-            assert_eq!(txs.len(), n, "each transaction once");
+        let booked = txs.iter().filter(|t| t.strings.get("status").map(String::as_str) == Some("booked")).count();
+        if booked >= n {
+            assert_eq!(booked, n, "each transaction once");
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("Drop never recorded {n} booked transactions");
+}
+
+/// Follows a transfer's consent page like the browser; answers the transfer id.
+async fn follow_consent(base: &str, s: &drop_tests::flow::Session, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let t: Value = r.json().await.unwrap();
+    assert_eq!(t["status"], "consent_pending", "{t}");
+    let id = t["transferId"].as_str().unwrap().to_owned();
+    let back = client().get(t["consentUrl"].as_str().unwrap()).send().await.unwrap();
+    assert!(back.status().is_redirection());
+    assert!(back.headers()["location"].to_str().unwrap().contains(&format!("/wallet/transfers/{id}")));
+    let _ = (base, s);
+    id
+}
+
+/// Waits until the transfer (as its owner sees it) is in `status`.
+async fn transfer_becomes(base: &str, s: &drop_tests::flow::Session, id: &str, status: &str) -> Value {
+    for _ in 0..50 {
+        let t = get_json(base, &format!("/api/wallet/transfers/{id}"), s).await;
+        if t["status"] == status {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("transfer {id} never became {status}");
 }
 
 async fn euro_account(aws: bool) {
@@ -135,6 +175,72 @@ async fn euro_account(aws: bool) {
     recorded_becomes(&stack, aws, 2).await;
     swan.webhooks(json!({})).await;
 
+    // Euro out: not to a NOK recipient, not more than the balance; consent, then booked.
+    let hans = json!({"name": "Hans Müller", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"});
+    let to = add_recipient(&base, &kari, hans).await;
+    let ola = json!({"name": "Ola Nordmann", "country": "NO", "currency": "EUR", "accountNumber": "86011117947"});
+    let nok = add_recipient(&base, &kari, ola).await;
+    let send = |recipient: &str, amount: i64, key: &str| {
+        post(&base, "/api/wallet/transfers", &kari)
+            .header("idempotency-key", key)
+            .json(&json!({"recipientId": recipient, "amount": amount}))
+            .send()
+    };
+    assert_eq!(problem(send(&nok, 1_000, "k-nok").await.unwrap()).await.1, "recipient-not-euro");
+    assert_eq!(problem(send(&to, 20_000, "k-big").await.unwrap()).await.1, "insufficient-funds");
+    assert_eq!(problem(send(&to, 0, "k-zero").await.unwrap()).await.0, StatusCode::BAD_REQUEST);
+    let sent = follow_consent(&base, &kari, send(&to, 2_000, "k-sent").await.unwrap()).await;
+    assert_eq!(transfer_becomes(&base, &kari, &sent, "sent").await["amount"], 2_000);
+
+    // Refused at the consent page, and rejected by the bank: failed, the limits released.
+    swan.consent("refuse", "book").await;
+    let refused = follow_consent(&base, &kari, send(&to, 1_000, "k-refused").await.unwrap()).await;
+    transfer_becomes(&base, &kari, &refused, "failed").await;
+    swan.consent("accept", "reject").await;
+    let rejected = follow_consent(&base, &kari, send(&to, 1_500, "k-rejected").await.unwrap()).await;
+    transfer_becomes(&base, &kari, &rejected, "failed").await;
+    swan.consent("accept", "book").await;
+    let user = drop_services::auth::jwt::parse(&kari.access).unwrap().claims["sub"].as_str().unwrap().to_owned();
+    let (day, _) = drop_services::remit::limits::periods(stack.ctx.clock.now());
+    let counter = drop_services::table::Key::new(
+        drop_domain::keys::user_pk(&user),
+        drop_domain::keys::limit_sk(&format!("EUR-{day}")),
+    );
+    let reserved = stack.ctx.table.get(&counter).await.unwrap().and_then(|i| i.n("reserved")).unwrap_or(0);
+    assert_eq!(reserved, 2_000, "only the sent transfer counts on today's limit");
+
+    // Swan makes the transfer but its answer is lost: 503, the key's lock released; the owner's
+    // look and the retry find the transfer the key made, and Swan holds one payment.
+    let fault = |f: &'static str| {
+        let url = format!("{}/swan/_sim/fault", swan.base);
+        async move { client().post(url).json(&json!({"fault": f})).send().await.unwrap() }
+    };
+    fault("lost_answer").await;
+    assert_eq!(send(&to, 700, "k-lost").await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    fault("none").await;
+    let lost_id = drop_services::wallet::send::transfer_id(&user, "k-lost");
+    assert_eq!(get_json(&base, &format!("/api/wallet/transfers/{lost_id}"), &kari).await["status"], "consent_pending");
+    let retried: Value = send(&to, 700, "k-lost").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (retried["transferId"].as_str(), retried["status"].as_str()),
+        (Some(lost_id.as_str()), Some("consent_pending"))
+    );
+    assert_eq!(swan.payments_for(&lost_id).await, 1);
+
+    // Fifty at once under one key: one transfer, one payment at Swan.
+    let many = futures::future::join_all((0..50).map(|_| send(&to, 1_000, "k-many"))).await;
+    let statuses: Vec<u16> = many.iter().map(|r| r.as_ref().unwrap().status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 202 || *s == 409), "{statuses:?}");
+    let winner = many.into_iter().map(|r| r.unwrap()).find(|r| r.status() == StatusCode::ACCEPTED).expect("one 202");
+    let id = winner.json::<Value>().await.unwrap()["transferId"].as_str().unwrap().to_owned();
+    assert_eq!(swan.payments_for(&id).await, 1);
+    let replay = send(&to, 1_000, "k-many").await.unwrap();
+    assert_eq!(replay.json::<Value>().await.unwrap()["transferId"].as_str(), Some(id.as_str()));
+    let stranger = drop_tests::flow::login(&base, "29029648784").await.map_err(|r| r.status()).unwrap();
+    let theirs =
+        with_access(client().get(format!("{base}/api/wallet/transfers/{id}")), &stranger).send().await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+
     // A forged webhook (wrong secret) changes nothing.
     let forged = client()
         .post(format!("{base}/api/webhooks/swan"))
@@ -148,17 +254,19 @@ async fn euro_account(aws: bool) {
 
     // Euro from a name on the sanctions list: an alert and a hold, nothing the user sees.
     let flagged = swan.credit(&iban, "5.00", "Maria Gonzalez").await;
-    recorded_becomes(&stack, aws, 3).await;
+    // Three credits and one transfer out booked (the rejected one is recorded, not booked; the
+    // fifty-times-asked one waits for its consent).
+    recorded_becomes(&stack, aws, 4).await;
     let w = wallet(&base, &kari).await;
-    assert_eq!(w["balance"], 12_550);
+    assert_eq!(w["balance"], 12_550 - 2_000);
     let shown = w.to_string();
     assert!(!shown.contains("alert") && !shown.contains("hold") && !shown.contains("Gonzalez"), "{shown}");
 
     // What is stored: each transaction once, booked, with its ledger entries; the hold.
     let items = stored_items(&stack, aws).await;
     let txs: Vec<_> = items.iter().filter(|i| i.sk.starts_with(drop_domain::keys::WALLET_TX_PREFIX)).collect();
-    assert_eq!(txs.len(), 3, "{:?}", txs.iter().map(|t| &t.sk).collect::<Vec<_>>());
-    assert!(txs.iter().all(|t| t.strings.get("status").map(String::as_str) == Some("booked")));
+    let booked = txs.iter().filter(|t| t.strings.get("status").map(String::as_str) == Some("booked")).count();
+    assert_eq!((txs.len(), booked), (5, 4), "{:?}", txs.iter().map(|t| &t.sk).collect::<Vec<_>>());
     for id in [&first, &lost, &flagged] {
         let journal = items.iter().filter(|i| i.pk == drop_domain::keys::ledger_pk(id)).count();
         assert_eq!(journal, 1, "one ledger entry for {id}");
@@ -173,7 +281,7 @@ async fn euro_account(aws: bool) {
     )
     .await
     .unwrap();
-    assert_eq!(ledger, 12_550);
+    assert_eq!(ledger, 12_550 - 2_000);
     stack.stop().await;
 }
 

@@ -21,7 +21,8 @@ fn sample(k: &str) -> String {
         "AML_REVIEW_AT" => "100".into(),
         "AML_BLOCK_AT" => "200".into(),
         "AML_DECLINE_AT" => "0".into(),
-        "SCREENING_LIST_PRELOAD" => "true".into(),
+        "SCREENING_LIST_PRELOAD" | "WALLET_ENABLED" => "true".into(),
+        "WALLET_COUNTRY" => "FRA".into(),
         "SCREENING_LIST_MAX_AGE_HOURS" | "SCREENING_LIST_CHECK_SECS" => "48".into(),
         _ => "x".into(),
     }

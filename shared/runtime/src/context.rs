@@ -287,7 +287,11 @@ impl Ctx {
                     &c.client_id,
                     secret,
                 )),
-                settings: drop_services::wallet::Settings { enabled: c.enabled, country: c.country },
+                settings: drop_services::wallet::Settings {
+                    enabled: c.enabled,
+                    country: c.country,
+                    frontend_origin: c.frontend_origin.clone(),
+                },
                 lists: lists.clone(),
             })),
             _ => None,

@@ -423,6 +423,32 @@ impl From<drop_services::wallet::WalletError> for ApiError {
             W::IllegalState(state) => {
                 ApiError::new(S::CONFLICT, "illegal-state", "Not possible now", format!("the euro account is {state}"))
             }
+            W::Invalid(field) => ApiError::invalid_field(field, format!("{field} is not valid")),
+            W::NoRecipient | W::NoTransfer => ApiError::not_found(),
+            W::NotEuroRecipient => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "recipient-not-euro",
+                "Not a euro recipient",
+                "euro transfers go to recipients paid in euro to an IBAN",
+            ),
+            W::InsufficientFunds => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "insufficient-funds",
+                "Insufficient funds",
+                "the euro account does not hold this much",
+            ),
+            W::Limit(which) => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "limit-exceeded",
+                "Limit exceeded",
+                format!("this would exceed your {which} limit"),
+            ),
+            W::Declined => ApiError::new(
+                S::FORBIDDEN,
+                "payment-declined",
+                "Payment declined",
+                "this payment cannot be made; contact support",
+            ),
             W::Provider(_) => ApiError::unavailable("the bank did not answer; try again"),
             W::Refused(_) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "bank-refused", "Refused", "the bank refused this request")

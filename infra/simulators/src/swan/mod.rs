@@ -18,7 +18,7 @@ pub mod schema;
 mod state;
 mod webhooks;
 
-use crate::common::SetFault;
+use crate::common::{Fault, SetFault};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +48,7 @@ pub fn router(swan: Swan) -> Router {
         .route("/swan/onboarding/{id}", get(pages::onboarding))
         .route("/swan/consent", get(pages::consent))
         .route("/swan/_sim/consent", post(pages::set_consent_answer))
+        .route("/swan/_sim/payments", get(pages::payments))
         .route("/swan/_sim/webhooks", post(webhooks::set_knobs).get(webhooks::delivered))
         .route("/swan/_sim/fault", post(set_fault))
         .with_state(swan)
@@ -118,10 +119,15 @@ async fn partner(State(s): State<Swan>, h: HeaderMap, Json(req): Json<async_grap
     let Some(user) = caller(&s, &h) else {
         return unauthorized();
     };
+    // A lost answer: the transfer is made, the caller hears a gateway timeout.
+    let lost = s.faults.get() == Fault::LostAnswer && req.query.contains("initiateCreditTransfers");
     let host = h.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
     let origin = operations::Origin(format!("http://{host}"));
     let schema = operations::build(s.clone());
     let resp = schema.execute(req.data(operations::Caller(user)).data(origin)).await;
+    if lost {
+        return StatusCode::GATEWAY_TIMEOUT.into_response();
+    }
     Json(resp).into_response()
 }
 

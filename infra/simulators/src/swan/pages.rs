@@ -77,8 +77,22 @@ pub async fn consent(State(s): State<Swan>, Query(q): Query<HashMap<String, Stri
     };
     s.webhooks.emit(event, consent_id);
     if answer == ConsentStatus::Accepted {
+        let outgoing = s.lock().outgoing.clone();
         for t in payment.orders.iter().filter(|t| t.status == TxStatus::Pending) {
             s.add_tx(t.clone());
+            // The bank's word a moment later, as set by `POST /swan/_sim/consent`.
+            let (s, id) = (s.clone(), t.id.clone());
+            match outgoing.as_str() {
+                "book" => tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                    s.book_or_reject(&id);
+                }),
+                "reject" => tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                    s.settle(&id, TxStatus::Rejected, Some("CreditorBankOffline".into()));
+                }),
+                _ => continue,
+            };
         }
     }
     let url = with_query(&payment.redirect_url, &[("consentId", consent_id), ("status", answer.as_str())]);
@@ -89,12 +103,38 @@ pub async fn consent(State(s): State<Swan>, Query(q): Query<HashMap<String, Stri
 pub struct ConsentAnswer {
     /// `accept`, `refuse` or `expire`.
     pub answer: String,
+    /// What becomes of an accepted transfer: `book` (default), `reject` (the bank refuses it),
+    /// or `pending` (until the Testing API books or rejects it).
+    #[serde(default = "book")]
+    pub outgoing: String,
+}
+
+fn book() -> String {
+    "book".into()
 }
 
 pub async fn set_consent_answer(State(s): State<Swan>, Json(a): Json<ConsentAnswer>) -> StatusCode {
-    if !["accept", "refuse", "expire"].contains(&a.answer.as_str()) {
+    if !["accept", "refuse", "expire"].contains(&a.answer.as_str())
+        || !["book", "reject", "pending"].contains(&a.outgoing.as_str())
+    {
         return StatusCode::UNPROCESSABLE_ENTITY;
     }
-    s.lock().consent_answer = a.answer;
+    let mut g = s.lock();
+    g.consent_answer = a.answer;
+    g.outgoing = a.outgoing;
     StatusCode::NO_CONTENT
+}
+
+/// `GET /swan/_sim/payments`: every payment made, with its transfers' external references.
+pub async fn payments(State(s): State<Swan>) -> Json<serde_json::Value> {
+    let g = s.lock();
+    let list: Vec<serde_json::Value> = g
+        .payments
+        .values()
+        .map(|p| {
+            let refs: Vec<Option<String>> = p.orders.iter().map(|t| t.external_reference.clone()).collect();
+            serde_json::json!({"id": p.id, "consent": p.consent.as_str(), "externalReferences": refs})
+        })
+        .collect();
+    Json(serde_json::json!({"payments": list}))
 }

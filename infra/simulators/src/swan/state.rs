@@ -105,6 +105,8 @@ pub struct Inner {
     pub idempotency: HashMap<(String, String), String>,
     /// What the consent page answers next: `accept`, `refuse` or `expire`.
     pub consent_answer: String,
+    /// What becomes of accepted transfers: `book`, `reject` or `pending`.
+    pub outgoing: String,
     next_iban: u64,
 }
 
@@ -117,7 +119,7 @@ pub struct Swan {
 
 impl Swan {
     pub fn new(webhook_url: String) -> Swan {
-        let inner = Inner { consent_answer: "accept".into(), ..Inner::default() };
+        let inner = Inner { consent_answer: "accept".into(), outgoing: "book".into(), ..Inner::default() };
         Swan {
             inner: Arc::new(Mutex::new(inner)),
             faults: Faults::default(),
@@ -209,6 +211,17 @@ impl Swan {
         let event = if to == TxStatus::Booked { "Transaction.Booked" } else { "Transaction.Rejected" };
         self.webhooks.emit(event, &out.id);
         Some(out)
+    }
+
+    /// Books a pending transfer out if the booked balance covers it, else rejects it
+    /// (`InsufficientFunds`).
+    pub fn book_or_reject(&self, tx_id: &str) -> Option<Tx> {
+        let t = self.lock().transactions.iter().find(|t| t.id == tx_id).cloned()?;
+        let (booked, _) = self.balances(&t.account_id);
+        match booked >= t.cents {
+            true => self.settle(tx_id, TxStatus::Booked, None),
+            false => self.settle(tx_id, TxStatus::Rejected, Some("InsufficientFunds".into())),
+        }
     }
 
     /// Records a new transaction and tells Drop.

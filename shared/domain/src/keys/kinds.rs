@@ -71,10 +71,11 @@ pub enum ItemKind {
     PaymentRequest,
     Wallet,
     WalletTx,
+    WalletTransfer,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 38] = [
+    pub const ALL: [ItemKind; 39] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -113,6 +114,7 @@ impl ItemKind {
         ItemKind::PaymentRequest,
         ItemKind::Wallet,
         ItemKind::WalletTx,
+        ItemKind::WalletTransfer,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -135,6 +137,7 @@ impl ItemKind {
                 _ if sk.starts_with(super::PAYMENT_REQUEST_PREFIX) => K::PaymentRequest,
                 super::WALLET_SK => K::Wallet,
                 _ if sk.starts_with(super::WALLET_TX_PREFIX) => K::WalletTx,
+                _ if sk.starts_with(super::WALLET_TRANSFER_PREFIX) => K::WalletTransfer,
                 _ => return None,
             });
         }
@@ -193,7 +196,8 @@ impl ItemKind {
             | K::QrRefund
             | K::PaymentRequest
             | K::Wallet
-            | K::WalletTx => Owner::User,
+            | K::WalletTx
+            | K::WalletTransfer => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
@@ -220,7 +224,7 @@ impl ItemKind {
             K::Merchant | K::MerchantClaim | K::MerchantMember => R::KycIdentity,
             // The account and its IBAN identify the person; its transactions are payments.
             K::Wallet => R::KycIdentity,
-            K::WalletTx => R::Payment,
+            K::WalletTx | K::WalletTransfer => R::Payment,
             K::Settings => R::Consent,
             K::Recipient | K::Payment | K::Limit | K::QrCode | K::QrPayment | K::QrRefund | K::PaymentRequest => {
                 R::Payment
@@ -294,6 +298,7 @@ mod tests {
             (u.clone(), super::super::qr_refund_sk("qrp_01J", "qrr_01K"), ItemKind::QrRefund),
             (u.clone(), super::super::WALLET_SK.to_owned(), ItemKind::Wallet),
             (u.clone(), super::super::wallet_tx_sk("bosci_1"), ItemKind::WalletTx),
+            (u.clone(), super::super::wallet_transfer_sk("wtr_1"), ItemKind::WalletTransfer),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

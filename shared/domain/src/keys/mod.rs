@@ -271,6 +271,23 @@ pub fn wallet_tx_sk(provider_tx_id: &str) -> String {
     format!("{WALLET_TX_PREFIX}{provider_tx_id}")
 }
 
+/// A wallet's transfers out sort under this prefix of the user's partition.
+pub const WALLET_TRANSFER_PREFIX: &str = "WTR#";
+
+pub fn wallet_transfer_sk(transfer_id: &str) -> String {
+    format!("{WALLET_TRANSFER_PREFIX}{transfer_id}")
+}
+
+/// gsi1: the transfer a provider consent belongs to (consent webhooks name only the consent).
+pub fn wallet_consent_gsi(consent_id: &str) -> String {
+    format!("WALLETCONSENT#{consent_id}")
+}
+
+/// gsi2: wallet transfers by status (reconciliation).
+pub fn wallet_transfer_status_gsi(status: &str) -> String {
+    format!("WTRSTATUS#{status}")
+}
+
 // --- compliance -----------------------------------------------------------------------------
 
 pub fn alert_pk(alert_id: &str) -> String {

@@ -10,6 +10,7 @@ pub mod qr_payment;
 pub mod signing_key;
 pub mod user;
 pub mod wallet;
+pub mod wallet_transfer;
 
 /// A status that cannot take an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -117,8 +117,8 @@ impl Wallets {
     }
 
     /// Opens the user's euro account: the provider's onboarding starts (KYC at its page, then
-    /// back to `return_url`). A second call while onboarding answers the same onboarding.
-    pub async fn open(&self, user_id: &str, return_url: &str) -> Result<WalletView, WalletError> {
+    /// back to the frontend's wallet page). A second call while onboarding answers the same onboarding.
+    pub async fn open(&self, user_id: &str) -> Result<WalletView, WalletError> {
         if !self.settings.enabled {
             return Err(WalletError::Disabled);
         }
@@ -143,7 +143,7 @@ impl Wallets {
             first_name: person.first_name,
             last_name: person.last_name,
             birth_date: person.birth_date,
-            redirect_url: return_url.to_owned(),
+            redirect_url: format!("{}/wallet", self.settings.frontend_origin),
             state: user_id.to_owned(),
         };
         let onboarding = self.banking.open_account(&req).await?;

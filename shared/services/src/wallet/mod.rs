@@ -6,6 +6,7 @@
 pub mod account;
 pub mod ports;
 pub mod receive;
+pub mod send;
 
 use crate::clock::Clock;
 use crate::crypto::Crypto;
@@ -28,6 +29,22 @@ pub enum WalletError {
     NotFound,
     #[error("the wallet is {0}: that is not possible now")]
     IllegalState(&'static str),
+    #[error("{0} is not valid")]
+    Invalid(&'static str),
+    #[error("no such recipient")]
+    NoRecipient,
+    #[error("no such transfer")]
+    NoTransfer,
+    /// Euro transfers go to euro recipients with an IBAN.
+    #[error("the recipient is not paid in euro")]
+    NotEuroRecipient,
+    #[error("more than the balance")]
+    InsufficientFunds,
+    #[error("limit exceeded: {0}")]
+    Limit(&'static str),
+    /// Held or screened out; the user is not told why (tipping-off).
+    #[error("declined")]
+    Declined,
     #[error("banking provider: {0}")]
     Provider(String),
     #[error("the banking provider refused: {0}")]
@@ -54,6 +71,8 @@ pub struct Settings {
     pub enabled: bool,
     /// ISO 3166 alpha-3 of the accounts' IBANs (`FRA`, `DEU`, `ESP`, `NLD`, `ITA`).
     pub country: &'static str,
+    /// The frontend: where the provider sends the browser back (onboarding, consents).
+    pub frontend_origin: String,
 }
 
 /// The countries whose IBANs the provider issues.

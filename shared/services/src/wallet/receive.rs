@@ -16,6 +16,7 @@ use crate::table::{CancelReason, Condition, Item, Key, TableError, TxOp, Update}
 use drop_domain::event::catalogue::{DomainEvent, WalletTxChanged};
 use drop_domain::keys::{self, attr};
 use drop_domain::lifecycle::wallet::{Status, TxStatus};
+use drop_domain::lifecycle::wallet_transfer::Status as TransferStatus;
 use drop_domain::screening::Party;
 use drop_domain::Currency;
 
@@ -36,6 +37,8 @@ pub struct Reconciled {
     pub wallets: u32,
     pub opened: u32,
     pub recorded: u32,
+    /// Transfers moved on.
+    pub transfers: u32,
     pub errors: u32,
 }
 
@@ -62,7 +65,22 @@ impl Wallets {
             tracing::warn!(tx = provider_tx_id, "a transaction on an account no wallet has");
             return Ok(Recorded::Ignored);
         };
-        self.record(&w, &t).await
+        let recorded = self.record(&w, &t).await?;
+        // A transfer of Drop's moved at the bank: the transfer follows.
+        if let Some(transfer) = t.external_reference.as_deref().filter(|r| super::send::is_id(r)) {
+            if let Some(found) = self.transfer_find(&w.user_id, transfer).await? {
+                self.advance(&found).await?;
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// A consent of a transfer changed (given, refused, expired): the transfer follows.
+    pub async fn on_consent(&self, consent_id: &str) -> Result<Option<TransferStatus>, WalletError> {
+        match self.by_consent(consent_id).await? {
+            Some(t) => Ok(Some(self.advance(&t).await?.status)),
+            None => Ok(None),
+        }
     }
 
     /// Records one transaction of `w`'s account as the provider has it now.
@@ -183,6 +201,18 @@ impl Wallets {
                 Err(e) => {
                     tracing::warn!(error = %e, "wallet onboarding check failed");
                     r.errors += 1;
+                }
+            }
+        }
+        for status in [TransferStatus::Requested, TransferStatus::ConsentPending, TransferStatus::Sending] {
+            for t in self.transfers_in(status, MAX_WALLETS).await? {
+                match self.advance(&t).await {
+                    Ok(moved) if moved.status != t.status => r.transfers += 1,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "wallet transfer reconciliation failed");
+                        r.errors += 1;
+                    }
                 }
             }
         }
