@@ -461,6 +461,12 @@ pub static WALLET_RECONCILIATION: FunctionDef = FunctionDef {
     uses: &[Need::Banking, Need::Screening],
 };
 
+pub static WALLET_BALANCE_CHECK: FunctionDef = FunctionDef {
+    name: "wallet-balance-check",
+    kind: Kind::Schedule { handler: crate::wallet::balance_check_handler },
+    uses: &[Need::Banking, Need::Screening],
+};
+
 pub static LEDGER_INVARIANTS: FunctionDef =
     FunctionDef { name: "ledger-invariants", kind: Kind::Schedule { handler: jobs::invariants_handler }, uses: &[] };
 
@@ -532,6 +538,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &LEDGER_INVARIANTS,
     &MERCHANT_SETTLEMENT_REPORT,
     &WALLET_RECONCILIATION,
+    &WALLET_BALANCE_CHECK,
     &SCREENING_RESCREEN,
     &SCREENING_LIST_REFRESH,
     &ADMIN_SCREENING_LIST,

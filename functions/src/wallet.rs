@@ -148,6 +148,29 @@ pub fn reconcile_handler(
     Box::pin(reconcile(ctx, event))
 }
 
+async fn balance_check(ctx: Arc<Ctx>, _event: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+    let r = ctx.wallets()?.balance_check().await?;
+    for d in &r.differences {
+        tracing::error!(user = %d.user_id, ledger = d.ledger, bank = d.bank, "wallet ledger differs from Swan");
+    }
+    ctx.metrics.record(
+        "wallet-balance-check",
+        &[
+            ("WalletsChecked", f64::from(r.wallets), "Count"),
+            ("WalletBalanceDifferences", r.differences.len() as f64, "Count"),
+            ("WalletsUnchecked", f64::from(r.unchecked), "Count"),
+        ],
+    );
+    Ok(serde_json::to_value(r).unwrap_or_default())
+}
+
+pub fn balance_check_handler(
+    ctx: Arc<Ctx>,
+    event: serde_json::Value,
+) -> futures::future::BoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(balance_check(ctx, event))
+}
+
 crate::handler!(open_handler, open);
 crate::handler!(get_handler, get);
 crate::handler!(webhook_handler, webhook);

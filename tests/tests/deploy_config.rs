@@ -213,6 +213,7 @@ fn the_screening_list_bucket_is_private_encrypted_versioned_and_watched() {
             "PaymentConfirmFunction",
             "RecipientsCreateFunction",
             "ScreeningRescreenFunction",
+            "WalletBalanceCheckFunction",
             "WalletReconciliationFunction",
             "WalletTransferFunction",
             "WebhookSwanFunction"

@@ -226,6 +226,15 @@ async fn euro_account(aws: bool) {
         (Some(lost_id.as_str()), Some("consent_pending"))
     );
     assert_eq!(swan.payments_for(&lost_id).await, 1);
+    // One the user never comes back for: reconciliation gives it to Swan again.
+    fault("lost_answer").await;
+    assert_eq!(send(&to, 600, "k-lost-2").await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    fault("none").await;
+    let r = stack.trigger("wallet-reconciliation").await.unwrap();
+    assert!(r["transfers"].as_u64() >= Some(1), "{r}");
+    let lost_2 = drop_services::wallet::send::transfer_id(&user, "k-lost-2");
+    assert_eq!(get_json(&base, &format!("/api/wallet/transfers/{lost_2}"), &kari).await["status"], "consent_pending");
+    assert_eq!(swan.payments_for(&lost_2).await, 1);
 
     // Fifty at once under one key: one transfer, one payment at Swan.
     let many = futures::future::join_all((0..50).map(|_| send(&to, 1_000, "k-many"))).await;
@@ -275,13 +284,29 @@ async fn euro_account(aws: bool) {
     let alert_id = held.expect("the user is held").strings["aml_hold"].clone();
     let alert = items.iter().find(|i| i.pk == drop_domain::keys::alert_pk(&alert_id)).expect("the alert");
     assert_eq!(alert.strings.get("subject_type").map(String::as_str), Some("wallet_sender"));
-    let ledger = drop_services::remit::ledger::balance(
-        stack.ctx.table.as_ref(),
-        &drop_services::wallet::wallet_account(&alert.strings["user_id"]),
-    )
-    .await
-    .unwrap();
+    let account = drop_services::wallet::wallet_account(&alert.strings["user_id"]);
+    let ledger = drop_services::remit::ledger::balance(stack.ctx.table.as_ref(), &account).await.unwrap();
     assert_eq!(ledger, 12_550 - 2_000);
+
+    // The daily check: a credit whose webhook was lost is read first, then the books agree with
+    // Swan; a posting gone missing is a difference.
+    swan.webhooks(json!({"lose": true})).await;
+    swan.credit(&iban, "1.00", "Hans Müller").await;
+    let check = stack.trigger("wallet-balance-check").await.unwrap();
+    assert_eq!(
+        (check["wallets"].as_u64(), check["differences"].as_array().map(Vec::len)),
+        (Some(1), Some(0)),
+        "{check}"
+    );
+    let tamper = drop_services::table::Update::new(drop_services::table::Key::new(
+        drop_domain::keys::ledger_account_pk(&account),
+        drop_domain::keys::BALANCE_SK,
+    ))
+    .add("balance", -100);
+    stack.ctx.table.update(tamper).await.unwrap();
+    let check = stack.trigger("wallet-balance-check").await.unwrap();
+    let d = &check["differences"][0];
+    assert_eq!((d["ledger"].as_i64(), d["bank"].as_i64()), (Some(10_550), Some(10_650)), "{check}");
     stack.stop().await;
 }
 

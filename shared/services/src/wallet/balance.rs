@@ -1,7 +1,7 @@
 //! The daily check that Drop's books agree with Swan: for every open wallet, the ledger balance of
-//! `wallet:<user>:EUR` must equal the account's booked balance at Swan. A difference (a
-//! transaction Drop never recorded, or recorded wrongly) is reported for operations; nothing is
-//! corrected by itself.
+//! `wallet:<user>:EUR` must equal the account's booked balance at Swan, once the account's
+//! recent transactions are read again (as reconciliation does). A difference (a transaction
+//! recorded wrongly, a posting lost) is reported for operations; nothing is corrected by itself.
 
 use super::{wallet_account, WalletError, Wallets};
 use crate::remit::ledger;
@@ -34,6 +34,11 @@ impl Wallets {
         for w in self.in_status(Status::Active, MAX_WALLETS).await? {
             let Some(account_id) = &w.account_id else { continue };
             out.wallets += 1;
+            // What Swan booked and no webhook brought is recorded first.
+            if self.sync(&w).await.is_err() {
+                out.unchecked += 1;
+                continue;
+            }
             let bank = match self.banking.account(account_id).await {
                 Ok(Some(a)) => a.booked,
                 Ok(None) | Err(_) => {

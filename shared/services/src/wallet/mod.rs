@@ -4,6 +4,7 @@
 //! postings, an event and the screening of the sender). NOK flows stay on PSD2 initiation.
 
 pub mod account;
+pub mod balance;
 pub mod ports;
 pub mod receive;
 pub mod send;

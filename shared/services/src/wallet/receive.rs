@@ -230,7 +230,7 @@ impl Wallets {
     }
 
     /// Records `w`'s transactions changed since its last sync (with an overlap).
-    async fn sync(&self, w: &Wallet) -> Result<u32, WalletError> {
+    pub(super) async fn sync(&self, w: &Wallet) -> Result<u32, WalletError> {
         let Some(account_id) = &w.account_id else { return Ok(0) };
         let started = self.clock.epoch();
         let since = w.synced_until.map(|s| drop_domain::time::rfc3339_epoch(s - OVERLAP_SECS));
