@@ -18,6 +18,12 @@ fn ok(r: reqwest::Response, status: u16) -> reqwest::Response {
     r
 }
 
+/// Swan's webhook body for a transaction.
+fn hook_body(tx: &str) -> Value {
+    json!({"eventType": "Transaction.Booked", "eventId": "round-trips-1", "eventDate": "2026-12-02T10:00:00.000Z",
+        "projectId": drop_simulators::swan::PROJECT_ID, "resourceId": tx})
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn round_trips_per_route() {
     let mut opts = drop_tests::local_options(false);
@@ -333,6 +339,75 @@ async fn round_trips_per_route() {
     // The payment, membership and merchant, the lock, the reservation; then the acquirer's refund
     // (recorded), the transfer (the payment's account; the bank's id recorded), the answer kept.
     measure("POST /api/merchant/payments/{id}/refund", 13, b);
+    // The euro account: onboarding started, opened at the first look after Swan's KYC.
+    let b = now();
+    let w = with_access(c.post(format!("{base}/api/user/wallet")), &s).header("x-requested-with", "x");
+    let w: Value = ok(w.send().await.unwrap(), 202).json().await.unwrap();
+    // The session and the user's rate counter, the profile (identity, e-mail; its pending-code
+    // query), the claim, the onboarding recorded, the view's read.
+    measure("POST /api/user/wallet", 8, b);
+    c.get(w["onboardingUrl"].as_str().unwrap()).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b = now();
+    let w: Value =
+        ok(with_access(c.get(format!("{base}/api/user/wallet")), &s).send().await.unwrap(), 200).json().await.unwrap();
+    // + the wallet opened (conditional on the onboarding read).
+    measure("GET /api/user/wallet (opens it)", 5, b);
+    let b = now();
+    ok(with_access(c.get(format!("{base}/api/user/wallet")), &s).send().await.unwrap(), 200);
+    measure("GET /api/user/wallet", 4, b);
+    // Euro arrives (its webhook is answered before anything is measured).
+    let swan = format!("http://{}", stack.simulator("swan").unwrap());
+    let token: Value = c
+        .post(format!("{swan}/swan/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            drop_simulators::swan::CLIENT_ID,
+            drop_simulators::swan::CLIENT_SECRET
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let credit = json!({"query": "mutation($i: SimulateIncomingSepaCreditTransferInput!) { simulateIncomingSepaCreditTransferReception(input: $i) { __typename ... on SimulateIncomingSepaCreditTransferReceptionSuccessPayload { transactionId } } }",
+        "variables": {"i": {"amount": {"value": "50.00", "currency": "EUR"}, "creditorIban": w["iban"], "debtorIban": "DE89370400440532013000", "debtorName": "Hans Müller"}}});
+    let credited: Value = c
+        .post(format!("{swan}/swan/sandbox-partner-admin/graphql"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&credit)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tx =
+        credited["data"]["simulateIncomingSepaCreditTransferReception"]["transactionId"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Swan's webhook again for a transaction already recorded: the marker, Swan's word (no table),
+    // the wallet by account, the transaction's item; the marker written.
+    let b = now();
+    let hook =
+        c.post(format!("{base}/api/webhooks/swan")).header("x-swan-secret", drop_simulators::swan::WEBHOOK_SECRET);
+    ok(hook.json(&hook_body(&tx)).send().await.unwrap(), 200);
+    measure("POST /api/webhooks/swan (recorded already)", 5, b);
+    let b = now();
+    let t = with_access(c.post(format!("{base}/api/wallet/transfers")), &s)
+        .header("x-requested-with", "x")
+        .header("idempotency-key", "round-trips-transfer")
+        .json(&json!({"recipientId": rcp["id"], "amount": 1_000}));
+    let t: Value = ok(t.send().await.unwrap(), 202).json().await.unwrap();
+    // The lock, the wallet, the recipient, a transfer under the key?, the profile (hold); the
+    // transfer with its limits; Swan's answer recorded; the answer kept.
+    measure("POST /api/wallet/transfers", 11, b);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let b = now();
+    let path = format!("{base}/api/wallet/transfers/{}", t["transferId"].as_str().unwrap());
+    ok(with_access(c.get(path), &s).send().await.unwrap(), 200);
+    measure("GET /api/wallet/transfers/{id}", 4, b);
     let b = now();
     ok(c.get(format!("{base}/api/health")).send().await.unwrap(), 200);
     measure("GET /api/health", 2, b);

@@ -6,6 +6,7 @@
 //! consents at the provider's page; the provider's word (webhook, the owner's look,
 //! reconciliation) moves it on: `sending`, then `sent` or `failed` (the reservation released).
 
+use super::account::Wallet;
 use super::ports::{PaymentState, SepaOrder, TransactionStatus};
 use super::{WalletError, Wallets};
 use crate::remit::limits::{self, Limits};
@@ -115,6 +116,9 @@ impl Transfer {
     }
 }
 
+/// A euro recipient's name and IBAN.
+type Recipient = (drop_domain::Secret<String>, drop_domain::Secret<String>);
+
 /// What a send is asked for.
 pub struct SendRequest<'a> {
     pub user_id: &'a str,
@@ -134,7 +138,7 @@ impl Wallets {
         if w.status != WalletStatus::Active {
             return Err(WalletError::IllegalState(w.status.as_str()));
         }
-        let (name, _) = self.euro_recipient(r.user_id, r.recipient_id).await?;
+        let recipient = self.euro_recipient(r.user_id, r.recipient_id).await?;
         if let Some(known) = self.transfer_find(r.user_id, r.transfer_id).await? {
             return self.advance(&known).await;
         }
@@ -143,7 +147,7 @@ impl Wallets {
             return Err(WalletError::Declined);
         }
         let now = self.clock.epoch();
-        let party = Party { names: vec![name.expose().clone()], ..Default::default() };
+        let party = Party { names: vec![recipient.0.expose().clone()], ..Default::default() };
         let subject = Subject {
             subject_type: "recipient",
             subject_id: r.recipient_id,
@@ -195,14 +199,10 @@ impl Wallets {
             }
             Err(e) => return Err(e.into()),
         }
-        self.ask_provider(&t).await
+        self.ask_provider(&t, Some((w, recipient))).await
     }
 
-    async fn euro_recipient(
-        &self,
-        user_id: &str,
-        recipient_id: &str,
-    ) -> Result<(drop_domain::Secret<String>, drop_domain::Secret<String>), WalletError> {
+    async fn euro_recipient(&self, user_id: &str, recipient_id: &str) -> Result<Recipient, WalletError> {
         let b = crate::remit::recipients::beneficiary(self.table.as_ref(), &self.crypto, user_id, recipient_id)
             .await
             .map_err(|_| WalletError::NoRecipient)?;
@@ -227,12 +227,18 @@ impl Wallets {
 
     /// Gives a `requested` transfer to the provider (again: the same key answers the same
     /// payment) and records its answer.
-    async fn ask_provider(&self, t: &Transfer) -> Result<Transfer, WalletError> {
-        let w = self.find(&t.user_id).await?.ok_or(WalletError::NotFound)?;
+    /// `known`: the wallet and the recipient, when the caller has just read them.
+    async fn ask_provider(&self, t: &Transfer, known: Option<(Wallet, Recipient)>) -> Result<Transfer, WalletError> {
+        let (w, (name, iban)) = match known {
+            Some(k) => k,
+            None => (
+                self.find(&t.user_id).await?.ok_or(WalletError::NotFound)?,
+                self.euro_recipient(&t.user_id, &t.recipient_id).await?,
+            ),
+        };
         let (Some(account_id), Some(holder)) = (w.account_id, w.holder_id) else {
             return Err(WalletError::IllegalState("onboarding"));
         };
-        let (name, iban) = self.euro_recipient(&t.user_id, &t.recipient_id).await?;
         let order = SepaOrder {
             account_id,
             amount: t.amount,
@@ -279,7 +285,7 @@ impl Wallets {
     /// Moves a transfer on by the provider's word (nothing for a final one).
     pub async fn advance(&self, t: &Transfer) -> Result<Transfer, WalletError> {
         let (event, set) = match t.status {
-            Status::Requested => return self.ask_provider(t).await,
+            Status::Requested => return self.ask_provider(t, None).await,
             Status::ConsentPending => {
                 let Some(pid) = &t.payment_id else { return Ok(t.clone()) };
                 let Some(p) = self.banking.payment(pid).await? else { return Ok(t.clone()) };
