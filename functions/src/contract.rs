@@ -83,6 +83,10 @@ pub fn constrain(doc: &mut Value) {
     // The history's items are one of two shapes, told apart by `type`.
     set(&mut schemas["QrPaymentView"], "type", json!({"type": "string", "enum": ["qr", "p2p"]}));
     set(&mut schemas["QrPaymentView"], "direction", json!({"type": "string", "enum": ["sent", "received"]}));
+    let wallet_statuses: Vec<&str> = drop_domain::lifecycle::wallet::TxStatus::ALL.iter().map(|s| s.as_str()).collect();
+    set(&mut schemas["WalletHistoryView"], "type", json!({"type": "string", "enum": ["wallet"]}));
+    set(&mut schemas["WalletHistoryView"], "direction", json!({"type": "string", "enum": ["sent", "received"]}));
+    set(&mut schemas["WalletHistoryView"], "status", json!({"type": "string", "enum": wallet_statuses.clone()}));
     set(&mut schemas["SaleView"], "status", json!({"type": "string", "enum": qr_statuses}));
     set(&mut schemas["RefundView"], "status", json!({"type": "string", "enum": crate::merchant_refund::statuses()}));
 
@@ -99,6 +103,8 @@ pub fn constrain(doc: &mut Value) {
 
     let mut any_status: Vec<&str> = statuses.clone();
     any_status.extend(crate::qr_pay::statuses().into_iter().filter(|s| !statuses.contains(s)));
+    let wallet_only: Vec<&str> = wallet_statuses.into_iter().filter(|s| !any_status.contains(s)).collect();
+    any_status.extend(wallet_only);
     param(doc, "/api/payment/history", "get", "status", json!({"type": "string", "enum": any_status}));
     param(doc, "/api/payment/history", "get", "type", json!({"type": "string", "enum": crate::remit::payments::KINDS}));
     param(doc, "/api/merchant/qr", "get", "merchantId", ulid_id("mer"));

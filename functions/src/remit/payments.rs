@@ -237,13 +237,35 @@ pub async fn get(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError
     ApiResponse::json(StatusCode::OK, &PaymentResponse::from(p))
 }
 
-/// One payment in a history: a remittance, or a QR or person-to-person payment (sent, or received
-/// for one of your payment requests).
+/// One payment in a history: a remittance, a QR or person-to-person payment (sent, or received
+/// for one of your payment requests), or money in or out of the euro account; told apart by `type`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum HistoryItem {
     Remittance(PaymentResponse),
     Qr(crate::qr_pay::QrPaymentView),
+    Wallet(WalletHistoryView),
+}
+
+/// Money in or out of the euro account. Money is integer minor units (euro cents).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletHistoryView {
+    /// The bank's id of the transaction.
+    pub transaction_id: String,
+    /// wallet
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// received (money in) or sent
+    pub direction: String,
+    /// Who sent it, or who it went to.
+    pub counterparty_name: String,
+    pub amount: i64,
+    pub currency: String,
+    /// pending, booked, rejected
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -259,9 +281,9 @@ pub const KINDS: [&str; 3] = [Kind::Remittance.as_str(), Kind::Qr.as_str(), Kind
 #[utoipa::path(get, path = "/api/payment/history", tag = "payments",
     params(("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1–100, default 20"),
            ("cursor" = Option<String>, Query, description = "From the previous page (opaque; one this API gave out)"),
-           ("status" = Option<String>, Query, description = "Only this status (a remittance's or a QR payment's)"),
-           ("type" = Option<String>, Query, description = "remittance, qr or p2p")),
-    responses((status = 200, description = "Remittances, QR payments and person-to-person payments sent and received, newest first", body = HistoryResponse)))]
+           ("status" = Option<String>, Query, description = "Only this status (a remittance's, a QR payment's or a euro account transaction's)"),
+           ("type" = Option<String>, Query, description = "remittance, qr or p2p (euro account transactions show only without a type)")),
+    responses((status = 200, description = "Remittances, QR payments and person-to-person payments sent and received, and euro account transactions, newest first", body = HistoryResponse)))]
 pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let limit = req.query_in("limit", 1..=100, 20)?;
     let status = req.query.get("status").map(String::as_str);
@@ -299,6 +321,17 @@ pub async fn history(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiE
             Entry::Remittance(p) => HistoryItem::Remittance(PaymentResponse::from(p)),
             Entry::Sent(p) => HistoryItem::Qr(crate::qr_pay::QrPaymentView::from(&p)),
             Entry::Received(p) => HistoryItem::Qr(crate::qr_pay::QrPaymentView::received(&p)),
+            Entry::Wallet(t, name) => HistoryItem::Wallet(WalletHistoryView {
+                transaction_id: t.id.clone(),
+                kind: "wallet".into(),
+                direction: if t.credit { "received" } else { "sent" }.into(),
+                counterparty_name: name.expose().clone(),
+                amount: t.amount,
+                currency: "EUR".into(),
+                status: t.status.as_str().into(),
+                created_at: drop_domain::time::rfc3339_epoch(t.created_at),
+                updated_at: drop_domain::time::rfc3339_epoch(t.updated_at),
+            }),
         })
         .collect();
     ApiResponse::json(StatusCode::OK, &HistoryResponse { items, cursor })

@@ -30,6 +30,9 @@ pub struct WebhookKnobs {
     pub retry_ms: u64,
     /// The secret sent (a wrong one shows Drop refusing it).
     pub secret: String,
+    /// One delivery at a time, in order (moto restores a table snapshot when a transaction fails,
+    /// undoing a concurrent one: the AWS-adapter runs need deliveries apart; DynamoDB does not).
+    pub serial: bool,
 }
 
 impl Default for WebhookKnobs {
@@ -41,6 +44,7 @@ impl Default for WebhookKnobs {
             lose: false,
             retry_ms: 300,
             secret: WEBHOOK_SECRET.to_owned(),
+            serial: false,
         }
     }
 }
@@ -57,11 +61,17 @@ struct Log {
 pub struct Emitter {
     url: String,
     log: Arc<Mutex<Log>>,
+    /// Held through a delivery when `serial`.
+    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Emitter {
     pub fn new(url: String, knobs: WebhookKnobs) -> Emitter {
-        Emitter { url, log: Arc::new(Mutex::new(Log { knobs, ..Log::default() })) }
+        Emitter {
+            url,
+            log: Arc::new(Mutex::new(Log { knobs, ..Log::default() })),
+            one_at_a_time: Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Log> {
@@ -106,7 +116,15 @@ impl Emitter {
 
     fn deliver(&self, body: Value, knobs: &WebhookKnobs) {
         let (url, me, knobs) = (self.url.clone(), self.clone(), knobs.clone());
+        // Taken before the task starts, so serial deliveries keep the order they were emitted in.
+        let turn = knobs.serial.then(|| self.one_at_a_time.clone().try_lock_owned());
+        let queue = self.one_at_a_time.clone();
         tokio::spawn(async move {
+            let _turn = match turn {
+                Some(Ok(t)) => Some(t),
+                Some(Err(_)) => Some(queue.lock_owned().await),
+                None => None,
+            };
             tokio::time::sleep(Duration::from_millis(knobs.delay_ms)).await;
             let client = reqwest::Client::new();
             for attempt in 0..=RETRIES {

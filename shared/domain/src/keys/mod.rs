@@ -262,6 +262,11 @@ pub fn wallet_status_gsi(status: &str) -> String {
     format!("WALLETSTATUS#{status}")
 }
 
+/// gsi3: a person's wallet transactions by time (`<created, 12 digits>#<id>`), for their history.
+pub fn wallet_history_gsi(user_id: &str) -> String {
+    format!("WALLETHIST#{user_id}")
+}
+
 /// A wallet's transactions sort under this prefix of the user's partition.
 pub const WALLET_TX_PREFIX: &str = "WTX#";
 

@@ -1,6 +1,7 @@
 //! A person's payment history: remittances (`PAY#`), QR and person-to-person payments they made
-//! (`QRPAY#`: confirmed ones; a scan alone is nobody's payment) and payments made to their
-//! payment requests (gsi3 `RECEIVED#<user>`), newest first in one list. Each source is read
+//! (`QRPAY#`: confirmed ones; a scan alone is nobody's payment), payments made to their
+//! payment requests (gsi3 `RECEIVED#<user>`) and their euro account's transactions (gsi3
+//! `WALLETHIST#<user>`), newest first in one list. Each source is read
 //! newest first from where the last page stopped in it; the page takes the newest of their heads
 //! until it is full (a merge), so every page is a prefix of what is left of each source. The
 //! cursor holds each source's position (opaque to callers; the HTTP layer seals it).
@@ -9,9 +10,11 @@ use super::payments::{Payment, Remit};
 use super::qr::QrPayment;
 use super::RemitError;
 use crate::table::{Item, Query};
+use crate::wallet::receive::WalletTx;
 use drop_domain::keys;
 use drop_domain::keys::attr;
 use drop_domain::lifecycle::qr_payment::Status as QrStatus;
+use drop_domain::lifecycle::wallet::TxStatus;
 use drop_domain::payment::{Kind, Status};
 
 /// The most reads one source makes for one page (filters may skip many items).
@@ -24,7 +27,12 @@ pub enum Entry {
     Sent(QrPayment),
     /// A payment to this person's payment request.
     Received(QrPayment),
+    /// Money in or out of their euro account, with the counterparty's name.
+    Wallet(WalletTx, drop_domain::Secret<String>),
 }
+
+/// The sources, in the cursor's order.
+const SOURCES: usize = 4;
 
 /// What to list: a payment type and a status name (either kind's), both optional.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,7 +51,7 @@ enum Pos {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Cursor {
-    sources: [Pos; 3],
+    sources: Vec<Pos>,
 }
 
 /// A cursor's text (what the HTTP layer seals: base64url, as it goes into a URL), and back.
@@ -81,15 +89,17 @@ impl Remit {
     ) -> Result<(Vec<Entry>, Option<String>), RemitError> {
         let limit = limit.clamp(1, 100) as usize;
         let mut at = match cursor {
-            Some(c) => read_cursor(c).ok_or(RemitError::Invalid("cursor"))?,
-            None => Cursor { sources: [Pos::Start, Pos::Start, Pos::Start] },
+            Some(c) => read_cursor(c).filter(|c| c.sources.len() == SOURCES).ok_or(RemitError::Invalid("cursor"))?,
+            None => Cursor { sources: vec![Pos::Start; SOURCES] },
         };
         let wanted = [
             filter.kind.is_none_or(|k| k == Kind::Remittance),
             filter.kind.is_none_or(|k| k != Kind::Remittance),
             filter.kind.is_none_or(|k| k == Kind::P2p),
+            // Euro account transactions have no payment type: shown unless one is asked for.
+            filter.kind.is_none(),
         ];
-        let mut lists: Vec<(Vec<Listed>, bool)> = Vec::with_capacity(3);
+        let mut lists: Vec<(Vec<Listed>, bool)> = Vec::with_capacity(SOURCES);
         for (i, pos) in at.sources.iter().enumerate() {
             lists.push(match (wanted[i], pos) {
                 (false, _) | (_, Pos::Done) => (Vec::new(), false),
@@ -97,10 +107,10 @@ impl Remit {
             });
         }
         // The merge: the newest head each time, until the page is full.
-        let mut taken = [0usize; 3];
+        let mut taken = [0usize; SOURCES];
         let mut page = Vec::with_capacity(limit);
         while page.len() < limit {
-            let next = (0..3)
+            let next = (0..SOURCES)
                 .filter(|i| taken[*i] < lists[*i].0.len())
                 .max_by_key(|i| (lists[*i].0[taken[*i]].created, std::cmp::Reverse(*i)));
             let Some(i) = next else { break };
@@ -116,7 +126,20 @@ impl Remit {
             }
         }
         let mut iters: Vec<_> = lists.into_iter().map(|(l, _)| l.into_iter()).collect();
-        let entries = page.into_iter().filter_map(|i| iters[i].next().map(|l| l.entry)).collect();
+        let mut entries = Vec::with_capacity(page.len());
+        for entry in page.into_iter().filter_map(|i| iters[i].next().map(|l| l.entry)) {
+            entries.push(match entry {
+                // The counterparty's name, decrypted for the page only.
+                Entry::Wallet(t, _) => {
+                    let name = t.counterparty(&self.crypto).await.map_err(|e| match e {
+                        crate::wallet::WalletError::Crypto(c) => RemitError::Crypto(c),
+                        _ => RemitError::NotFound,
+                    })?;
+                    Entry::Wallet(t, name)
+                }
+                other => other,
+            });
+        }
         let next = at.sources.iter().any(|p| *p != Pos::Done).then(|| write_cursor(&at));
         Ok((entries, next))
     }
@@ -137,18 +160,19 @@ impl Remit {
         let query = |table_cursor: Option<String>| {
             let q = match i {
                 2 => Query::partition(keys::payments_received_gsi(user_id)).on_index("gsi3"),
+                3 => Query::partition(keys::wallet_history_gsi(user_id)).on_index("gsi3"),
                 _ => Query::partition(keys::user_pk(user_id)),
             };
             let prefix = match i {
                 0 => keys::PAYMENT_PREFIX.to_owned(),
                 1 => keys::QR_PAYMENT_PREFIX.to_owned(),
-                // Received: `<created, 12 digits>#<id>`.
+                // Received and wallet: `<created, 12 digits>#<id>`.
                 _ => "0".to_owned(),
             };
             let q = match &before {
                 // `between` includes the position itself: dropped below.
                 Some(b) => q.between(prefix, b.clone()),
-                None if i == 2 => q,
+                None if i >= 2 => q,
                 None => q.prefix(prefix),
             };
             q.backward().limit(want as u32 + 1).after(table_cursor)
@@ -159,7 +183,7 @@ impl Remit {
             let page = self.table.query(query(table_cursor.take())).await?;
             for item in &page.items {
                 let position = match i {
-                    2 => item.s(attr::GSI3SK),
+                    2 | 3 => item.s(attr::GSI3SK),
                     _ => item.s(attr::SK),
                 };
                 let Some(position) = position.map(str::to_owned) else { continue };
@@ -186,6 +210,9 @@ fn listed(i: usize, item: &Item, filter: Filter<'_>) -> Option<Entry> {
     let status_ok = |s: &str| filter.status.is_none_or(|f| f == s);
     match i {
         0 => Payment::from_item(item).filter(|p| status_ok(p.status.as_str())).map(Entry::Remittance),
+        3 => WalletTx::from_item(item)
+            .filter(|t| status_ok(t.status.as_str()))
+            .map(|t| Entry::Wallet(t, drop_domain::Secret::new(String::new()))),
         _ => {
             let p = QrPayment::from_item(item)?;
             let kind_ok = filter.kind.is_none_or(|k| k == p.kind);
@@ -201,7 +228,8 @@ fn listed(i: usize, item: &Item, filter: Filter<'_>) -> Option<Entry> {
     }
 }
 
-/// Whether a status name is one a history filter takes (a remittance's or a QR payment's).
+/// Whether a status name is one a history filter takes (a remittance's, a QR payment's or a
+/// euro account transaction's).
 pub fn is_status(s: &str) -> bool {
-    Status::parse(s).is_some() || QrStatus::parse(s).is_some()
+    Status::parse(s).is_some() || QrStatus::parse(s).is_some() || TxStatus::parse(s).is_some()
 }

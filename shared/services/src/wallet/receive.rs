@@ -31,6 +31,48 @@ pub enum Recorded {
     Ignored,
 }
 
+/// A recorded transaction, as the owner's history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalletTx {
+    /// The provider's id.
+    pub id: String,
+    /// `true`: money in.
+    pub credit: bool,
+    /// Euro cents.
+    pub amount: i64,
+    pub status: TxStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+    key: Key,
+    /// The sender's or the beneficiary's name, encrypted.
+    counterparty: String,
+}
+
+impl WalletTx {
+    pub fn from_item(i: &Item) -> Option<WalletTx> {
+        let (pk, sk) = (i.s(attr::PK)?, i.s(attr::SK)?);
+        Some(WalletTx {
+            id: sk.strip_prefix(keys::WALLET_TX_PREFIX)?.to_owned(),
+            credit: i.s(attr::SIDE)? == "credit",
+            amount: i.n(attr::AMOUNT)?,
+            status: TxStatus::parse(i.s(attr::STATUS)?)?,
+            created_at: i.n(attr::CREATED_AT)?,
+            updated_at: i.n(attr::UPDATED_AT)?,
+            key: Key::new(pk, sk),
+            counterparty: i.s(attr::COUNTERPARTY_NAME)?.to_owned(),
+        })
+    }
+
+    /// The counterparty's name (decrypted for its owner's view only).
+    pub async fn counterparty(
+        &self,
+        crypto: &crate::crypto::Crypto,
+    ) -> Result<drop_domain::Secret<String>, WalletError> {
+        let aad = aad(&self.key.pk, &self.key.sk, attr::COUNTERPARTY_NAME);
+        Ok(crypto.decrypt_str(aad, &self.counterparty).await?)
+    }
+}
+
 /// What reconciliation did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reconciled {
@@ -166,7 +208,9 @@ impl Wallets {
             .with(attr::COUNTERPARTY_NAME, enc(attr::COUNTERPARTY_NAME, &t.counterparty_name).await?)
             .with(attr::COUNTERPARTY_IBAN, enc(attr::COUNTERPARTY_IBAN, &t.counterparty_iban).await?)
             .with(attr::CREATED_AT, now)
-            .with(attr::UPDATED_AT, now))
+            .with(attr::UPDATED_AT, now)
+            .with(attr::GSI3PK, keys::wallet_history_gsi(&w.user_id))
+            .with(attr::GSI3SK, format!("{now:012}#{}", t.id)))
     }
 
     /// The sender of money in, screened: a hit raises an alert and holds the user's transfers
