@@ -8,6 +8,7 @@ pub mod pay;
 pub mod pipeline;
 pub mod qr;
 pub mod runtime_api;
+pub mod swan;
 
 /// The workspace root (for `template.yaml`, `events/`, `infra/`).
 pub fn root() -> std::path::PathBuf {

@@ -196,8 +196,9 @@ async fn round_trips_per_route() {
     measure("GET /api/payment/{id}", 4, b);
     let b = now();
     ok(with_access(c.get(format!("{base}/api/payment/history?limit=20")), &s).send().await.unwrap(), 200);
-    // (Three sources: remittances, QR payments made, payments to my requests.)
-    measure("GET /api/payment/history", 6, b);
+    // (Four sources, read at once: remittances, QR payments made, payments to my requests, the
+    // euro account's transactions.)
+    measure("GET /api/payment/history", 7, b);
     // A merchant: onboarding (the person is the daily manager of the simulator's active
     // organisation), the list, a dynamic QR code and the codes.
     let b = now();
@@ -358,34 +359,7 @@ async fn round_trips_per_route() {
     measure("GET /api/user/wallet", 4, b);
     // Euro arrives (its webhook is answered before anything is measured).
     let swan = format!("http://{}", stack.simulator("swan").unwrap());
-    let token: Value = c
-        .post(format!("{swan}/swan/oauth2/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&client_id={}&client_secret={}",
-            drop_simulators::swan::CLIENT_ID,
-            drop_simulators::swan::CLIENT_SECRET
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let credit = json!({"query": "mutation($i: SimulateIncomingSepaCreditTransferInput!) { simulateIncomingSepaCreditTransferReception(input: $i) { __typename ... on SimulateIncomingSepaCreditTransferReceptionSuccessPayload { transactionId } } }",
-        "variables": {"i": {"amount": {"value": "50.00", "currency": "EUR"}, "creditorIban": w["iban"], "debtorIban": "DE89370400440532013000", "debtorName": "Hans Müller"}}});
-    let credited: Value = c
-        .post(format!("{swan}/swan/sandbox-partner-admin/graphql"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .json(&credit)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let tx =
-        credited["data"]["simulateIncomingSepaCreditTransferReception"]["transactionId"].as_str().unwrap().to_owned();
+    let tx = drop_tests::swan::credit(&swan, w["iban"].as_str().unwrap(), "50.00", "Hans Müller").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Swan's webhook again for a transaction already recorded: the marker, Swan's word (no table),
     // the wallet by account, the transaction's item; the marker written.

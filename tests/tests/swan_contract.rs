@@ -56,45 +56,7 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn admin(base: &str, query: &str, input: Value) -> Value {
-    let token: Value = http()
-        .post(format!("{base}/swan/oauth2/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&client_id={}&client_secret={}",
-            swan::CLIENT_ID,
-            swan::CLIENT_SECRET
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
-    http()
-        .post(format!("{base}/swan/sandbox-partner-admin/graphql"))
-        .bearer_auth(token)
-        .json(&json!({"query": query, "variables": {"input": input}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-const INCOMING: &str = "mutation($input: SimulateIncomingSepaCreditTransferInput!) {
-  simulateIncomingSepaCreditTransferReception(input: $input) {
-    __typename
-    ... on SimulateIncomingSepaCreditTransferReceptionSuccessPayload { transactionId }
-    ... on Rejection { message }
-  }
-}";
-
-const BOOK: &str = "mutation($input: SimulateOutgoingSepaCreditTransferBookingInput!) {
-  simulateOutgoingSepaCreditTransferBooking(input: $input) { __typename }
-}";
+use drop_tests::swan::{admin, BOOK, INCOMING};
 
 /// A location header's query parameter.
 fn param(location: &str, name: &str) -> Option<String> {

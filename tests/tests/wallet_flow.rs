@@ -11,53 +11,15 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const INCOMING: &str = "mutation($input: SimulateIncomingSepaCreditTransferInput!) {
-  simulateIncomingSepaCreditTransferReception(input: $input) {
-    __typename
-    ... on SimulateIncomingSepaCreditTransferReceptionSuccessPayload { transactionId }
-  }
-}";
-
 struct Swan {
     base: String,
     aws: bool,
 }
 
 impl Swan {
-    async fn token(&self) -> String {
-        let body = format!(
-            "grant_type=client_credentials&client_id={}&client_secret={}",
-            drop_simulators::swan::CLIENT_ID,
-            drop_simulators::swan::CLIENT_SECRET
-        );
-        let r = client()
-            .post(format!("{}/swan/oauth2/token", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
-    }
-
     /// Sends `value` euro from `name` to `iban`; answers Swan's transaction id.
     async fn credit(&self, iban: &str, value: &str, name: &str) -> String {
-        let input = json!({"amount": {"value": value, "currency": "EUR"}, "creditorIban": iban,
-            "debtorIban": "DE89370400440532013000", "debtorName": name, "endToEndId": "E2E", "label": "from abroad"});
-        let r: Value = client()
-            .post(format!("{}/swan/sandbox-partner-admin/graphql", self.base))
-            .bearer_auth(self.token().await)
-            .json(&json!({"query": INCOMING, "variables": {"input": input}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["data"]["simulateIncomingSepaCreditTransferReception"]["transactionId"]
-            .as_str()
-            .expect("a transaction")
-            .to_owned()
+        drop_tests::swan::credit(&self.base, iban, value, name).await
     }
 
     /// What the consent page answers next, and what becomes of accepted transfers.

@@ -99,13 +99,14 @@ impl Remit {
             // Euro account transactions have no payment type: shown unless one is asked for.
             filter.kind.is_none(),
         ];
-        let mut lists: Vec<(Vec<Listed>, bool)> = Vec::with_capacity(SOURCES);
-        for (i, pos) in at.sources.iter().enumerate() {
-            lists.push(match (wanted[i], pos) {
-                (false, _) | (_, Pos::Done) => (Vec::new(), false),
-                (true, pos) => self.source(i, user_id, pos, limit, filter).await?,
-            });
-        }
+        // The sources are read at once (one round trip of waiting, however many there are).
+        let reads = at.sources.iter().enumerate().map(|(i, pos)| async move {
+            match (wanted[i], pos) {
+                (false, _) | (_, Pos::Done) => Ok((Vec::new(), false)),
+                (true, pos) => self.source(i, user_id, pos, limit, filter).await,
+            }
+        });
+        let lists: Vec<(Vec<Listed>, bool)> = futures::future::try_join_all(reads).await?;
         // The merge: the newest head each time, until the page is full.
         let mut taken = [0usize; SOURCES];
         let mut page = Vec::with_capacity(limit);

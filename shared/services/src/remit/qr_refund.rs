@@ -44,16 +44,8 @@ impl Remit {
     }
 
     fn qr_transfer<'a>(&self, p: &'a QrPayment) -> Transfer<'a> {
-        Transfer {
-            key: p.key(),
-            id: &p.id,
-            sending: Status::Refunding.as_str(),
-            attempt: p.refund_attempt,
-            bank_id: p.refund_bank_id.as_ref(),
-            amount: p.amount,
-            end_to_end_id: format!("R{}{}", p.refund_attempt, p.id.trim_start_matches("qrp_")),
-            remittance: format!("Drop refund {}", p.id),
-        }
+        let sending = Status::Refunding.as_str();
+        Transfer::of_payment(p.key(), &p.id, "qrp_", sending, p.refund_attempt, p.refund_bank_id.as_ref(), p.amount)
     }
 
     /// Moves a refund on: sends the current attempt's transfer if it has none, otherwise reads

@@ -44,16 +44,16 @@ impl Remit {
     }
 
     fn transfer<'a>(&self, p: &'a Payment) -> Transfer<'a> {
-        Transfer {
-            key: p.key(),
-            id: &p.id,
-            sending: Status::Refunding.as_str(),
-            attempt: p.refund_attempt,
-            bank_id: p.refund_bank_id.as_ref(),
-            amount: p.source_amount,
-            end_to_end_id: format!("R{}{}", p.refund_attempt, p.id.trim_start_matches("pay_")),
-            remittance: format!("Drop refund {}", p.id),
-        }
+        let sending = Status::Refunding.as_str();
+        Transfer::of_payment(
+            p.key(),
+            &p.id,
+            "pay_",
+            sending,
+            p.refund_attempt,
+            p.refund_bank_id.as_ref(),
+            p.source_amount,
+        )
     }
 
     /// Sends the transfer of the current attempt (again, after a crash: the key makes it once).

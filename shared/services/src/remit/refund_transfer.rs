@@ -44,6 +44,31 @@ pub(super) struct Transfer<'a> {
     pub remittance: String,
 }
 
+impl<'a> Transfer<'a> {
+    /// The transfer back of a failed payment's money (remittance or QR): its references are made
+    /// of the payment id without its `prefix`.
+    pub(super) fn of_payment(
+        key: Key,
+        id: &'a str,
+        prefix: &str,
+        sending: &'a str,
+        attempt: i64,
+        bank_id: Option<&'a (i64, String)>,
+        amount: i64,
+    ) -> Transfer<'a> {
+        Transfer {
+            key,
+            id,
+            sending,
+            attempt,
+            bank_id,
+            amount,
+            end_to_end_id: format!("R{attempt}{}", id.trim_start_matches(prefix)),
+            remittance: format!("Drop refund {id}"),
+        }
+    }
+}
+
 /// Where the current attempt stands.
 pub(super) enum Progress {
     /// Not sent yet (or sent and not recorded: sending again under the same key is harmless).
