@@ -363,7 +363,7 @@ impl Remit {
     pub(super) async fn refunds_in(&self, status: Status, max: usize) -> Result<Vec<MerchantRefund>, RemitError> {
         let index = keys::qr_refund_status_gsi(status.as_str());
         let end = status_index::END_OF_TIME;
-        status_index::in_range(self.table.as_ref(), index, 0, end, max, MerchantRefund::from_item).await
+        Ok(status_index::in_range(self.table.as_ref(), index, 0, end, max, MerchantRefund::from_item).await?)
     }
 
     /// Reconciliation's part: every refund in flight is moved on. Answers (examined, errors).

@@ -21,7 +21,7 @@ pub mod refund;
 pub mod refund_transfer;
 pub mod requests;
 pub mod settle;
-mod status_index;
+pub(crate) mod status_index;
 
 use crate::table::TableError;
 

@@ -187,7 +187,7 @@ impl Remit {
         max: usize,
     ) -> Result<Vec<QrPayment>, RemitError> {
         let index = keys::qr_payment_status_gsi(status.as_str());
-        status_index::in_range(self.table.as_ref(), index, from, to, max, QrPayment::from_item).await
+        Ok(status_index::in_range(self.table.as_ref(), index, from, to, max, QrPayment::from_item).await?)
     }
 
     /// Scans never confirmed expire; payments at the bank are re-read; one still waiting for

@@ -61,7 +61,7 @@ impl Remit {
         max: usize,
     ) -> Result<Vec<Payment>, RemitError> {
         let index = drop_domain::keys::payment_status_gsi(status.as_str());
-        status_index::in_range(self.table.as_ref(), index, from, to, max, Payment::from_item).await
+        Ok(status_index::in_range(self.table.as_ref(), index, from, to, max, Payment::from_item).await?)
     }
 
     /// Payments resting longer than `stale_secs` in a state with a next step are moved on;

@@ -1,19 +1,18 @@
-//! What remittances, QR payments and merchant refunds share: a status kept in the status index
+//! What remittances, QR payments, merchant refunds and wallet transfers share: a status kept in the status index
 //! (`gsi2`: partition per status, sort key `<updated_at>#<id>`), moved by one conditional
 //! update per transition, and read back by time range (reconciliation, invariants).
 
-use super::RemitError;
-use crate::table::{Condition, Item, Key, Query, Table, Update, Value};
+use crate::table::{Condition, Item, Key, Query, Table, TableError, Update, Value};
 use drop_domain::keys::attr;
 
 /// The status index's sort key.
-pub(super) fn status_sort(updated_at: i64, id: &str) -> String {
+pub(crate) fn status_sort(updated_at: i64, id: &str) -> String {
     format!("{updated_at:012}#{id}")
 }
 
 /// One transition as a conditional update: written only if the record is still in `from` at
 /// `version` (a concurrent transition makes it fail), with anything else to set.
-pub(super) struct StatusStep<'a> {
+pub(crate) struct StatusStep<'a> {
     pub key: Key,
     pub id: &'a str,
     /// The status index partition of the new status.
@@ -25,7 +24,7 @@ pub(super) struct StatusStep<'a> {
 }
 
 impl StatusStep<'_> {
-    pub(super) fn update(self, extra: Vec<(&str, Value)>) -> Update {
+    pub(crate) fn update(self, extra: Vec<(&str, Value)>) -> Update {
         let mut u = Update::new(self.key)
             .set(attr::STATUS, self.to)
             .set(attr::UPDATED_AT, self.now)
@@ -43,14 +42,14 @@ impl StatusStep<'_> {
 /// The records of one status index partition last changed between `from` and `to` (epoch
 /// seconds, inclusive), oldest first, at most `max` (`usize::MAX`: all); items `parse` does not
 /// take are skipped.
-pub(super) async fn in_range<T>(
+pub(crate) async fn in_range<T>(
     table: &dyn Table,
     index: String,
     from: i64,
     to: i64,
     max: usize,
     parse: impl Fn(&Item) -> Option<T>,
-) -> Result<Vec<T>, RemitError> {
+) -> Result<Vec<T>, TableError> {
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
@@ -73,4 +72,4 @@ pub(super) async fn in_range<T>(
 }
 
 /// The latest time [`in_range`] can be asked for (twelve digits of epoch seconds).
-pub(super) const END_OF_TIME: i64 = 999_999_999_999;
+pub(crate) const END_OF_TIME: i64 = 999_999_999_999;

@@ -10,8 +10,9 @@ use super::account::Wallet;
 use super::ports::{PaymentState, SepaOrder, TransactionStatus};
 use super::{WalletError, Wallets};
 use crate::remit::limits::{self, Limits};
+use crate::remit::status_index::{self, StatusStep};
 use crate::screening::{self, Subject, Verdict};
-use crate::table::{CancelReason, Condition, Item, Key, Query, TableError, TxOp, Update};
+use crate::table::{CancelReason, Condition, Item, Key, Query, TableError, TxOp};
 use drop_domain::keys::{self, attr};
 use drop_domain::lifecycle::wallet::Status as WalletStatus;
 use drop_domain::lifecycle::wallet_transfer::{transition, Event, Status};
@@ -112,7 +113,7 @@ impl Transfer {
             .with(attr::UPDATED_AT, self.updated_at)
             .with(attr::VERSION, self.version)
             .with(attr::GSI2PK, keys::wallet_transfer_status_gsi(self.status.as_str()))
-            .with(attr::GSI2SK, format!("{:012}#{}", self.updated_at, self.id))
+            .with(attr::GSI2SK, status_index::status_sort(self.updated_at, &self.id))
     }
 }
 
@@ -324,16 +325,16 @@ impl Wallets {
     ) -> Result<Transfer, WalletError> {
         let to = transition(t.status, event).map_err(|_| WalletError::IllegalState(t.status.as_str()))?;
         let now = self.clock.epoch();
-        let mut u = Update::new(t.key())
-            .set(attr::STATUS, to.as_str())
-            .set(attr::UPDATED_AT, now)
-            .set(attr::GSI2PK, keys::wallet_transfer_status_gsi(to.as_str()))
-            .set(attr::GSI2SK, format!("{now:012}#{}", t.id))
-            .add(attr::VERSION, 1)
-            .when(Condition::eq(attr::STATUS, t.status.as_str()).and(Condition::eq(attr::VERSION, t.version)));
-        for (k, v) in set {
-            u.set.insert(k.to_owned(), v);
-        }
+        let step = StatusStep {
+            key: t.key(),
+            id: &t.id,
+            index: keys::wallet_transfer_status_gsi(to.as_str()),
+            from: t.status.as_str(),
+            to: to.as_str(),
+            version: t.version,
+            now,
+        };
+        let u = step.update(set);
         let mut next = t.clone();
         next.status = to;
         next.updated_at = now;
@@ -374,22 +375,8 @@ impl Wallets {
 
     /// Transfers in a status, at most `max` (reconciliation).
     pub(super) async fn transfers_in(&self, status: Status, max: usize) -> Result<Vec<Transfer>, WalletError> {
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let q = Query::partition(keys::wallet_transfer_status_gsi(status.as_str()))
-                .on_index("gsi2")
-                .limit(100)
-                .after(cursor);
-            let page = self.table.query(q).await?;
-            out.extend(page.items.iter().filter_map(Transfer::from_item));
-            match page.cursor {
-                Some(c) if out.len() < max => cursor = Some(c),
-                _ => {
-                    out.truncate(max);
-                    return Ok(out);
-                }
-            }
-        }
+        let index = keys::wallet_transfer_status_gsi(status.as_str());
+        let end = status_index::END_OF_TIME;
+        Ok(status_index::in_range(self.table.as_ref(), index, 0, end, max, Transfer::from_item).await?)
     }
 }
