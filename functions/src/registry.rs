@@ -428,8 +428,11 @@ pub static QR_SETTLEMENT_WORKER: FunctionDef = FunctionDef {
     uses: &[Need::Acquirer],
 };
 
-pub static PAYMENT_MONITOR: FunctionDef =
-    FunctionDef { name: "payment-monitor", kind: Kind::Sqs { handler: jobs::monitor_handler }, uses: &[Need::Aml] };
+pub static PAYMENT_MONITOR: FunctionDef = FunctionDef {
+    name: "payment-monitor",
+    kind: Kind::Sqs { handler: jobs::monitor_handler },
+    uses: &[Need::Aml, Need::ReferenceRates],
+};
 
 pub static SCREENING_RESCREEN: FunctionDef = FunctionDef {
     name: "screening-rescreen",

@@ -69,6 +69,21 @@ async fn recorded_becomes(stack: &drop_local::Stack, aws: bool, n: usize) {
 }
 
 /// Follows a transfer's consent page like the browser; answers the transfer id.
+/// Waits until the user's AML day buckets hold this many credits summing to this many øre.
+async fn money_in_becomes(stack: &drop_local::Stack, user: &str, want: (i64, i64)) {
+    let mut got = (0, 0);
+    for _ in 0..100 {
+        let a = drop_services::aml_records::aggregates(stack.ctx.table.as_ref(), user).await.unwrap();
+        let days = a.buckets.iter().filter(|(k, _)| matches!(k, drop_domain::aml::BucketKey::Day(_)));
+        got = days.fold((0, 0), |(n, s), (_, b)| (n + b.in_count, s + b.in_sum));
+        if got == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("money in counted {got:?}, not {want:?}");
+}
+
 async fn follow_consent(base: &str, s: &drop_tests::flow::Session, r: reqwest::Response) -> String {
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let t: Value = r.json().await.unwrap();
@@ -157,6 +172,11 @@ async fn euro_account(aws: bool) {
     assert_eq!(r["recorded"], 1, "{r}");
     recorded_becomes(&stack, aws, 2).await;
     swan.webhooks(json!({})).await;
+    // Money in counts in the AML aggregates once, in kroner at Norges Bank's rate of the day
+    // (the simulator's 11.7250), each credit converted and rounded down on its own.
+    let user = drop_services::auth::jwt::parse(&kari.access).unwrap().claims["sub"].as_str().unwrap().to_owned();
+    assert_eq!(drop_simulators::norges_bank::EUR_RATE, "11.7250");
+    money_in_becomes(&stack, &user, (2, 117_836 + 23_450)).await;
 
     // Euro out: not to a NOK recipient, not more than the balance; consent, then booked.
     let hans = json!({"name": "Hans Müller", "country": "DE", "currency": "EUR", "iban": "DE89370400440532013000"});
@@ -183,7 +203,6 @@ async fn euro_account(aws: bool) {
     let rejected = follow_consent(&base, &kari, send(&to, 1_500, "k-rejected").await.unwrap()).await;
     transfer_becomes(&base, &kari, &stack, aws, &rejected, "failed").await;
     swan.consent("accept", "book").await;
-    let user = drop_services::auth::jwt::parse(&kari.access).unwrap().claims["sub"].as_str().unwrap().to_owned();
     let (day, _) = drop_services::remit::limits::periods(stack.ctx.clock.now());
     let counter = drop_services::table::Key::new(
         drop_domain::keys::user_pk(&user),
@@ -249,6 +268,7 @@ async fn euro_account(aws: bool) {
     // Three credits and one transfer out booked (the rejected one is recorded, not booked; the
     // fifty-times-asked one waits for its consent).
     recorded_becomes(&stack, aws, 4).await;
+    money_in_becomes(&stack, &user, (3, 117_836 + 23_450 + 5_862)).await;
     let w = wallet(&base, &kari).await;
     assert_eq!(w["balance"], 12_550 - 2_000);
     // The history shows each transaction once: three received, one sent, one rejected.

@@ -48,6 +48,9 @@ async fn monitor(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
         Ok(DomainEvent::QrPayment { payment_id, changed }) if changed.status == "completed" => {
             ctx.remit.monitor_qr_event(&d.event_id, &payment_id, at).await?
         }
+        Ok(DomainEvent::WalletTx { tx_id, changed }) => {
+            ctx.remit.monitor_wallet_event(&d.event_id, &tx_id, &changed, at).await?
+        }
         _ => return Err(ApiError::bad_request("unexpected-event", "not a payment event of a known version")),
     };
     tracing::info!(payment = %d.aggregate_id, event = %d.event_type, result = ?result, "payment monitored");

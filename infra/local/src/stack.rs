@@ -225,6 +225,7 @@ pub fn offline_overrides() -> BTreeMap<String, String> {
         ("SwanTokenUrl".to_owned(), "http://127.0.0.1:3108/swan/oauth2/token".to_owned()),
         ("SwanClientId".to_owned(), drop_simulators::swan::CLIENT_ID.to_owned()),
         ("WalletEnabled".to_owned(), "true".to_owned()),
+        ("ReferenceRatesUrl".to_owned(), "http://127.0.0.1:3109/norgesbank/api/data/EXR".to_owned()),
     ])
 }
 

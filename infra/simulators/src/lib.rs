@@ -1,5 +1,6 @@
 //! Provider simulators that speak the real wire formats (BankID OIDC, Wise, Thunes, a Berlin Group
-//! PSD2 bank, Nexi Checkout, the sanctions list delivery, Brønnøysund's Enhetsregisteret, Swan), each on its own port, started by `drop-local`
+//! PSD2 bank, Nexi Checkout, the sanctions list delivery, Brønnøysund's Enhetsregisteret, Swan, Norges Bank's
+//! exchange rates), each on its own port, started by `drop-local`
 //! and by the end-to-end tests.
 //! Each simulator is an axum router registered in [`all`]; [`start_all`] serves them.
 
@@ -9,6 +10,7 @@ pub mod brreg;
 pub mod common;
 pub mod lists;
 pub mod nexi;
+pub mod norges_bank;
 pub mod swan;
 pub mod thunes;
 pub mod wise;
@@ -105,6 +107,11 @@ pub fn all() -> Vec<Simulator> {
                 ];
                 (swan::start(api), params)
             },
+        },
+        Simulator {
+            name: "norgesbank",
+            port: 3109,
+            start: |_| (norges_bank::router(), vec![p("ReferenceRatesUrl", "http://{addr}/norgesbank/api/data/EXR")]),
         },
     ]
 }

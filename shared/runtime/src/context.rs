@@ -274,7 +274,14 @@ impl Ctx {
                 Arc::new(crate::routes::ApiCallbacks::new(base)) as Arc<dyn drop_services::remit::ports::CallbackUrls>
             }),
             lists: lists.clone(),
-            monitor: drop_services::aml_records::Monitor { params: config.aml.clone(), lists: Default::default() },
+            monitor: drop_services::aml_records::Monitor {
+                params: config.aml.clone(),
+                lists: Default::default(),
+                rates: config.reference_rates_url.as_deref().map(|url| {
+                    Arc::new(drop_adapters::providers::norges_bank::NorgesBank::new(url))
+                        as Arc<dyn drop_services::fx_reference::ReferenceRates>
+                }),
+            },
         });
         let wallets = match (&config.swan, swan_secret) {
             (Some(c), Some(secret)) => Some(Arc::new(drop_services::wallet::Wallets {

@@ -40,6 +40,8 @@ pub enum Need {
     Screening,
     /// Looks organisations up in Brønnøysund's Enhetsregisteret.
     BusinessRegister,
+    /// Reads reference exchange rates (Norges Bank) to value foreign currency in kroner.
+    ReferenceRates,
     /// Publishes the sanctions list (fetches the licensed delivery).
     ListPublishing,
     /// Gives out paging cursors.
@@ -81,6 +83,7 @@ impl Need {
         Need::Notify,
         Need::Screening,
         Need::BusinessRegister,
+        Need::ReferenceRates,
         Need::ListPublishing,
         Need::Cursors,
         Need::SecretRotation,
@@ -112,6 +115,7 @@ impl Need {
             Need::Notify => &["NOTIFY_FROM"],
             Need::Screening => &["SCREENING_BUCKET"],
             Need::BusinessRegister => &["BRREG_BASE_URL"],
+            Need::ReferenceRates => &["REFERENCE_RATES_URL"],
             Need::ListPublishing => &[
                 "SCREENING_LIST_KEY_ID",
                 "SCREENING_LIST_INDEX_URL",

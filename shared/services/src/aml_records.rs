@@ -7,11 +7,13 @@ use crate::table::{Condition, Item, Key, Query, Table, TableError, TxOp, Update,
 use drop_domain::aml::{Aggregates, Bucket, BucketKey, CountryLists, Decision, Movement, Outcome, Params};
 use drop_domain::keys::attr;
 
-/// The rules' configuration: one scorecard, one set of country lists.
-#[derive(Debug, Clone, Default)]
+/// The rules' configuration: one scorecard, one set of country lists; and the reference rates
+/// that value foreign-currency money in kroner (functions that count none have none).
+#[derive(Clone, Default)]
 pub struct Monitor {
     pub params: Params,
     pub lists: CountryLists,
+    pub rates: Option<std::sync::Arc<dyn crate::fx_reference::ReferenceRates>>,
 }
 
 fn bucket_sk(k: &BucketKey) -> String {

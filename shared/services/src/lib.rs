@@ -12,6 +12,7 @@ pub mod cursors;
 pub mod dedupe;
 pub mod digest;
 pub mod events;
+pub mod fx_reference;
 pub mod holds;
 pub mod idempotency;
 pub mod ids;

@@ -7,6 +7,7 @@ pub mod brreg;
 pub mod http;
 pub mod lists;
 pub mod nexi;
+pub mod norges_bank;
 pub mod swan;
 pub mod thunes;
 pub mod wise;

@@ -225,7 +225,12 @@ pub fn catalogue() -> Vec<(String, Audience)> {
         out.push((format!("{QR_REFUND}.{}", s.as_str()), Audience::Published));
     }
     for s in WalletTxStatus::ALL {
-        out.push((format!("{WALLET_TX}.{}", s.as_str()), Audience::Published));
+        let audience = match s {
+            // Money in counts in the AML aggregates.
+            WalletTxStatus::Booked => Audience::Consumers(&["payment-monitor"]),
+            _ => Audience::Published,
+        };
+        out.push((format!("{WALLET_TX}.{}", s.as_str()), audience));
     }
     out
 }

@@ -72,10 +72,12 @@ pub enum ItemKind {
     Wallet,
     WalletTx,
     WalletTransfer,
+    /// A reference exchange rate of one day (Norges Bank), cached.
+    ReferenceRate,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 39] = [
+    pub const ALL: [ItemKind; 40] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -115,6 +117,7 @@ impl ItemKind {
         ItemKind::Wallet,
         ItemKind::WalletTx,
         ItemKind::WalletTransfer,
+        ItemKind::ReferenceRate,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -162,6 +165,7 @@ impl ItemKind {
             ("PROCESSED", super::PROCESSED_SK) => K::Processed,
             ("SYSTEM", super::CANARY_SK) if pk == super::CANARY_PK => K::Canary,
             ("LOCALMSG", _) => K::LocalMessage,
+            ("FXRATE", _) if sk.starts_with(super::FX_RATE_DAY_PREFIX) => K::ReferenceRate,
             ("AUDIT", _) => K::AuditEntry,
             ("MERCHANT", super::MERCHANT_SK) => K::Merchant,
             ("MERCHANT", _) if sk.starts_with(super::QR_PREFIX) => K::QrCode,
@@ -211,7 +215,8 @@ impl ItemKind {
             | K::RescreenState
             | K::Outbox
             | K::Processed
-            | K::Canary => Owner::System,
+            | K::Canary
+            | K::ReferenceRate => Owner::System,
         }
     }
 
@@ -238,6 +243,7 @@ impl ItemKind {
             K::LocalMessage => R::Notification,
             K::Idempotency => R::Idempotency,
             K::SigningKey | K::SigningClaim | K::RescreenState | K::Outbox | K::Processed | K::Canary => R::Operational,
+            K::ReferenceRate => R::Operational,
         }
     }
 
@@ -299,6 +305,7 @@ mod tests {
             (u.clone(), super::super::WALLET_SK.to_owned(), ItemKind::Wallet),
             (u.clone(), super::super::wallet_tx_sk("bosci_1"), ItemKind::WalletTx),
             (u.clone(), super::super::wallet_transfer_sk("wtr_1"), ItemKind::WalletTransfer),
+            (super::super::fx_rate_pk("EUR"), super::super::fx_rate_sk("2026-12-02"), ItemKind::ReferenceRate),
         ];
         for (pk, sk, kind) in cases {
             assert_eq!(ItemKind::of(&pk, &sk), Some(kind), "{pk} {sk}");

@@ -348,6 +348,15 @@ pub const OTP_PREFIX: &str = "OTP#";
 
 /// The event pipeline's canary status item.
 pub const CANARY_PK: &str = "SYSTEM#CANARY";
+
+/// A reference exchange rate: `FXRATE#<currency>` / `D#<yyyy-mm-dd>` (NOK per unit, that day).
+pub fn fx_rate_pk(currency: &str) -> String {
+    format!("FXRATE#{currency}")
+}
+pub const FX_RATE_DAY_PREFIX: &str = "D#";
+pub fn fx_rate_sk(day: &str) -> String {
+    format!("{FX_RATE_DAY_PREFIX}{day}")
+}
 pub const CANARY_SK: &str = "STATUS";
 
 #[cfg(test)]

@@ -144,6 +144,32 @@ impl Remit {
         self.monitor_movement(event_id, &p.user_id, &p.id, movement, Vec::new()).await
     }
 
+    /// One `wallet_tx.booked` event of a user's euro account, once: money in counts in the
+    /// user's aggregates in kroner at the day's reference rate (money out by SEPA was screened
+    /// and limited when it was sent; its behavioural rules are the AML issue's).
+    pub async fn monitor_wallet_event(
+        &self,
+        event_id: &str,
+        tx_id: &str,
+        changed: &drop_domain::event::catalogue::WalletTxChanged,
+        at: i64,
+    ) -> Result<Monitored, RemitError> {
+        if changed.status != drop_domain::lifecycle::wallet::TxStatus::Booked.as_str() || !changed.credit {
+            return Ok(Monitored::Ignored);
+        }
+        let currency = drop_domain::money::Currency::parse(&changed.currency)
+            .map_err(|_| RemitError::Invalid("the event's currency"))?;
+        let rates = self.monitor.rates.as_deref().ok_or(RemitError::Unwired("ReferenceRates"))?;
+        let valued = crate::fx_reference::in_kroner(self.table.as_ref(), rates, changed.amount_minor, currency, at)
+            .await
+            .map_err(|e| match e {
+                crate::fx_reference::RateError::Storage(t) => RemitError::Storage(t),
+                other => RemitError::Provider(other.to_string()),
+            })?;
+        let movement = Movement { at, amount: valued.nok_minor, recipient: changed.user_id.clone(), incoming: true };
+        self.monitor_movement(event_id, &changed.user_id, tx_id, movement, Vec::new()).await
+    }
+
     /// Counts a movement into the user's aggregates; for money out, the behavioural rules, the
     /// decision, an alert and a hold: once per event (and per payment).
     async fn monitor_movement(
