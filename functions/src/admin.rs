@@ -106,17 +106,35 @@ pub struct CloseRequest {
     pub resolution: String,
 }
 
+/// A close that waits for a second admin (releasing a confirmed hit's hold).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitingView {
+    /// awaiting_second_admin
+    pub status: String,
+}
+
 #[utoipa::path(post, path = "/api/admin/alerts/{id}/close", tag = "admin", request_body = CloseRequest,
     params(("id" = String, Path, description = "Alert id")),
-    responses((status = 200, description = "Closed; unless the risk is confirmed, the hold this alert put on the user's transfers is released", body = ClosedView),
-              (status = 400), (status = 401), (status = 403, description = "Not an admin"), (status = 404), (status = 409, description = "Already closed")))]
+    responses((status = 200, description = "Closed; unless the risk is confirmed, the hold this alert put on the user's transfers is released (other holds stay)", body = ClosedView),
+              (status = 202, description = "Releasing a confirmed hit's hold: proposed; a second admin must make the same request", body = AwaitingView),
+              (status = 400), (status = 401), (status = 403, description = "Not an admin"), (status = 404),
+              (status = 409, description = "Already closed; changed meanwhile; the proposer cannot decide (four-eyes) or another resolution is proposed")))]
 pub async fn close(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
     let admin = req.principal()?.user_id.clone();
     let id = req.path_params.get("id").cloned().unwrap_or_default();
     let b: CloseRequest = req.json()?;
     let resolution = drop_services::alerts::Resolution::parse(&b.resolution)
         .ok_or_else(|| ApiError::invalid_field("resolution", "false_positive, valuable_alert or confirmed_risk"))?;
-    let closed = drop_services::alerts::close(ctx.table.as_ref(), &id, resolution, &admin, ctx.clock.epoch()).await?;
+    let closing = drop_services::alerts::close(ctx.table.as_ref(), &id, resolution, &admin, ctx.clock.epoch()).await?;
+    let closed = match closing {
+        drop_services::alerts::Closing::Closed(c) => c,
+        drop_services::alerts::Closing::AwaitingSecondAdmin => {
+            let details = serde_json::json!({"alert": id, "resolution": resolution.as_str()});
+            crate::audit::record(&ctx, &req, &admin, "alert.close_proposed", &admin, details).await;
+            return ApiResponse::json(StatusCode::ACCEPTED, &AwaitingView { status: "awaiting_second_admin".into() });
+        }
+    };
     let user = closed.alert.user_id.clone();
     let details =
         serde_json::json!({"alert": id, "resolution": resolution.as_str(), "holdReleased": closed.hold_released});

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod contract;
 pub mod merchant;
 pub mod merchant_qr;
@@ -18,6 +19,7 @@ pub mod registry;
 pub mod remit;
 pub mod rescreen;
 pub mod screening_list;
+pub mod strs;
 pub mod user;
 pub mod wallet;
 pub mod wallet_transfer;

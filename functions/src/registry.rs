@@ -334,6 +334,127 @@ http!(
 );
 
 http!(
+    ADMIN_CASES,
+    "admin-cases",
+    "GET",
+    "/api/admin/cases",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::list_handler,
+    &[]
+);
+
+http!(
+    ADMIN_CASE_GET,
+    "admin-case-get",
+    "GET",
+    "/api/admin/cases/{id}",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::get_handler,
+    &[]
+);
+
+http!(
+    ADMIN_CASE_ASSIGN,
+    "admin-case-assign",
+    "POST",
+    "/api/admin/cases/{id}/assign",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::assign_handler,
+    &[]
+);
+
+http!(
+    ADMIN_CASE_NOTE,
+    "admin-case-note",
+    "POST",
+    "/api/admin/cases/{id}/notes",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::note_handler,
+    &[]
+);
+
+http!(
+    ADMIN_CASE_LINK,
+    "admin-case-link",
+    "POST",
+    "/api/admin/cases/{id}/links",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::link_handler,
+    &[]
+);
+
+http!(
+    ADMIN_CASE_TRANSITION,
+    "admin-case-transition",
+    "POST",
+    "/api/admin/cases/{id}/transition",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::transition_handler,
+    &[]
+);
+
+http!(
+    ADMIN_STR_DRAFT,
+    "admin-str-draft",
+    "POST",
+    "/api/admin/cases/{id}/str",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::strs::draft_handler,
+    &[]
+);
+
+http!(
+    ADMIN_STR_GET,
+    "admin-str-get",
+    "GET",
+    "/api/admin/strs/{id}",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::strs::get_handler,
+    &[]
+);
+
+http!(
+    ADMIN_STR_EDIT,
+    "admin-str-edit",
+    "PATCH",
+    "/api/admin/strs/{id}",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::strs::edit_handler,
+    &[]
+);
+
+http!(
+    ADMIN_STR_TRANSITION,
+    "admin-str-transition",
+    "POST",
+    "/api/admin/strs/{id}/transition",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::strs::transition_handler,
+    &[]
+);
+
+http!(
+    ADMIN_STR_EXPORT,
+    "admin-str-export",
+    "GET",
+    "/api/admin/strs/{id}/export",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::strs::export_handler,
+    &[Need::Reporting]
+);
+
+http!(
     ADMIN_SCREENING_LIST,
     "admin-screening-list",
     "GET",
@@ -488,6 +609,9 @@ pub static SECRET_ROTATION: FunctionDef = FunctionDef {
     uses: &[Need::SecretRotation],
 };
 
+pub static CASE_INTAKE: FunctionDef =
+    FunctionDef { name: "case-intake", kind: Kind::Sqs { handler: crate::cases::intake_handler }, uses: &[] };
+
 pub static CANARY_CONSUMER: FunctionDef =
     FunctionDef { name: "canary-consumer", kind: Kind::Sqs { handler: canary::receive_handler }, uses: &[] };
 
@@ -534,6 +658,18 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &WALLET_TRANSFER_GET,
     &ADMIN_ALERTS,
     &ADMIN_ALERT_CLOSE,
+    &ADMIN_CASES,
+    &ADMIN_CASE_GET,
+    &ADMIN_CASE_ASSIGN,
+    &ADMIN_CASE_NOTE,
+    &ADMIN_CASE_LINK,
+    &ADMIN_CASE_TRANSITION,
+    &ADMIN_STR_DRAFT,
+    &ADMIN_STR_GET,
+    &ADMIN_STR_EDIT,
+    &ADMIN_STR_TRANSITION,
+    &ADMIN_STR_EXPORT,
+    &CASE_INTAKE,
     &PAYOUT_WORKER,
     &QR_SETTLEMENT_WORKER,
     &PAYMENT_MONITOR,

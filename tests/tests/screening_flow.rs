@@ -44,7 +44,10 @@ async fn sign_up_match_raises_an_alert_for_admins_only() {
     // Their transfers are held for review, by this alert.
     let key = drop_services::table::Key::new(format!("USER#{listed_id}"), "PROFILE");
     let profile = stack.ctx.table.get(&key).await.unwrap().unwrap();
-    assert_eq!(profile.s(drop_services::holds::HOLD_ATTR), a["id"].as_str());
+    assert!(drop_services::holds::is_held(&profile));
+    let holds = drop_services::holds::of_user(stack.ctx.table.as_ref(), &listed_id).await.unwrap();
+    assert_eq!(holds.len(), 1);
+    assert_eq!((holds[0].0, Some(holds[0].1.as_str())), (drop_services::holds::Source::Alert, a["id"].as_str()));
     // The adult's own sign-up did not match anything.
     assert!(!alerts
         .as_array()

@@ -322,8 +322,9 @@ async fn euro_account(aws: bool) {
         let journal = items.iter().filter(|i| i.pk == drop_domain::keys::ledger_pk(id)).count();
         assert_eq!(journal, 1, "one ledger entry for {id}");
     }
-    let held = items.iter().find(|i| i.sk == drop_domain::keys::PROFILE_SK && i.strings.contains_key("aml_hold"));
-    let alert_id = held.expect("the user is held").strings["aml_hold"].clone();
+    let hold = format!("{}alert#", drop_domain::keys::HOLD_PREFIX);
+    let held = items.iter().find(|i| i.pk == drop_domain::keys::user_pk(&user) && i.sk.starts_with(&hold));
+    let alert_id = held.expect("the user is held").sk[hold.len()..].to_owned();
     let alert = items.iter().find(|i| i.pk == drop_domain::keys::alert_pk(&alert_id)).expect("the alert");
     assert_eq!(alert.strings.get("subject_type").map(String::as_str), Some("wallet_sender"));
     let account = drop_services::wallet::wallet_account(&alert.strings["user_id"]);

@@ -15,6 +15,7 @@ pub mod nin;
 pub mod organisation;
 pub mod payment;
 pub mod qr;
+pub mod reports;
 pub mod role;
 pub mod screening;
 pub mod secret;

@@ -64,6 +64,8 @@ pub struct Config {
     pub brreg_base_url: Option<String>,
     /// Norges Bank's exchange-rate series ([`Need::ReferenceRates`]).
     pub reference_rates_url: Option<String>,
+    /// The reporting entity's id issued by the FIU, for STR exports ([`Need::Reporting`]).
+    pub reporting_entity_id: Option<String>,
     /// The Drop-made key that seals paging cursors (`CURSOR_KEY_SECRET_ID`).
     pub cursor_key_id: Option<String>,
     /// The secrets `secret-rotation` may rotate (`ROTATED_SECRET_IDS`, comma-separated).
@@ -357,6 +359,7 @@ impl Config {
             publishing,
             brreg_base_url: if has(Need::BusinessRegister) { Some(need("BRREG_BASE_URL")?) } else { None },
             reference_rates_url: if has(Need::ReferenceRates) { Some(need("REFERENCE_RATES_URL")?) } else { None },
+            reporting_entity_id: if has(Need::Reporting) { Some(need("REPORTING_ENTITY_ID")?) } else { None },
             cursor_key_id: if has(Need::Cursors) { Some(need("CURSOR_KEY_SECRET_ID")?) } else { None },
             rotated_secret_ids: match has(Need::SecretRotation) {
                 false => Vec::new(),

@@ -42,6 +42,8 @@ pub enum Need {
     BusinessRegister,
     /// Reads reference exchange rates (Norges Bank) to value foreign currency in kroner.
     ReferenceRates,
+    /// Exports suspicious transaction reports (the reporting entity's id at the FIU).
+    Reporting,
     /// Publishes the sanctions list (fetches the licensed delivery).
     ListPublishing,
     /// Gives out paging cursors.
@@ -84,6 +86,7 @@ impl Need {
         Need::Screening,
         Need::BusinessRegister,
         Need::ReferenceRates,
+        Need::Reporting,
         Need::ListPublishing,
         Need::Cursors,
         Need::SecretRotation,
@@ -116,6 +119,7 @@ impl Need {
             Need::Screening => &["SCREENING_BUCKET"],
             Need::BusinessRegister => &["BRREG_BASE_URL"],
             Need::ReferenceRates => &["REFERENCE_RATES_URL"],
+            Need::Reporting => &["REPORTING_ENTITY_ID"],
             Need::ListPublishing => &[
                 "SCREENING_LIST_KEY_ID",
                 "SCREENING_LIST_INDEX_URL",

@@ -388,7 +388,54 @@ impl From<drop_services::alerts::AlertError> for ApiError {
                 "Changed meanwhile",
                 "the alert or the user's hold changed; read it again",
             ),
+            A::FourEyes(e) => e.into(),
             A::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<drop_services::cases::CaseError> for ApiError {
+    fn from(e: drop_services::cases::CaseError) -> Self {
+        use drop_services::cases::CaseError as C;
+        match e {
+            C::NotFound => ApiError::not_found(),
+            C::Invalid(field) => ApiError::invalid_field(field, format!("{field} is not valid")),
+            C::IllegalState(state) => ApiError::new(
+                StatusCode::CONFLICT,
+                "illegal-state",
+                "Not possible now",
+                format!("not possible in this state ({state})"),
+            ),
+            C::Changed => ApiError::new(
+                StatusCode::CONFLICT,
+                "changed-meanwhile",
+                "Changed meanwhile",
+                "the record changed meanwhile; read it again",
+            ),
+            C::FourEyes(e) => e.into(),
+            C::Storage(e) => e.into(),
+            C::Crypto(e) => e.into(),
+        }
+    }
+}
+
+impl From<drop_services::four_eyes::FourEyesError> for ApiError {
+    fn from(e: drop_services::four_eyes::FourEyesError) -> Self {
+        use drop_services::four_eyes::FourEyesError as F;
+        match e {
+            F::SameAdmin => ApiError::new(
+                StatusCode::CONFLICT,
+                "four-eyes",
+                "A second admin must decide",
+                "you proposed this decision; another admin must make it",
+            ),
+            F::Differs(proposed) => ApiError::new(
+                StatusCode::CONFLICT,
+                "proposal-differs",
+                "Another decision is proposed",
+                format!("the pending proposal is {proposed}"),
+            ),
+            F::Storage(e) => e.into(),
         }
     }
 }

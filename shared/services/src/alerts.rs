@@ -39,8 +39,16 @@ fn key(alert_id: &str) -> crate::table::Key {
 }
 
 impl NewAlert<'_> {
-    /// The alert as a put that never overwrites (a deterministic id makes a rerun a no-op).
-    pub fn put(&self, alert_id: &str, now: i64) -> TxOp {
+    /// The alert as a put that never overwrites (a deterministic id makes a rerun a no-op), and
+    /// its `alert.raised` event for the case intake.
+    pub fn ops(&self, alert_id: &str, now: i64) -> [TxOp; 2] {
+        let at = time::OffsetDateTime::from_unix_timestamp(now).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let raised = drop_domain::event::catalogue::AlertRaised { v: 1, user_id: self.user_id.to_owned() };
+        let event = drop_domain::event::catalogue::DomainEvent::Alert { alert_id: alert_id.to_owned(), raised };
+        [self.put(alert_id, now), crate::events::outbox_put(&event, at).0]
+    }
+
+    fn put(&self, alert_id: &str, now: i64) -> TxOp {
         let k = key(alert_id);
         let item = crate::subject::owned_by(Item::new(k.pk, k.sk), self.user_id)
             .with("alert_id", alert_id)
@@ -125,6 +133,8 @@ pub enum AlertError {
     Closed,
     #[error("the alert or the user's hold changed meanwhile")]
     Changed,
+    #[error("{0}")]
+    FourEyes(#[from] crate::four_eyes::FourEyesError),
     #[error("storage: {0}")]
     Storage(#[from] TableError),
 }
@@ -134,19 +144,28 @@ pub use drop_domain::lifecycle::alert::Resolution;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Closed {
     pub alert: Alert,
-    /// The user's held transfers were released (any resolution but `confirmed_risk`).
+    /// The hold this alert put on the user's transfers was released (any resolution but
+    /// `confirmed_risk`; other holds on the user stay).
     pub hold_released: bool,
 }
 
+/// What a close request did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Closing {
+    Closed(Box<Closed>),
+    /// Releasing a confirmed hit's hold needs a second admin: proposed, waiting.
+    AwaitingSecondAdmin,
+}
+
 /// Closes an open alert; unless the risk is confirmed, releases the hold this alert put on its
-/// user — in the same transaction.
+/// user, in the same transaction. Releasing the hold of a confirmed hit takes two admins.
 pub async fn close(
     table: &dyn Table,
     alert_id: &str,
     resolution: Resolution,
     actor: &str,
     now: i64,
-) -> Result<Closed, AlertError> {
+) -> Result<Closing, AlertError> {
     let alert = table.get(&key(alert_id)).await?.ok_or(AlertError::NotFound)?;
     let status = alert.s(attr::STATUS).and_then(AlertStatus::parse).unwrap_or(AlertStatus::Closed);
     let to = lifecycle::transition(status, lifecycle::Event::Close(resolution)).map_err(|_| AlertError::Closed)?;
@@ -160,18 +179,21 @@ pub async fn close(
     let closed = closing.apply(Some(alert.clone()))?;
     let mut ops = vec![TxOp::Update(closing)];
     let user = alert.s(attr::USER_ID).unwrap_or_default();
-    let held_here = match table.get(&holds::profile_key(user)).await? {
-        Some(p) => holds::held_by(&p) == Some(alert_id),
-        None => false,
-    };
-    let release = held_here && !resolution.keeps_hold();
+    let release = !resolution.keeps_hold() && holds::is_set(table, user, holds::Source::Alert, alert_id).await?;
+    if release && alert.s(attr::OUTCOME) == Some("confirmed_hit") {
+        let pk = drop_domain::keys::alert_pk(alert_id);
+        match crate::four_eyes::step(table, &pk, "close", resolution.as_str(), actor, now).await? {
+            crate::four_eyes::Step::Proposed => return Ok(Closing::AwaitingSecondAdmin),
+            crate::four_eyes::Step::Second { consume, .. } => ops.push(consume),
+        }
+    }
     if release {
-        ops.push(TxOp::Update(holds::release(user, alert_id)));
+        ops.extend(holds::release(user, holds::Source::Alert, alert_id));
     }
     match table.transact(ops).await {
         Ok(()) => {}
         Err(TableError::TransactionCanceled { .. }) => return Err(AlertError::Changed),
         Err(e) => return Err(e.into()),
     }
-    Ok(Closed { alert: Alert::from_item(&closed), hold_released: release })
+    Ok(Closing::Closed(Box::new(Closed { alert: Alert::from_item(&closed), hold_released: release })))
 }

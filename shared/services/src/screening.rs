@@ -98,13 +98,13 @@ pub struct Subject<'a> {
 
 /// Screens a party without storing anything: the verdict and, for a potential hit, the alert to
 /// store (in the caller's transaction).
-pub fn assess(screener: &Screener, subject: &Subject<'_>, party: &Party, now: i64) -> (Verdict, Option<TxOp>) {
+pub fn assess(screener: &Screener, subject: &Subject<'_>, party: &Party, now: i64) -> (Verdict, Vec<TxOp>) {
     let Some(hits) = screener.screen(party) else {
         tracing::warn!(subject_type = subject.subject_type, trigger = subject.trigger, "not screened: no list loaded");
-        return (Verdict::NotScreened, None);
+        return (Verdict::NotScreened, Vec::new());
     };
     let potential: Vec<&Hit> = hits.iter().filter(|h| h.potential_match).collect();
-    let Some(best) = potential.first() else { return (Verdict::NoHit, None) };
+    let Some(best) = potential.first() else { return (Verdict::NoHit, Vec::new()) };
     let alert_id = subject.alert_id.clone().unwrap_or_else(alerts::new_id);
     // Only the list side of each hit: entry ids, captions, scores, how tokens matched.
     let entries: Vec<serde_json::Value> = potential
@@ -131,9 +131,9 @@ pub fn assess(screener: &Screener, subject: &Subject<'_>, party: &Party, now: i6
         version: &best.version,
         details: serde_json::Value::Array(entries),
     };
-    let op = alert.put(&alert_id, now);
+    let ops = alert.ops(&alert_id, now).to_vec();
     let verdict = if confirmed { Verdict::ConfirmedHit { alert_id } } else { Verdict::PotentialHit { alert_id } };
-    (verdict, Some(op))
+    (verdict, ops)
 }
 
 /// Screens a party and stores the alert for a potential hit. A hit on a user also holds their
@@ -146,13 +146,14 @@ pub async fn screen(
     party: &Party,
     now: i64,
 ) -> Result<Verdict, TableError> {
-    let (verdict, op) = assess(screener, subject, party, now);
-    let Some(op) = op else { return Ok(verdict) };
-    let mut ops = vec![op];
+    let (verdict, mut ops) = assess(screener, subject, party, now);
+    if ops.is_empty() {
+        return Ok(verdict);
+    }
     if let (Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id }, "user") =
         (&verdict, subject.subject_type)
     {
-        ops.push(TxOp::Update(crate::holds::hold(subject.user_id, alert_id)));
+        ops.extend(crate::holds::hold(subject.user_id, crate::holds::Source::Alert, alert_id, now));
     }
     match table.transact(ops).await {
         Err(TableError::TransactionCanceled { reasons })

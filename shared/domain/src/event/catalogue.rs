@@ -73,6 +73,15 @@ fn qr_kind() -> crate::payment::Kind {
     crate::payment::Kind::Qr
 }
 
+/// An alert was raised (`alert.raised`): the case intake files it into its subject's case. Ids
+/// only; consumed inside compliance, never published (tipping-off).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRaised {
+    #[serde(default = "v1")]
+    pub v: u32,
+    pub user_id: String,
+}
+
 /// The event pipeline's canary (`platform.canary`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanarySent {
@@ -91,6 +100,7 @@ pub enum DomainEvent {
     QrPayment { payment_id: String, changed: QrPaymentChanged },
     QrRefund { refund_id: String, changed: QrRefundChanged },
     WalletTx { tx_id: String, changed: WalletTxChanged },
+    Alert { alert_id: String, raised: AlertRaised },
     Canary(CanarySent),
 }
 
@@ -110,6 +120,8 @@ pub const QR_PAYMENT: &str = "qr_payment";
 pub const QR_REFUND: &str = "qr_refund";
 /// The aggregate type and event type prefix of euro account transactions.
 pub const WALLET_TX: &str = "wallet_tx";
+/// The one alert event.
+pub const ALERT_RAISED: &str = "alert.raised";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EventError {
@@ -128,6 +140,7 @@ impl DomainEvent {
             DomainEvent::QrPayment { changed, .. } => format!("{QR_PAYMENT}.{}", changed.status),
             DomainEvent::QrRefund { changed, .. } => format!("{QR_REFUND}.{}", changed.status),
             DomainEvent::WalletTx { changed, .. } => format!("{WALLET_TX}.{}", changed.status),
+            DomainEvent::Alert { .. } => ALERT_RAISED.to_owned(),
             DomainEvent::Canary(_) => CANARY.to_owned(),
         }
     }
@@ -139,6 +152,7 @@ impl DomainEvent {
             DomainEvent::QrPayment { payment_id, .. } => (QR_PAYMENT, payment_id.clone()),
             DomainEvent::QrRefund { refund_id, .. } => (QR_REFUND, refund_id.clone()),
             DomainEvent::WalletTx { tx_id, .. } => (WALLET_TX, tx_id.clone()),
+            DomainEvent::Alert { alert_id, .. } => ("alert", alert_id.clone()),
             DomainEvent::Canary(_) => ("platform", "canary".to_owned()),
         }
     }
@@ -149,6 +163,7 @@ impl DomainEvent {
             DomainEvent::QrPayment { changed, .. } => serde_json::to_value(changed),
             DomainEvent::QrRefund { changed, .. } => serde_json::to_value(changed),
             DomainEvent::WalletTx { changed, .. } => serde_json::to_value(changed),
+            DomainEvent::Alert { raised, .. } => serde_json::to_value(raised),
             DomainEvent::Canary(c) => serde_json::to_value(c),
         };
         v.unwrap_or(serde_json::Value::Null)
@@ -159,6 +174,9 @@ impl DomainEvent {
         let bad = || EventError::Payload(d.event_type.clone());
         let event = if d.event_type == CANARY {
             DomainEvent::Canary(serde_json::from_str(&d.payload).map_err(|_| bad())?)
+        } else if d.event_type == ALERT_RAISED {
+            let raised = serde_json::from_str(&d.payload).map_err(|_| bad())?;
+            DomainEvent::Alert { alert_id: d.aggregate_id.clone(), raised }
         } else if let Some(status) = d.event_type.strip_prefix("payment.") {
             let changed: PaymentChanged = serde_json::from_str(&d.payload).map_err(|_| bad())?;
             if changed.status.as_str() != status {
@@ -198,6 +216,7 @@ impl DomainEvent {
             DomainEvent::QrPayment { changed, .. } => changed.v,
             DomainEvent::QrRefund { changed, .. } => changed.v,
             DomainEvent::WalletTx { changed, .. } => changed.v,
+            DomainEvent::Alert { raised, .. } => raised.v,
             DomainEvent::Canary(c) => c.v,
         }
     }
@@ -205,7 +224,10 @@ impl DomainEvent {
 
 /// Every event type and who reads it.
 pub fn catalogue() -> Vec<(String, Audience)> {
-    let mut out = vec![(CANARY.to_owned(), Audience::Consumers(&["canary-consumer"]))];
+    let mut out = vec![
+        (CANARY.to_owned(), Audience::Consumers(&["canary-consumer"])),
+        (ALERT_RAISED.to_owned(), Audience::Consumers(&["case-intake"])),
+    ];
     for s in crate::payment::ALL {
         let audience = match s {
             Status::Authorised => Audience::Consumers(&["payout-worker", "payment-monitor"]),

@@ -91,6 +91,10 @@ pub const CURSOR: &str = "cursor";
 pub const DATASET: &str = "dataset";
 pub const DEBIT: &str = "debit";
 pub const DETAILS: &str = "details";
+/// A case note (encrypted).
+pub const NOTE: &str = "note";
+/// An STR's content: subject, transactions, reason, action (encrypted).
+pub const CONTENT: &str = "content";
 pub const DOC: &str = "doc";
 pub const EMAIL_VERIFIED: &str = "email_verified";
 pub const EVENT_ID: &str = "event_id";

@@ -27,6 +27,10 @@ pub enum RecordClass {
     Consent,
     Notification,
     Idempotency,
+    /// Compliance cases: their timeline, notes, links, decisions (never shown to the subject).
+    Case,
+    /// Suspicious transaction reports.
+    Str,
     /// Operational state with no personal data (outbox, canary, signing keys, re-screen progress).
     Operational,
 }
@@ -74,10 +78,20 @@ pub enum ItemKind {
     WalletTransfer,
     /// A reference exchange rate of one day (Norges Bank), cached.
     ReferenceRate,
+    /// A hold on a user's transfers and its source.
+    Hold,
+    Case,
+    CaseEntry,
+    CaseLink,
+    /// A four-eyes decision proposed and waiting for a second admin.
+    Decision,
+    /// The subject's open case.
+    OpenCase,
+    Str,
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 40] = [
+    pub const ALL: [ItemKind; 47] = [
         ItemKind::Profile,
         ItemKind::Settings,
         ItemKind::Otp,
@@ -118,6 +132,13 @@ impl ItemKind {
         ItemKind::WalletTx,
         ItemKind::WalletTransfer,
         ItemKind::ReferenceRate,
+        ItemKind::Hold,
+        ItemKind::Case,
+        ItemKind::CaseEntry,
+        ItemKind::CaseLink,
+        ItemKind::Decision,
+        ItemKind::OpenCase,
+        ItemKind::Str,
     ];
 
     /// The kind of the item with this key; `None` for a key no kind has.
@@ -141,6 +162,8 @@ impl ItemKind {
                 super::WALLET_SK => K::Wallet,
                 _ if sk.starts_with(super::WALLET_TX_PREFIX) => K::WalletTx,
                 _ if sk.starts_with(super::WALLET_TRANSFER_PREFIX) => K::WalletTransfer,
+                _ if sk.starts_with(super::HOLD_PREFIX) => K::Hold,
+                super::OPEN_CASE_SK => K::OpenCase,
                 _ => return None,
             });
         }
@@ -168,6 +191,12 @@ impl ItemKind {
             ("FXRATE", _) if sk.starts_with(super::FX_RATE_DAY_PREFIX) => K::ReferenceRate,
             ("AUDIT", _) => K::AuditEntry,
             ("MERCHANT", super::MERCHANT_SK) => K::Merchant,
+            ("MERCHANT", super::OPEN_CASE_SK) => K::OpenCase,
+            ("CASE", super::CASE_SK) => K::Case,
+            ("CASE", _) if sk.starts_with(super::CASE_ENTRY_PREFIX) => K::CaseEntry,
+            ("CASE", _) if sk.starts_with(super::CASE_LINK_PREFIX) => K::CaseLink,
+            ("CASE", _) if sk.starts_with(super::DECISION_PREFIX) => K::Decision,
+            ("STR", super::STR_SK) => K::Str,
             ("MERCHANT", _) if sk.starts_with(super::QR_PREFIX) => K::QrCode,
             ("MERCHANTORG", super::UNIQUE_SK) => K::MerchantClaim,
             _ => return None,
@@ -201,7 +230,14 @@ impl ItemKind {
             | K::PaymentRequest
             | K::Wallet
             | K::WalletTx
-            | K::WalletTransfer => Owner::User,
+            | K::WalletTransfer
+            | K::Hold
+            | K::Case
+            | K::CaseEntry
+            | K::CaseLink
+            | K::Decision
+            | K::OpenCase
+            | K::Str => Owner::User,
             // A business: its data is not a person's (the signatory's membership is theirs).
             K::Merchant | K::MerchantClaim | K::QrCode => Owner::System,
             // The local stack's kept messages (never in AWS), keyed by the recipient's address.
@@ -236,7 +272,9 @@ impl ItemKind {
             }
             K::AmlBucket => R::MonitoringAggregate,
             K::AmlDecision => R::ScreeningResult,
-            K::Alert => R::Alert,
+            K::Alert | K::Hold => R::Alert,
+            K::Case | K::CaseEntry | K::CaseLink | K::Decision | K::OpenCase => R::Case,
+            K::Str => R::Str,
             K::LedgerEntry | K::LedgerBalance => R::LedgerEntry,
             K::AuditEntry => R::AuditLog,
             K::Otp | K::RefreshToken | K::RefreshFamily | K::OidcLogin | K::AisLink | K::RateLimit => R::Session,
@@ -263,6 +301,8 @@ impl ItemKind {
             K::PaymentRequest => &[a::PAYLOAD, a::MESSAGE],
             K::Wallet => &[a::IBAN],
             K::WalletTx => &[a::COUNTERPARTY_NAME, a::COUNTERPARTY_IBAN],
+            K::CaseEntry => &[a::NOTE],
+            K::Str => &[a::CONTENT],
             _ => &[],
         }
     }
@@ -305,6 +345,14 @@ mod tests {
             (u.clone(), super::super::WALLET_SK.to_owned(), ItemKind::Wallet),
             (u.clone(), super::super::wallet_tx_sk("bosci_1"), ItemKind::WalletTx),
             (u.clone(), super::super::wallet_transfer_sk("wtr_1"), ItemKind::WalletTransfer),
+            (u.clone(), super::super::hold_sk("alert", "alr_1"), ItemKind::Hold),
+            (u.clone(), super::super::OPEN_CASE_SK.to_owned(), ItemKind::OpenCase),
+            (super::super::merchant_pk("mer_1"), super::super::OPEN_CASE_SK.to_owned(), ItemKind::OpenCase),
+            (super::super::case_pk("cas_1"), super::super::CASE_SK.to_owned(), ItemKind::Case),
+            (super::super::case_pk("cas_1"), super::super::case_entry_sk("01J"), ItemKind::CaseEntry),
+            (super::super::case_pk("cas_1"), super::super::case_link_sk("payment", "pay_1"), ItemKind::CaseLink),
+            (super::super::case_pk("cas_1"), super::super::decision_sk("report"), ItemKind::Decision),
+            (super::super::str_pk("str_1"), super::super::STR_SK.to_owned(), ItemKind::Str),
             (super::super::fx_rate_pk("EUR"), super::super::fx_rate_sk("2026-12-02"), ItemKind::ReferenceRate),
         ];
         for (pk, sk, kind) in cases {

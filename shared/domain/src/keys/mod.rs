@@ -303,6 +303,42 @@ pub const ALERT_SK: &str = "ALERT";
 /// gsi1: every alert, newest first.
 pub const ALERTS_GSI: &str = "ALERTS";
 
+/// A hold on a user's transfers, under the user: `HOLD#<source>#<id>`.
+pub const HOLD_PREFIX: &str = "HOLD#";
+pub fn hold_sk(source: &str, id: &str) -> String {
+    format!("{HOLD_PREFIX}{source}#{id}")
+}
+
+/// A compliance case: `CASE#<id>` / `CASE`, its timeline `T#<ulid>`, its links
+/// `LINK#<kind>#<id>`, its pending four-eyes decisions `DECIDE#<action>`; listed through gsi1
+/// (`CASES`).
+pub fn case_pk(case_id: &str) -> String {
+    format!("CASE#{case_id}")
+}
+pub const CASE_SK: &str = "CASE";
+pub const CASES_GSI: &str = "CASES";
+pub const CASE_ENTRY_PREFIX: &str = "T#";
+pub fn case_entry_sk(entry_id: &str) -> String {
+    format!("{CASE_ENTRY_PREFIX}{entry_id}")
+}
+pub const CASE_LINK_PREFIX: &str = "LINK#";
+pub fn case_link_sk(kind: &str, id: &str) -> String {
+    format!("{CASE_LINK_PREFIX}{kind}#{id}")
+}
+pub const DECISION_PREFIX: &str = "DECIDE#";
+pub fn decision_sk(action: &str) -> String {
+    format!("{DECISION_PREFIX}{action}")
+}
+/// The subject's (user's or merchant's) open case, under the subject's partition.
+pub const OPEN_CASE_SK: &str = "CASE#OPEN";
+
+/// A suspicious transaction report: `STR#<id>` / `STR`, listed through gsi1 (`STRS`).
+pub fn str_pk(str_id: &str) -> String {
+    format!("STR#{str_id}")
+}
+pub const STR_SK: &str = "STR";
+pub const STRS_GSI: &str = "STRS";
+
 /// gsi3: who the re-screen goes through.
 pub const SCREEN_USERS_GSI: &str = "SCREEN#user";
 pub const SCREEN_RECIPIENTS_GSI: &str = "SCREEN#recipient";

@@ -3,11 +3,13 @@
 //! anything else is an illegal transition.
 
 pub mod alert;
+pub mod case;
 pub mod idempotency;
 pub mod merchant;
 pub mod merchant_refund;
 pub mod qr_payment;
 pub mod signing_key;
+pub mod str_report;
 pub mod user;
 pub mod wallet;
 pub mod wallet_transfer;

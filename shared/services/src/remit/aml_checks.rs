@@ -42,10 +42,7 @@ impl Remit {
             .get(&Key::new(drop_domain::keys::user_pk(user_id), PROFILE_SK))
             .await?
             .ok_or(RemitError::NotFound)?;
-        Ok(aml::Profile {
-            account_opened_at: item.n(attr::CREATED_AT).unwrap_or(now),
-            held: holds::held_by(&item).is_some(),
-        })
+        Ok(aml::Profile { account_opened_at: item.n(attr::CREATED_AT).unwrap_or(now), held: holds::is_held(&item) })
     }
 
     /// Screens the recipient and runs the cheap rules for a payment about to be confirmed.
@@ -77,7 +74,7 @@ impl Remit {
         ops.extend(screening_alert);
         if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "confirm", &note) {
             tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "payment flagged at confirm");
-            ops.push(a.put(&alerts::new_id(), now));
+            ops.extend(a.ops(&alerts::new_id(), now));
         }
         Ok(Precheck { outcome: d.outcome, ops })
     }
@@ -95,7 +92,7 @@ impl Remit {
         let mut ops = vec![aml_records::decision_put(&p.user_id, &p.id, "confirm", &d, &note, &m.params, now)];
         if let Some(a) = aml_records::alert(&d, &p.id, &p.user_id, "confirm", &note) {
             tracing::info!(payment = %p.id, outcome = d.outcome.as_str(), score = d.score, "QR payment flagged at confirm");
-            ops.push(a.put(&alerts::new_id(), now));
+            ops.extend(a.ops(&alerts::new_id(), now));
         }
         Ok(Precheck { outcome: d.outcome, ops })
     }
@@ -205,9 +202,9 @@ impl Remit {
             ops.push(aml_records::decision_put(user_id, payment_id, "monitor", &d, &note, &m.params, now));
             if let Some(a) = aml_records::alert(&d, payment_id, user_id, "monitor", &note) {
                 let id = alerts::new_id();
-                ops.push(a.put(&id, now));
+                ops.extend(a.ops(&id, now));
                 if d.outcome >= Outcome::BlockAndReview {
-                    ops.push(TxOp::Update(holds::hold(user_id, &id)));
+                    ops.extend(holds::hold(user_id, holds::Source::Alert, &id, now));
                 }
                 tracing::info!(payment = %payment_id, outcome = d.outcome.as_str(), score = d.score, "payment flagged by monitoring");
             }

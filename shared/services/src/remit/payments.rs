@@ -114,7 +114,7 @@ impl Payment {
         Key::new(drop_domain::keys::user_pk(&self.user_id), sk_of(&self.id))
     }
 
-    pub(super) fn from_item(i: &Item) -> Option<Payment> {
+    pub fn from_item(i: &Item) -> Option<Payment> {
         let epoch = |k: &str| {
             i.n(k).and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()).map(drop_domain::time::rfc3339)
         };

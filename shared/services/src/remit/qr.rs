@@ -484,8 +484,7 @@ impl Remit {
             // payee cannot be paid).
             Kind::P2p => TxOp::ConditionCheck {
                 key: Key::new(keys::user_pk(&p.merchant_id), keys::PROFILE_SK),
-                condition: Condition::eq(attr::STATUS, "active")
-                    .and(Condition::NotExists(crate::holds::HOLD_ATTR.into())),
+                condition: Condition::eq(attr::STATUS, "active").and(crate::holds::not_held()),
             },
             _ => TxOp::ConditionCheck {
                 key: Key::new(keys::merchant_pk(&p.merchant_id), keys::MERCHANT_SK),

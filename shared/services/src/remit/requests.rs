@@ -115,7 +115,7 @@ pub async fn create(
     // declined without a reason, as payments are).
     accounts::debtor(table, crypto, ask.user_id, ask.account_id).await?;
     let profile = table.get(&Key::new(keys::user_pk(ask.user_id), keys::PROFILE_SK)).await?;
-    if profile.as_ref().is_none_or(|p| crate::holds::held_by(p).is_some()) {
+    if profile.as_ref().is_none_or(crate::holds::is_held) {
         return Err(RemitError::Declined);
     }
     let id = new_id();

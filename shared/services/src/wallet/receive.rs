@@ -225,11 +225,10 @@ impl Wallets {
             alert_id: None,
         };
         let screener = self.lists.current().await;
-        let (verdict, alert) = screening::assess(&screener, &subject, &party, now);
-        let mut ops: Vec<TxOp> = alert.into_iter().collect();
+        let (verdict, mut ops) = screening::assess(&screener, &subject, &party, now);
         if let Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id } = &verdict {
             tracing::info!(tx = %t.id, verdict = verdict.as_str(), "incoming credit's sender flagged");
-            ops.push(TxOp::Update(crate::holds::hold(&w.user_id, alert_id)));
+            ops.extend(crate::holds::hold(&w.user_id, crate::holds::Source::Alert, alert_id, now));
         }
         ops
     }

@@ -144,7 +144,7 @@ impl Wallets {
             return self.advance(&known).await;
         }
         let profile = self.table.get(&crate::holds::profile_key(r.user_id)).await?.ok_or(WalletError::NotFound)?;
-        if crate::holds::held_by(&profile).is_some() {
+        if crate::holds::is_held(&profile) {
             return Err(WalletError::Declined);
         }
         let now = self.clock.epoch();
@@ -158,10 +158,10 @@ impl Wallets {
         };
         let screener = self.lists.current().await;
         let (verdict, alert) = screening::assess(&screener, &subject, &party, now);
-        if let (Some(alert), Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id }) =
-            (alert, &verdict)
-        {
-            self.table.transact(vec![alert, TxOp::Update(crate::holds::hold(r.user_id, alert_id))]).await?;
+        if let Verdict::PotentialHit { alert_id } | Verdict::ConfirmedHit { alert_id } = &verdict {
+            let mut ops = alert;
+            ops.extend(crate::holds::hold(r.user_id, crate::holds::Source::Alert, alert_id, now));
+            self.table.transact(ops).await?;
             return Err(WalletError::Declined);
         }
         let account_id = w.account_id.clone().ok_or(WalletError::IllegalState("onboarding"))?;
