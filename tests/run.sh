@@ -21,6 +21,15 @@ if [ "$(cat "$VENV/.drop-deps" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$VENV/.drop-deps"
 fi
 
+step "chromium and chromium-driver (Debian) for the console's browser test"
+if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver > /dev/null
+fi
+/usr/bin/chromium --version
+
 step "moto server"
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p target

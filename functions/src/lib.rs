@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod console;
 pub mod contract;
 pub mod merchant;
 pub mod merchant_qr;

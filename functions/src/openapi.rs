@@ -58,6 +58,8 @@ use utoipa::OpenApi;
         crate::strs::edit,
         crate::strs::transition,
         crate::strs::export,
+        crate::console::index,
+        crate::console::asset,
         crate::screening_list::status,
         crate::merchant::onboard,
         crate::merchant::list,

@@ -454,6 +454,18 @@ http!(
     &[Need::Reporting]
 );
 
+http!(CONSOLE, "console", "GET", "/console", Access::Public, Default, crate::console::index_handler, &[]);
+http!(
+    CONSOLE_ASSET,
+    "console-asset",
+    "GET",
+    "/console/assets/{file}",
+    Access::Public,
+    Default,
+    crate::console::asset_handler,
+    &[]
+);
+
 http!(
     ADMIN_SCREENING_LIST,
     "admin-screening-list",
@@ -670,6 +682,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &ADMIN_STR_TRANSITION,
     &ADMIN_STR_EXPORT,
     &CASE_INTAKE,
+    &CONSOLE,
+    &CONSOLE_ASSET,
     &PAYOUT_WORKER,
     &QR_SETTLEMENT_WORKER,
     &PAYMENT_MONITOR,

@@ -398,6 +398,9 @@ async fn wrong_role_is_403_and_every_route_declares_its_access() {
             // Authenticated by the secret Drop made for the payment (`qr_settle`).
             "/api/webhooks/nexi",
             "/api/webhooks/swan",
+            // The compliance console's static page (its data is behind the admin role).
+            "/console",
+            "/console/assets/{file}",
         ]
     );
     stack.stop().await;

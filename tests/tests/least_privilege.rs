@@ -14,7 +14,7 @@ const STAFF: &str = "29029648784";
 
 async fn drive(stack: &drop_local::Stack, base: &str) {
     let c = client();
-    for path in ["/api/health", "/api/openapi.json", "/.well-known/jwks.json"] {
+    for path in ["/api/health", "/api/openapi.json", "/.well-known/jwks.json", "/console", "/console/assets/app.js"] {
         assert_eq!(c.get(format!("{base}{path}")).send().await.unwrap().status(), StatusCode::OK, "{path}");
     }
     if let Err(r) = login(base, drop_tests::flow::ADULT).await {

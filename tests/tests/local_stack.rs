@@ -214,3 +214,47 @@ async fn env_vars_override_one_function() {
     assert_eq!(stack.contexts.of("payment-confirm").config.limits_remit.per_payment, 2_500_000);
     stack.stop().await;
 }
+
+/// `drop-local grant-role`: an operator makes a user an admin on the local storage, audited on the
+/// user's chain and on SYSTEM's; an unknown user or role is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_role_makes_an_admin_and_audits_it() {
+    use drop_services::Table;
+    let bin = drop_tests::bin_dir().join("drop-local");
+    assert!(bin.exists(), "run `cargo build -p drop-local` first");
+    let dir = std::env::temp_dir().join(drop_tests::aws::unique("drop-grant"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("local.db");
+    let store = drop_adapters::embedded::SqliteStore::open(db.to_str().unwrap()).unwrap();
+    let clock = std::sync::Arc::new(drop_services::SystemClock);
+    let main = drop_adapters::embedded::SqliteTable::new(store.clone(), "drop-local-MainTable", clock.clone());
+    let audit = drop_adapters::embedded::SqliteTable::new(store, "drop-local-AuditTable", clock);
+    let profile = drop_services::table::Item::new("USER#usr_granted", "PROFILE")
+        .with("user_id", "usr_granted")
+        .with("role", "user")
+        .with("status", "active");
+    main.put(profile, None).await.unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&bin)
+            .arg("grant-role")
+            .args(args)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("DROP_DB_PATH", &db)
+            .env("DROP_KEY_FILE", dir.join("keys.json"))
+            .env("DROP_TEMPLATE", drop_tests::root().join("template.yaml"))
+            .output()
+            .unwrap()
+    };
+    let ok = run(&["usr_granted", "admin"]);
+    assert!(ok.status.success(), "{}{}", String::from_utf8_lossy(&ok.stdout), String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("user -> admin"));
+    let user = drop_services::auth::users::get(&main, "usr_granted").await.unwrap().unwrap();
+    assert_eq!(user.role, drop_domain::role::Role::Admin);
+    for subject in ["usr_granted", "SYSTEM"] {
+        let chain = drop_services::audit::read_chain(&audit, subject).await.unwrap();
+        assert!(chain.iter().any(|e| e.action == "role.granted" && e.actor.starts_with("operator:")), "{subject}");
+    }
+    assert_eq!(run(&["usr_nobody", "admin"]).status.code(), Some(1));
+    assert_eq!(run(&["usr_granted", "superuser"]).status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}

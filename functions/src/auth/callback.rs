@@ -21,6 +21,9 @@ use std::sync::Arc;
               (status = 502, description = "BankID did not answer"),
               (status = 403, description = "Under 18 or not resident; or a browser that did not start this login (login-not-started-here)")))]
 pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    // A login the console started returns to the console (the API's own origin).
+    let console =
+        drop_runtime::cookies::get(&req.headers, drop_runtime::cookies::LOGIN_RETURN).as_deref() == Some("console");
     let frontend = ctx.config.http()?.frontend_origin.clone();
     let wired = Wired {
         idp: ctx.idp()?,
@@ -48,7 +51,10 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
             if error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') { error.as_str() } else { "error" };
         audit::record(&ctx, &req, "SYSTEM", "login.failure", "anonymous", serde_json::json!({"reason": reason})).await;
         let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
-        r.header("location", &format!("{frontend}/login?error={reason}"));
+        match console {
+            true => r.header("location", &format!("{}/console?error={reason}", ctx.config.api_base_url()?)),
+            false => r.header("location", &format!("{frontend}/login?error={reason}")),
+        }
         return Ok(r);
     }
     let Some(code) = req.query.get("code") else {
@@ -82,9 +88,15 @@ pub async fn callback(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, Api
     .await;
     let next = if user.created || user.status == "onboarding" { "/onboarding" } else { "/dashboard" };
     let mut r = ApiResponse::empty(StatusCode::SEE_OTHER);
-    r.header("location", &format!("{frontend}{next}"));
+    match console {
+        true => r.header("location", &format!("{}/console", ctx.config.api_base_url()?)),
+        false => r.header("location", &format!("{frontend}{next}")),
+    }
     super::set_session(&mut r, &access, &refresh_token);
     r.header("set-cookie", &drop_runtime::cookies::unbind(drop_runtime::cookies::LOGIN_FLOW));
+    if console {
+        r.header("set-cookie", &drop_runtime::cookies::unbind(drop_runtime::cookies::LOGIN_RETURN));
+    }
     Ok(r)
 }
 

@@ -16,6 +16,9 @@ async fn main() -> std::process::ExitCode {
     if args.first().map(String::as_str) == Some("ledger-check") {
         return ledger_check().await;
     }
+    if args.first().map(String::as_str) == Some("grant-role") {
+        return grant_role(&args[1..]).await;
+    }
     let opts = match with_flags(Options::from_env(), &args) {
         Ok(o) => o,
         Err(e) => {
@@ -95,6 +98,42 @@ async fn audit_verify(subjects: &[String]) -> std::process::ExitCode {
         std::process::ExitCode::FAILURE
     } else {
         std::process::ExitCode::SUCCESS
+    }
+}
+
+/// `drop-local grant-role <user id> <user|merchant|admin>`: an operator gives a user a role on the
+/// local stack's storage (audited on the user's chain and on SYSTEM's, actor `operator:<login>`).
+async fn grant_role(args: &[String]) -> std::process::ExitCode {
+    let (Some(user), Some(role), None) =
+        (args.first(), args.get(1).and_then(|r| drop_domain::role::Role::parse(r)), args.get(2))
+    else {
+        eprintln!("usage: drop-local grant-role <user id> <user|merchant|admin>");
+        return std::process::ExitCode::from(2);
+    };
+    let ctx = match drop_local::stack::context(&Options::from_env()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("drop-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let operator = format!("operator:{}", std::env::var("USER").unwrap_or_else(|_| "local".into()));
+    let now = ctx.clock.epoch();
+    match drop_services::auth::users::grant_role(ctx.table.as_ref(), ctx.audit.as_ref(), user, role, &operator, now)
+        .await
+    {
+        Ok(Some(before)) => {
+            println!("{user}: {} -> {} (from the next login)", before.as_str(), role.as_str());
+            std::process::ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            println!("{user}: already {}", role.as_str());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("drop-local: {user}: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -14,6 +14,9 @@ pub const REFRESH: &str = "__Secure-drop_rt";
 pub const LOGIN_FLOW: &str = "__Host-drop_login";
 pub const LINK_FLOW: &str = "__Host-drop_link";
 pub const SCA_FLOW: &str = "__Host-drop_sca";
+/// Where a login returns to when it is not the frontend: `console` (the compliance console, served
+/// by the API). A hint from the browser that started the login, read from an allow-list only.
+pub const LOGIN_RETURN: &str = "__Host-drop_return";
 /// Longer than any state lives (login 10 minutes, link and SCA 30).
 pub const FLOW_MAX_AGE: i64 = 1800;
 
@@ -63,6 +66,11 @@ pub async fn is_bound_keyed(
 /// Whether the request comes from the browser the state was bound to.
 pub fn is_bound(headers: &HeaderMap, name: &str, state: &str) -> bool {
     get(headers, name).is_some_and(|v| drop_services::auth::ct_eq(v.as_bytes(), binding(state).as_bytes()))
+}
+
+/// The `Set-Cookie` that sends this browser's login back to `target` (an allow-listed name).
+pub fn return_to(target: &str) -> String {
+    format!("{LOGIN_RETURN}={target}; Path=/; Max-Age={FLOW_MAX_AGE}; HttpOnly; Secure; SameSite=Lax")
 }
 
 /// Clears a flow binding (the flow is over).

@@ -28,9 +28,11 @@ fn unsafe_method(m: &Method) -> bool {
 }
 
 /// Cookie-authenticated unsafe requests must carry `X-Requested-With` (a custom header a form
-/// or image cannot send cross-site) and, when the browser names an `Origin`, the frontend's.
-fn csrf_ok(req: &ApiRequest, origin: &str) -> bool {
-    req.header("x-requested-with").is_some_and(|v| !v.is_empty()) && req.header("origin").is_none_or(|o| o == origin)
+/// or image cannot send cross-site) and, when the browser names an `Origin`, the frontend's or the
+/// API's own (the compliance console, served by the API).
+fn csrf_ok(req: &ApiRequest, origins: [&str; 2]) -> bool {
+    req.header("x-requested-with").is_some_and(|v| !v.is_empty())
+        && req.header("origin").is_none_or(|o| origins.iter().any(|ok| !ok.is_empty() && *ok == o))
 }
 
 async fn limit(ctx: &Ctx, scope: &str, subject: &str, max: u32) -> Result<(), ApiError> {
@@ -63,7 +65,7 @@ async fn admit(ctx: &Ctx, settings: &crate::config::Http, route: Route, req: &mu
         LimitClass::Default => "api",
     };
     limit(ctx, &format!("{scope}-ip"), ip, per_ip).await?;
-    let origin = &settings.frontend_origin;
+    let origin = [settings.frontend_origin.as_str(), ctx.config.api_base_url.as_deref().unwrap_or_default()];
     match route.access {
         Access::Public => Ok(()),
         Access::RefreshCookie => {

@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn gender_from_the_nin_and_names_split() {
         let p = |nin: &str| Person { nin: nin.into(), ..Default::default() };
-        assert_eq!(p("01017012345").gender(), "F");
+        assert_eq!(p("01017012245").gender(), "F");
         assert_eq!(p("01017012335").gender(), "M");
         assert_eq!(p("").gender(), "-");
         let c = Counterparty { name: "Hans Peter Müller".into(), ..Default::default() };

@@ -192,6 +192,34 @@ pub async fn set_role(table: &dyn Table, user_id: &str, role: Role) -> Result<()
     Ok(())
 }
 
+/// An operator gives a user a role (outside the public API: `drop-local grant-role`, or the
+/// role-administration path in AWS), audited on the user's chain and on `SYSTEM`'s. Fails for an
+/// unknown user; the user's next login carries the role.
+pub async fn grant_role(
+    table: &dyn Table,
+    audit: &dyn Table,
+    user_id: &str,
+    role: Role,
+    operator: &str,
+    now: i64,
+) -> Result<Option<Role>, AuthError> {
+    let before = get(table, user_id).await?.ok_or(AuthError::NotFound)?.role;
+    set_role(table, user_id, role).await?;
+    let at = drop_domain::time::rfc3339_epoch(now);
+    let details = serde_json::json!({"user": user_id, "from": before.as_str(), "to": role.as_str()});
+    for subject in [user_id, "SYSTEM"] {
+        let e = crate::audit::NewEntry {
+            subject,
+            action: "role.granted",
+            actor: operator,
+            ip: None,
+            details: details.clone(),
+        };
+        crate::audit::append(audit, &at, e).await?;
+    }
+    Ok((before != role).then_some(before))
+}
+
 /// User settings: plain preferences, no PII.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
