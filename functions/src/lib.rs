@@ -19,6 +19,7 @@ pub mod qr_settlement;
 pub mod registry;
 pub mod remit;
 pub mod rescreen;
+pub mod roles;
 pub mod screening_list;
 pub mod strs;
 pub mod user;

@@ -60,6 +60,7 @@ use utoipa::OpenApi;
         crate::strs::export,
         crate::console::index,
         crate::console::asset,
+        crate::roles::change,
         crate::screening_list::status,
         crate::merchant::onboard,
         crate::merchant::list,

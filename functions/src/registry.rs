@@ -467,6 +467,17 @@ http!(
 );
 
 http!(
+    ADMIN_ROLES,
+    "admin-roles",
+    "POST",
+    "/api/admin/roles",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::roles::change_handler,
+    &[]
+);
+
+http!(
     ADMIN_SCREENING_LIST,
     "admin-screening-list",
     "GET",
@@ -684,6 +695,7 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &CASE_INTAKE,
     &CONSOLE,
     &CONSOLE_ASSET,
+    &ADMIN_ROLES,
     &PAYOUT_WORKER,
     &QR_SETTLEMENT_WORKER,
     &PAYMENT_MONITOR,

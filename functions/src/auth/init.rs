@@ -30,7 +30,7 @@ pub async fn init(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiErro
     let console = if req.body.iter().all(u8::is_ascii_whitespace) {
         false
     } else {
-        match req.json::<InitRequest>()?.return_to.as_deref() {
+        match req.json::<Option<InitRequest>>()?.and_then(|b| b.return_to).as_deref() {
             None => false,
             Some("console") => true,
             Some(_) => return Err(ApiError::invalid_field("returnTo", "console, or leave it out")),
