@@ -102,6 +102,11 @@ async function openCase(id) {
     if (why) li.append(el("pre", JSON.stringify(why, null, 2)));
   });
   list($("case-payments"), data.payments, (li, p) => { li.textContent = p; });
+  list($("case-attachments"), data.attachments, (li, a) => {
+    const b = el("button", `${a.fileName} (${a.contentType}, ${a.size} bytes)`, { type: "button" });
+    b.addEventListener("click", () => saveAttachment(a).catch((e) => say(e.message, true)));
+    li.append(b);
+  });
   list($("case-reports"), data.reports, (li, r) => {
     const b = el("button", `${r.id} (${r.status})`, { type: "button" });
     b.addEventListener("click", () => openStr(r.id).catch((e) => say(e.message, true)));
@@ -116,6 +121,32 @@ async function openCase(id) {
   }));
   show("case");
   say(`Case ${data.case.id}`);
+}
+
+async function saveAttachment(a) {
+  const r = await fetch(`/api/admin/cases/${currentCase.id}/attachments/${a.id}`, { credentials: "same-origin" });
+  if (!r.ok) throw new Error(`download failed (${r.status})`);
+  const link = el("a", null, { href: URL.createObjectURL(await r.blob()), download: a.fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  say(`Downloaded ${a.fileName}.`);
+}
+
+async function attachFile() {
+  const file = $("attach-file").files[0];
+  if (!file) throw new Error("Choose a file first.");
+  const dataUrl = await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error("The file could not be read."));
+    reader.readAsDataURL(file);
+  });
+  const contentBase64 = String(dataUrl).split(",")[1] || "";
+  await api("POST", `/api/admin/cases/${currentCase.id}/attachments`, { fileName: file.name, contentType: file.type || "application/octet-stream", contentBase64 });
+  $("attach-file").value = "";
+  await openCase(currentCase.id);
+  say(`Attached ${file.name}.`);
 }
 
 async function caseStep(event) {
@@ -195,6 +226,7 @@ document.addEventListener("DOMContentLoaded", () => {
     await openCase(currentCase.id);
     say("Note added.");
   });
+  on("attach-form", "submit", attachFile);
   on("link-form", "submit", async () => {
     await api("POST", `/api/admin/cases/${currentCase.id}/links`, { paymentId: $("link-payment").value.trim() });
     await openCase(currentCase.id);

@@ -110,6 +110,20 @@ pub struct CaseDetail {
     pub holds: Vec<HoldView>,
     /// A decision proposed and waiting for a second admin (`report`), and who proposed it.
     pub pending_decision: Option<String>,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A document attached to a case.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub created_at: String,
 }
 
 #[utoipa::path(get, path = "/api/admin/cases", tag = "admin",
@@ -184,6 +198,18 @@ pub async fn get(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError
             .map(|(s, id, since)| HoldView { source: s.as_str().to_owned(), id, since: rfc3339(since) })
             .collect(),
         pending_decision: pending.map(|(by, _)| by),
+        attachments: cases::files::list(ctx.table.as_ref(), &ctx.crypto, &id)
+            .await?
+            .into_iter()
+            .map(|a| AttachmentView {
+                id: a.id,
+                file_name: a.file_name,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
+                created_at: rfc3339(a.created_at),
+            })
+            .collect(),
     };
     crate::audit::record(&ctx, &req, &case.user_id, "case.read", &admin, serde_json::json!({"case": id})).await;
     ApiResponse::json(StatusCode::OK, &detail)
@@ -319,6 +345,74 @@ pub async fn transition(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, A
     }
 }
 
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttachRequest {
+    /// Shown to admins; 1–200 characters, no path separators.
+    #[schema(min_length = 1, max_length = 200)]
+    pub file_name: String,
+    /// application/pdf, image/png, image/jpeg, text/plain, text/csv or application/json
+    pub content_type: String,
+    /// The file, base64 (standard alphabet, padded); within the API's body limit.
+    #[schema(min_length = 1)]
+    pub content_base64: String,
+}
+
+/// An attachment stored.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Attached {
+    pub attachment_id: String,
+}
+
+fn files(ctx: &Ctx) -> Result<&dyn drop_services::objects::ObjectStore, ApiError> {
+    ctx.case_files.as_deref().ok_or_else(|| drop_runtime::config::Unwired("CaseFiles").into())
+}
+
+#[utoipa::path(post, path = "/api/admin/cases/{id}/attachments", tag = "admin", request_body = AttachRequest,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, description = "Stored, encrypted; on the timeline", body = Attached),
+              (status = 400), (status = 401), (status = 403, description = "Not an admin"), (status = 404),
+              (status = 409, description = "Changed meanwhile"), (status = 413, description = "Larger than the body limit")))]
+pub async fn attach(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    use base64::Engine;
+    let admin = req.principal()?.user_id.clone();
+    let id = case_id(&req);
+    let b: AttachRequest = req.json()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b.content_base64.trim())
+        .map_err(|_| ApiError::invalid_field("contentBase64", "not base64"))?;
+    let now = ctx.clock.epoch();
+    let (table, store) = (ctx.table.as_ref(), files(&ctx)?);
+    let (attachment_id, subject) =
+        cases::files::attach(table, &ctx.crypto, store, &id, &b.file_name, &b.content_type, &bytes, &admin, now)
+            .await?;
+    let details = serde_json::json!({"case": id, "attachment": attachment_id});
+    crate::audit::record(&ctx, &req, &subject, "case.attached", &admin, details).await;
+    ApiResponse::json(StatusCode::CREATED, &Attached { attachment_id })
+}
+
+#[utoipa::path(get, path = "/api/admin/cases/{id}/attachments/{attachmentId}", tag = "admin",
+    params(("id" = String, Path, description = "Case id"), ("attachmentId" = String, Path, description = "Attachment id")),
+    responses((status = 200, description = "The file as stored (its own content type; a download)", content(
+                  (String = "application/octet-stream"))),
+              (status = 401), (status = 403, description = "Not an admin"), (status = 404)))]
+pub async fn attachment(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+    let admin = req.principal()?.user_id.clone();
+    let id = case_id(&req);
+    let attachment_id = req.path_params.get("attachmentId").cloned().unwrap_or_default();
+    let (a, bytes) = cases::files::fetch(ctx.table.as_ref(), &ctx.crypto, files(&ctx)?, &id, &attachment_id).await?;
+    let details = serde_json::json!({"case": id, "attachment": attachment_id});
+    crate::audit::record(&ctx, &req, &a.user_id, "case.attachment_read", &admin, details).await;
+    let mut r = ApiResponse::with_body(StatusCode::OK, &a.content_type, bytes);
+    let ascii: String =
+        a.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    r.header("content-disposition", &format!("attachment; filename=\"{ascii}\""));
+    r.header("cache-control", "no-store");
+    r.header("x-content-type-options", "nosniff");
+    Ok(r)
+}
+
 /// One `alert.raised` event: the alert joins its subject's case (a new one if none is open).
 async fn intake(ctx: Arc<Ctx>, record: Record) -> Result<(), ApiError> {
     let env: drop_domain::event::BusEnvelope =
@@ -345,3 +439,5 @@ crate::handler!(assign_handler, assign);
 crate::handler!(note_handler, note);
 crate::handler!(link_handler, link);
 crate::handler!(transition_handler, transition);
+crate::handler!(attach_handler, attach);
+crate::handler!(attachment_handler, attachment);

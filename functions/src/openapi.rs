@@ -61,6 +61,8 @@ use utoipa::OpenApi;
         crate::console::index,
         crate::console::asset,
         crate::roles::change,
+        crate::cases::attach,
+        crate::cases::attachment,
         crate::screening_list::status,
         crate::merchant::onboard,
         crate::merchant::list,

@@ -478,6 +478,28 @@ http!(
 );
 
 http!(
+    ADMIN_CASE_ATTACH,
+    "admin-case-attach",
+    "POST",
+    "/api/admin/cases/{id}/attachments",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::attach_handler,
+    &[Need::CaseFiles]
+);
+
+http!(
+    ADMIN_CASE_ATTACHMENT,
+    "admin-case-attachment",
+    "GET",
+    "/api/admin/cases/{id}/attachments/{attachmentId}",
+    Access::Roles(&[Role::Admin]),
+    Default,
+    crate::cases::attachment_handler,
+    &[Need::CaseFiles]
+);
+
+http!(
     ADMIN_SCREENING_LIST,
     "admin-screening-list",
     "GET",
@@ -696,6 +718,8 @@ pub static FUNCTIONS: &[&FunctionDef] = &[
     &CONSOLE,
     &CONSOLE_ASSET,
     &ADMIN_ROLES,
+    &ADMIN_CASE_ATTACH,
+    &ADMIN_CASE_ATTACHMENT,
     &PAYOUT_WORKER,
     &QR_SETTLEMENT_WORKER,
     &PAYMENT_MONITOR,

@@ -171,9 +171,39 @@ async fn compliance_workflow(aws: bool) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A document attached: encrypted in the case store, read back as it was, audited.
+    use base64::Engine;
+    let statement = "Kontoutskrift: 3 overføringer til Sidorov, oktober.";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(statement);
+    let attach = |body: Value| send(&base, &one, reqwest::Method::POST, &path("/attachments"), body).send();
+    let bad = attach(json!({"fileName": "../x.txt", "contentType": "text/plain", "contentBase64": b64})).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let bad = attach(json!({"fileName": "x.exe", "contentType": "application/x-msdownload", "contentBase64": b64}))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let r = attach(json!({"fileName": "kontoutskrift oktober.txt", "contentType": "text/plain", "contentBase64": b64}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let att = r.json::<Value>().await.unwrap()["attachmentId"].as_str().unwrap().to_owned();
+    let got = with_access(client().get(format!("{base}{}", path(&format!("/attachments/{att}")))), &two)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.headers()["content-type"], "text/plain");
+    assert_eq!(got.text().await.unwrap(), statement);
+    let stored = stack.ctx.case_files.as_ref().unwrap().get(&format!("cases/{id}/{att}")).await.unwrap().unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains("Sidorov"), "the attachment is encrypted in the store");
+    assert!(!stored_text(&stack, aws).await.contains("kontoutskrift"), "its name is encrypted in the table");
+    let missing =
+        with_access(client().get(format!("{base}{}", path("/attachments/att_nope"))), &two).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
     let detail = get_json(&base, &path(""), &two).await;
+    assert_eq!(detail["attachments"][0]["fileName"], "kontoutskrift oktober.txt");
     let kinds: Vec<&str> = detail["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["alert", "alert", "assigned", "note", "link"], "{detail}");
+    assert_eq!(kinds, ["alert", "alert", "assigned", "note", "link", "attachment"], "{detail}");
     assert_eq!(detail["timeline"][3]["text"], note);
     assert_eq!(detail["alerts"].as_array().unwrap().len(), 2);
     assert_eq!(detail["payments"], json!([paid]));

@@ -66,6 +66,9 @@ pub struct Config {
     pub reference_rates_url: Option<String>,
     /// The reporting entity's id issued by the FIU, for STR exports ([`Need::Reporting`]).
     pub reporting_entity_id: Option<String>,
+    /// The case attachments' bucket and its KMS key ([`Need::CaseFiles`]); a directory under
+    /// `DROP_OBJECTS_DIR` with the embedded adapters.
+    pub case_files: Option<(String, String)>,
     /// The Drop-made key that seals paging cursors (`CURSOR_KEY_SECRET_ID`).
     pub cursor_key_id: Option<String>,
     /// The secrets `secret-rotation` may rotate (`ROTATED_SECRET_IDS`, comma-separated).
@@ -360,6 +363,7 @@ impl Config {
             brreg_base_url: if has(Need::BusinessRegister) { Some(need("BRREG_BASE_URL")?) } else { None },
             reference_rates_url: if has(Need::ReferenceRates) { Some(need("REFERENCE_RATES_URL")?) } else { None },
             reporting_entity_id: if has(Need::Reporting) { Some(need("REPORTING_ENTITY_ID")?) } else { None },
+            case_files: if has(Need::CaseFiles) { Some((need("CASE_BUCKET")?, need("CASE_KEY_ID")?)) } else { None },
             cursor_key_id: if has(Need::Cursors) { Some(need("CURSOR_KEY_SECRET_ID")?) } else { None },
             rotated_secret_ids: match has(Need::SecretRotation) {
                 false => Vec::new(),

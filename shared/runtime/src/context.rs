@@ -38,6 +38,8 @@ pub struct Ctx {
     pub lists: Arc<drop_services::screening_list::Lists>,
     /// The bucket the screening list is published in ([`Need::Screening`]).
     pub objects: Option<Arc<dyn drop_services::objects::ObjectStore>>,
+    /// Compliance case attachments ([`Need::CaseFiles`]).
+    pub case_files: Option<Arc<dyn drop_services::objects::ObjectStore>>,
     idp: Option<Arc<dyn IdentityProvider>>,
     notifier: Option<Arc<dyn Notifier>>,
     /// Enhetsregisteret ([`Need::BusinessRegister`]).
@@ -242,6 +244,12 @@ impl Ctx {
                 None => Arc::new(DirObjects::new(&config.objects_dir.join(&s.bucket), &s.bucket)),
             }
         });
+        let case_files: Option<Arc<dyn drop_services::objects::ObjectStore>> =
+            config.case_files.as_ref().map(|(bucket, key)| match &b.sdk {
+                Some(sdk) => Arc::new(S3Objects::new(S3Objects::client(sdk), bucket, Some(key)))
+                    as Arc<dyn drop_services::objects::ObjectStore>,
+                None => Arc::new(DirObjects::new(&config.objects_dir.join(bucket), bucket)),
+            });
         let lists = Arc::new(match (&objects, &config.screening) {
             (Some(store), Some(s)) if s.preload => {
                 drop_services::screening_list::Lists::load(store.clone(), s.check).await
@@ -323,6 +331,7 @@ impl Ctx {
             cursor_key,
             lists,
             objects,
+            case_files,
             remit,
             table: b.table,
             audit: b.audit,

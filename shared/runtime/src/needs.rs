@@ -44,6 +44,8 @@ pub enum Need {
     ReferenceRates,
     /// Exports suspicious transaction reports (the reporting entity's id at the FIU).
     Reporting,
+    /// Stores and reads compliance case attachments (their bucket and its key).
+    CaseFiles,
     /// Publishes the sanctions list (fetches the licensed delivery).
     ListPublishing,
     /// Gives out paging cursors.
@@ -87,6 +89,7 @@ impl Need {
         Need::BusinessRegister,
         Need::ReferenceRates,
         Need::Reporting,
+        Need::CaseFiles,
         Need::ListPublishing,
         Need::Cursors,
         Need::SecretRotation,
@@ -120,6 +123,7 @@ impl Need {
             Need::BusinessRegister => &["BRREG_BASE_URL"],
             Need::ReferenceRates => &["REFERENCE_RATES_URL"],
             Need::Reporting => &["REPORTING_ENTITY_ID"],
+            Need::CaseFiles => &["CASE_BUCKET", "CASE_KEY_ID"],
             Need::ListPublishing => &[
                 "SCREENING_LIST_KEY_ID",
                 "SCREENING_LIST_INDEX_URL",

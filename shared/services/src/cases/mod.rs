@@ -6,6 +6,7 @@
 //! `alert.raised`). Everything here is compliance data: owned by the user for retention, never
 //! shown to them (tipping-off).
 
+pub mod files;
 pub mod intake;
 pub mod work;
 

@@ -1,0 +1,3 @@
+fn main() -> Result<(), drop_runtime::Error> {
+    drop_runtime::lambda::run(&drop_functions::registry::ADMIN_CASE_ATTACH)
+}
