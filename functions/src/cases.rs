@@ -309,18 +309,10 @@ pub struct TransitionRequest {
     pub event: String,
 }
 
-/// A decision that waits for a second admin.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Awaiting {
-    /// awaiting_second_admin
-    pub status: String,
-}
-
 #[utoipa::path(post, path = "/api/admin/cases/{id}/transition", tag = "admin", request_body = TransitionRequest,
     params(("id" = String, Path, description = "Case id")),
     responses((status = 200, description = "Moved (escalating holds the subject's transfers; leaving escalated releases that hold)", body = CaseView),
-              (status = 202, description = "Closing as reported: proposed; a second admin must make the same request", body = Awaiting),
+              (status = 202, description = "Closing as reported: proposed; a second admin must make the same request", body = crate::admin::AwaitingView),
               (status = 400), (status = 401), (status = 403, description = "Not an admin"), (status = 404),
               (status = 409, description = "Not possible in this state (reporting needs a filed STR); changed meanwhile; the proposer cannot decide")))]
 pub async fn transition(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -340,7 +332,10 @@ pub async fn transition(ctx: Arc<Ctx>, req: ApiRequest) -> Result<ApiResponse, A
         work::Moved::AwaitingSecondAdmin => {
             let details = serde_json::json!({"case": id, "event": event.as_str()});
             crate::audit::record(&ctx, &req, &admin, "case.proposed", &admin, details).await;
-            ApiResponse::json(StatusCode::ACCEPTED, &Awaiting { status: "awaiting_second_admin".into() })
+            ApiResponse::json(
+                StatusCode::ACCEPTED,
+                &crate::admin::AwaitingView { status: "awaiting_second_admin".into() },
+            )
         }
     }
 }

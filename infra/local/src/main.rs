@@ -66,6 +66,17 @@ fn with_flags(mut o: Options, args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+/// The context the operator commands work with (the local stack's storage), or a printed error.
+async fn local_context() -> Option<std::sync::Arc<drop_runtime::Ctx>> {
+    match drop_local::stack::context(&Options::from_env()).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("drop-local: {e}");
+            None
+        }
+    }
+}
+
 /// `drop-local audit-verify <subject>…`: checks audit hash chains (a user id, or `SYSTEM`) on the
 /// storage the local stack uses (SQLite, or AWS with `AWS_ENDPOINT_URL`). Exit 1 if one is broken.
 async fn audit_verify(subjects: &[String]) -> std::process::ExitCode {
@@ -73,13 +84,7 @@ async fn audit_verify(subjects: &[String]) -> std::process::ExitCode {
         eprintln!("usage: drop-local audit-verify <user id | SYSTEM>...");
         return std::process::ExitCode::from(2);
     }
-    let ctx = match drop_local::stack::context(&Options::from_env()).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("drop-local: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let Some(ctx) = local_context().await else { return std::process::ExitCode::FAILURE };
     let mut broken = false;
     for s in subjects {
         match drop_services::audit::verify(ctx.audit.as_ref(), s).await {
@@ -110,13 +115,7 @@ async fn grant_role(args: &[String]) -> std::process::ExitCode {
         eprintln!("usage: drop-local grant-role <user id> <user|merchant|admin>");
         return std::process::ExitCode::from(2);
     };
-    let ctx = match drop_local::stack::context(&Options::from_env()).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("drop-local: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let Some(ctx) = local_context().await else { return std::process::ExitCode::FAILURE };
     let operator = format!("operator:{}", std::env::var("USER").unwrap_or_else(|_| "local".into()));
     let now = ctx.clock.epoch();
     match drop_services::auth::users::grant_role(ctx.table.as_ref(), ctx.audit.as_ref(), user, role, &operator, now)
@@ -140,13 +139,7 @@ async fn grant_role(args: &[String]) -> std::process::ExitCode {
 /// `drop-local ledger-check`: the ledger invariants over the local stack's storage (as the
 /// `ledger-invariants` schedule does). Prints the report; exit 1 on any violation.
 async fn ledger_check() -> std::process::ExitCode {
-    let ctx = match drop_local::stack::context(&Options::from_env()).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("drop-local: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let Some(ctx) = local_context().await else { return std::process::ExitCode::FAILURE };
     match ctx.remit.check_invariants().await {
         Ok(r) => {
             println!("{} payments, {} postings checked", r.payments, r.postings);
